@@ -1,0 +1,60 @@
+"""forecast: what a halt of Venezuela's crude exports does to oil prices and to Cuba.
+
+The package is imported lazily: ``import forecast`` loads nothing heavy, and each public
+name below is imported on first use.
+
+Examples
+--------
+>>> import forecast
+>>> forecast.catalog.get("brent_usd").unit
+'US$/bbl'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from forecast._version import __version__
+
+if TYPE_CHECKING:
+    from forecast import catalog, errors, facts, schemas
+    from forecast.panel import SeriesData, read_series
+    from forecast.store import Store
+
+__all__ = [
+    "SeriesData",
+    "Store",
+    "__version__",
+    "catalog",
+    "errors",
+    "facts",
+    "read_series",
+    "schemas",
+]
+
+_LAZY = {
+    "catalog": ("forecast.catalog", None),
+    "errors": ("forecast.errors", None),
+    "facts": ("forecast.facts", None),
+    "schemas": ("forecast.schemas", None),
+    "Store": ("forecast.store", "Store"),
+    "read_series": ("forecast.panel", "read_series"),
+    "SeriesData": ("forecast.panel", "SeriesData"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        msg = f"module 'forecast' has no attribute {name!r}"
+        raise AttributeError(msg) from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,231 @@
+"""The series forecast knows: id, unit, frequency, plausible bounds, gaps policy and sources.
+
+The catalog is plain data (no pandas import), so the CLI can list it instantly. Each entry's
+pandera schema is built from it by :func:`forecast.schemas.series_schema`.
+
+Decisions per series, written down here because models rely on them:
+
+* Prices may be negative (WTI spot closed at -36.98 and the May future at -37.63 on
+  2020-04-20); bounds are wide enough for history and narrow enough to catch a wrong unit
+  (cents, or a price typed as 1,000,000).
+* Monthly series must have every month between their first and last date (no gaps). A month
+  with no published value is kept as a row with an empty value only where the catalog allows
+  it: US CPI has no October 2025 release (the 2025 shutdown), so ``us_cpi`` allows empty values
+  and models interpolate them with a logged note. Prices, activity and production do not.
+* Daily series hold trading days only: gaps of up to ``max_gap_days`` calendar days (weekends,
+  holidays) are fine; empty values are not (a source adapter drops holiday rows first).
+* World crude production in EIA's international data is incomplete for 1980-91; the bounds
+  admit it (about 8.4 mb/d in 1983) and models that need a clean series start in 1992.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from forecast.errors import UnknownSeriesError
+
+__all__ = [
+    "CATALOG",
+    "Frequency",
+    "SeriesSpec",
+    "SourceRef",
+    "get",
+    "series_ids",
+]
+
+Frequency = Literal["daily", "monthly", "annual"]
+SourceName = Literal["fred", "eia", "yahoo", "bundled", "csv"]
+
+UNKNOWN_SERIES = "unknown series {series_id!r}; known series: {known}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a series comes from: a source and that source's code for it."""
+
+    source: SourceName
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSpec:
+    """Everything the package knows about one series.
+
+    Attributes
+    ----------
+    id
+        The project's id, e.g. ``brent_usd``.
+    title
+        A human title for reports.
+    unit
+        Unit of the values, e.g. ``US$/bbl``.
+    frequency
+        ``daily``, ``monthly`` (dated on the first of the month) or ``annual`` (1 January).
+    lower, upper
+        Plausible bounds for a value in this unit; outside them the series is refused.
+    allow_missing
+        Whether a row may have an empty value (a period with no published figure).
+    max_gap_days
+        For daily series, the longest allowed calendar gap between two observations.
+        Monthly and annual series may not skip a period.
+    stale_after_days
+        A series whose last observation is older than this (against today) is flagged stale.
+    sources
+        The sources that can deliver it, in order of preference.
+    """
+
+    id: str
+    title: str
+    unit: str
+    frequency: Frequency
+    lower: float
+    upper: float
+    allow_missing: bool = False
+    max_gap_days: int | None = None
+    stale_after_days: int = 70
+    sources: tuple[SourceRef, ...] = field(default_factory=tuple)
+    note: str = ""
+
+    def source_code(self, source: str) -> str | None:
+        """Return this series' code at ``source``, or ``None`` if it has none."""
+        for ref in self.sources:
+            if ref.source == source:
+                return ref.code
+        return None
+
+
+# Prices: negative allowed (WTI 2020-04-20); 500 US$/bbl is far above any real print (147.50 in
+# July 2008) but below any wrong unit (cents) or typo.
+_USD, _PRICE_LOW, _PRICE_HIGH = "US$/bbl", -100.0, 500.0
+
+CATALOG: dict[str, SeriesSpec] = {
+    spec.id: spec
+    for spec in (
+        SeriesSpec(
+            id="brent_usd",
+            title="Brent spot, monthly average",
+            frequency="monthly",
+            sources=(SourceRef("fred", "MCOILBRENTEU"), SourceRef("bundled", "arch:crude:Brent")),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="wti_usd",
+            title="WTI spot, monthly average",
+            frequency="monthly",
+            sources=(SourceRef("fred", "MCOILWTICO"), SourceRef("bundled", "arch:crude:WTI")),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="brent_spot_daily_usd",
+            title="Brent spot, daily",
+            frequency="daily",
+            max_gap_days=10,
+            stale_after_days=10,
+            sources=(SourceRef("fred", "DCOILBRENTEU"),),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="wti_spot_daily_usd",
+            title="WTI spot, daily",
+            frequency="daily",
+            max_gap_days=10,
+            stale_after_days=10,
+            sources=(SourceRef("fred", "DCOILWTICO"), SourceRef("bundled", "arch:wti:DCOILWTICO")),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="brent_front_month_usd",
+            title="Brent front-month future (ICE), daily close",
+            frequency="daily",
+            max_gap_days=10,
+            stale_after_days=10,
+            sources=(SourceRef("yahoo", "BZ=F"),),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="wti_front_month_usd",
+            title="WTI front-month future (NYMEX), daily close",
+            frequency="daily",
+            max_gap_days=10,
+            stale_after_days=10,
+            sources=(SourceRef("yahoo", "CL=F"),),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="us_cpi",
+            title="US consumer price index, all urban consumers, SA",
+            unit="index 1982-84=100",
+            frequency="monthly",
+            lower=10.0,
+            upper=1000.0,
+            allow_missing=True,
+            sources=(SourceRef("fred", "CPIAUCSL"),),
+            note="No October 2025 release (federal shutdown): the row is kept with an empty "
+            "value, and models interpolate it.",
+        ),
+        SeriesSpec(
+            id="kilian_rea",
+            title="Kilian index of global real economic activity",
+            unit="index (deviation from trend, %)",
+            frequency="monthly",
+            lower=-400.0,
+            upper=400.0,
+            sources=(SourceRef("fred", "IGREA"),),
+        ),
+        SeriesSpec(
+            id="world_crude_production_kbd",
+            title="World crude oil production incl. lease condensate",
+            unit="kb/d",
+            frequency="monthly",
+            lower=5_000.0,
+            upper=200_000.0,
+            stale_after_days=400,
+            sources=(SourceRef("eia", "INTL.57-1-WORL-TBPD.M"),),
+            note="EIA publishes with a lag of several months; its world aggregate is "
+            "incomplete for 1980-91.",
+        ),
+        SeriesSpec(
+            id="venezuela_crude_production_kbd",
+            title="Venezuela crude oil production incl. lease condensate",
+            unit="kb/d",
+            frequency="monthly",
+            lower=0.0,
+            upper=5_000.0,
+            stale_after_days=400,
+            sources=(SourceRef("eia", "INTL.57-1-VEN-TBPD.M"),),
+        ),
+    )
+}
+
+
+def series_ids() -> list[str]:
+    """Return the ids of every catalogued series, in catalog order."""
+    return list(CATALOG)
+
+
+def get(series_id: str) -> SeriesSpec:
+    """Return the spec of ``series_id``.
+
+    Raises
+    ------
+    UnknownSeriesError
+        If the catalog has no such series.
+    """
+    try:
+        return CATALOG[series_id]
+    except KeyError:
+        known = ", ".join(CATALOG)
+        raise UnknownSeriesError(UNKNOWN_SERIES.format(series_id=series_id, known=known)) from None

@@ -1,0 +1,1 @@
+"""Pure estimation and simulation code: functions of validated frames and a numpy Generator."""

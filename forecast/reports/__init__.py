@@ -1,0 +1,1 @@
+"""Report templates and writers (HTML, Markdown, CSV, XLSX)."""

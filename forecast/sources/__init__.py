@@ -1,0 +1,1 @@
+"""Data sources: one module per source. The only package that touches files and the network."""

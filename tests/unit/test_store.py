@@ -1,0 +1,180 @@
+import hashlib
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.errors import DataValidationError, StoreLockedError
+from forecast.store import SeriesUpdate, Store, resolve_store_path
+from tests.conftest import monthly_frame
+
+
+def update(frame: pd.DataFrame, series_id: str = "brent_usd", **kw: object) -> SeriesUpdate:
+    return SeriesUpdate(series_id, frame, "test", "synthetic", **kw)  # type: ignore[arg-type]
+
+
+def n_observations(store: Store) -> int:
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM observations").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_round_trip(store: Store) -> None:
+    frame = monthly_frame()
+    (report,) = store.write([update(frame)])
+    assert report.status == "written"
+    assert (report.vintage_id, report.rows, report.added) == (1, 36, 36)
+    pd.testing.assert_frame_equal(store.read("brent_usd"), frame)
+
+
+def test_missing_values_round_trip_as_nan(store: Store) -> None:
+    frame = monthly_frame(periods=4).assign(value=[300.0, np.nan, 301.0, 302.0])
+    store.write([update(frame, "us_cpi")])
+    out = store.read("us_cpi")
+    assert out is not None
+    assert out["value"].isna().tolist() == [False, True, False, False]
+
+
+def test_unchanged_data_writes_no_vintage_and_does_not_grow(store: Store) -> None:
+    frame = monthly_frame()
+    store.write([update(frame)])
+    (again,) = store.write([update(frame.copy())])
+    assert again.status == "unchanged"
+    assert again.vintage_id is None
+    assert len(store.vintages()) == 1
+    assert n_observations(store) == 36
+
+
+def test_revision_stores_only_what_changed_and_keeps_history(store: Store) -> None:
+    first = monthly_frame()
+    store.write([update(first)])
+    second = pd.concat([first, monthly_frame("2003-01-01", periods=2, seed=9)], ignore_index=True)
+    second.loc[10, "value"] = 99.0
+    (report,) = store.write([update(second)])
+    assert (report.added, report.revised, report.removed) == (2, 1, 0)
+    assert n_observations(store) == 36 + 3
+    pd.testing.assert_frame_equal(store.read("brent_usd"), second)
+    pd.testing.assert_frame_equal(store.read("brent_usd", vintage=1), first)
+
+
+def test_replace_marks_dropped_dates_removed_but_old_vintage_keeps_them(store: Store) -> None:
+    full = monthly_frame()
+    store.write([update(full)])
+    recent = full.iloc[12:].reset_index(drop=True)
+    (report,) = store.write([update(recent)])
+    assert report.removed == 12
+    pd.testing.assert_frame_equal(store.read("brent_usd"), recent)
+    pd.testing.assert_frame_equal(store.read("brent_usd", vintage=1), full)
+
+
+def test_merge_extends_without_dropping_history(store: Store) -> None:
+    full = monthly_frame()
+    store.write([update(full)])
+    tail = pd.concat([full.iloc[-3:], monthly_frame("2003-01-01", periods=2, seed=4)])
+    (report,) = store.write([update(tail.reset_index(drop=True), mode="merge")])
+    assert (report.added, report.removed, report.rows) == (2, 0, 38)
+
+
+def test_merge_that_would_open_a_gap_is_refused_and_nothing_written(store: Store) -> None:
+    store.write([update(monthly_frame())])
+    before = store.status()
+    later = monthly_frame("2005-01-01", periods=3)
+    with pytest.raises(DataValidationError, match="merged with the store's latest vintage"):
+        store.write([update(later, mode="merge")])
+    pd.testing.assert_frame_equal(store.status(), before)
+
+
+def test_batch_is_all_or_nothing(store: Store) -> None:
+    good = update(monthly_frame(), "wti_usd")
+    store.write([update(monthly_frame())])
+    before = store.vintages()
+    bad = update(monthly_frame("2005-01-01", periods=3), mode="merge")
+    with pytest.raises(DataValidationError):
+        store.write([good, bad])
+    pd.testing.assert_frame_equal(store.vintages(), before)
+    assert store.read("wti_usd") is None
+
+
+def test_failed_first_write_leaves_no_file(store: Store) -> None:
+    bad = update(monthly_frame().assign(value=1e9))
+    with pytest.raises(DataValidationError):
+        store.write([bad])
+    assert not store.path.exists()
+
+
+def test_read_as_known_at_a_time(store: Store) -> None:
+    store.write([update(monthly_frame(periods=12))])
+    between = datetime.now(UTC) + timedelta(microseconds=1)
+    time.sleep(0.01)
+    store.write([update(monthly_frame(periods=24))])
+    early = store.read("brent_usd", known_at=between)
+    assert early is not None
+    assert len(early) == 12
+    assert store.read("brent_usd", known_at=datetime(2000, 1, 1, tzinfo=UTC)) is None
+
+
+def test_absent_store_reads_as_empty(tmp_path: Path) -> None:
+    store = Store(tmp_path / "none.duckdb")
+    assert store.read("brent_usd") is None
+    assert store.status().empty
+    assert not store.path.exists(), "reading must not create the file"
+
+
+def test_status_is_deterministic_and_flags_stale(store: Store) -> None:
+    store.write([update(monthly_frame(periods=24))])  # ends 2001-12
+    status = store.status(today=datetime(2002, 1, 15, tzinfo=UTC).date())
+    assert status.loc[0, "stale"] is np.False_ or not status.loc[0, "stale"]
+    assert bool(store.status(today=datetime(2003, 1, 1, tzinfo=UTC).date()).loc[0, "stale"])
+    pd.testing.assert_frame_equal(store.status(), store.status())
+
+
+def test_store_path_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("FORECAST_STORE", raising=False)
+    assert resolve_store_path() == Path("data/store/forecast.duckdb")
+    monkeypatch.setenv("FORECAST_STORE", str(tmp_path / "env.duckdb"))
+    assert resolve_store_path() == tmp_path / "env.duckdb"
+    assert resolve_store_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+
+
+def test_locked_store_raises_after_waiting(store: Store) -> None:
+    store.write([update(monthly_frame())])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys, time
+                con = duckdb.connect({str(store.path)!r})
+                print("locked", flush=True)
+                sys.stdin.read()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        before = digest(store.path)
+        waiting = Store(store.path, lock_timeout=0.3)
+        with pytest.raises(StoreLockedError, match="locked by another forecast process"):
+            waiting.write([update(monthly_frame(periods=40))])
+        assert digest(store.path) == before
+    finally:
+        holder.communicate("")
+    assert store.read("brent_usd") is not None
