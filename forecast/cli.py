@@ -114,12 +114,18 @@ def data_import(
     the same data again writes nothing.
     """
     from forecast import catalog
+    from forecast.errors import DataValidationError
     from forecast.sources.csvfile import read_series_csv
     from forecast.store import SeriesUpdate, Store
 
     catalog.get(series_id)
-    imported = read_series_csv(file, series_id, date_col=date_col, value_col=value_col)
     store = Store(store_path)
+    try:
+        imported = read_series_csv(file, series_id, date_col=date_col, value_col=value_col)
+    except DataValidationError as exc:
+        raise click.ClickException(
+            f"{exc}\nNothing was written: {store.path} is unchanged."
+        ) from exc
     update = SeriesUpdate(
         series_id=series_id,
         frame=imported.frame,

@@ -28,8 +28,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -78,15 +80,11 @@ _PARSE_CHECKS = {
     "float64": "a number",
     "datetime64[ns]": "a date written YYYY-MM-DD",
 }
-_READER_CHECKS = frozenset(
-    {_REQUIRED_COLUMN, _UNEXPECTED_COLUMN, _DUPLICATE_COLUMN, _FIELD_COUNT, *_PARSE_CHECKS.values()}
-)
 _CELL_PATTERNS = {
     "int64": re.compile(r"[+-]?\d+"),
     "float64": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"),
     "datetime64[ns]": re.compile(r"\d{4}-\d{2}-\d{2}"),
 }
-_FOCUS = "column"  # key in a frame-wide check's ``statistics``: the column it is about
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 _URL = r"https?://\S+"
@@ -113,7 +111,7 @@ def _source() -> pa.Column:
 def _url(*, nullable: bool = False) -> pa.Column:
     return pa.Column(
         str,
-        checks=[pa.Check.str_matches(rf"^{_URL}$", name="a web address (http:// or https://)")],
+        checks=[pa.Check.str_matches(rf"^{_URL}$", error="a web address (http:// or https://)")],
         nullable=nullable,
     )
 
@@ -121,14 +119,14 @@ def _url(*, nullable: bool = False) -> pa.Column:
 def _category(values: Iterable[str]) -> pa.Column:
     allowed = sorted(values)
     return pa.Column(
-        str, checks=[pa.Check.isin(allowed, name=f"one of: {', '.join(allowed)}")], nullable=False
+        str, checks=[pa.Check.isin(allowed, error=f"one of: {', '.join(allowed)}")], nullable=False
     )
 
 
 def _identifier() -> pa.Column:
     return pa.Column(
         str,
-        checks=[pa.Check.str_matches(rf"^{_SNAKE_CASE}$", name="a snake_case name")],
+        checks=[pa.Check.str_matches(rf"^{_SNAKE_CASE}$", error="a snake_case name")],
         nullable=False,
     )
 
@@ -146,7 +144,7 @@ def _number(
         lower,
         upper,
         include_min=include_lower,
-        name=f"within {opening}{lower:g}, {upper:g}] {unit}",
+        error=f"within {opening}{lower:g}, {upper:g}] {unit}",
     )
     return pa.Column("float64", checks=[bounds], nullable=nullable)
 
@@ -156,13 +154,16 @@ def _unique(what: str) -> pa.Check:
 
 
 def _ascending(what: str) -> pa.Check:
-    """Values never decrease from one row to the next (ties are left to uniqueness checks)."""
+    """Values never decrease from one row to the next (ties are left to uniqueness checks).
+
+    An empty or unparseable cell is reported elsewhere; it does not fail its neighbour.
+    """
 
     def check(values: pd.Series) -> pd.Series:
         previous = values.shift(1)
-        return previous.isna() | (values >= previous)
+        return values.isna() | previous.isna() | (values >= previous)
 
-    return pa.Check(check, name=f"{what} in ascending order")
+    return pa.Check(check, name=f"{what} in ascending order", ignore_na=False)
 
 
 def _no_missing_year() -> pa.Check:
@@ -170,12 +171,12 @@ def _no_missing_year() -> pa.Check:
         step = years.diff()
         return ~(step > 1)
 
-    return pa.Check(check, name="no missing year before this one")
+    return pa.Check(check, name="no missing year before this one", ignore_na=False)
 
 
 def _year(*checks: pa.Check) -> pa.Column:
     in_range = pa.Check.in_range(
-        YEAR_MIN, YEAR_MAX, name=f"a year between {YEAR_MIN} and {YEAR_MAX}"
+        YEAR_MIN, YEAR_MAX, error=f"a year between {YEAR_MIN} and {YEAR_MAX}"
     )
     return pa.Column("int64", checks=[in_range, *checks], nullable=False)
 
@@ -199,7 +200,7 @@ def _year_start() -> pa.Check:
 
 
 def _year_span() -> pa.Check:
-    """A period written ``YYYY`` or ``YYYY-YYYY`` with the first year before the second."""
+    """Accept ``YYYY`` or ``YYYY-YYYY`` periods whose first year comes before the second."""
 
     def check(periods: pd.Series) -> pd.Series:
         parts = periods.str.extract(r"^(\d{4})(?:-(\d{4}))?$")
@@ -228,7 +229,7 @@ def _row_check(rule: RowRule, *, name: str, column: str, needs: Iterable[str]) -
             return pd.Series(data=True, index=frame.index, dtype=bool)
         return rule(frame).astype(bool)
 
-    return pa.Check(check, name=name, statistics={_FOCUS: column})
+    return pa.Check(check, name=name, statistics={schemas.REPORT_COLUMN: column})
 
 
 def _listed(words: Iterable[str]) -> str:
@@ -312,7 +313,7 @@ def _ends_after_start() -> pa.Check:
 
 
 def _country_within_world() -> pa.Check:
-    """A country's value cannot exceed the World value of the same year and variable."""
+    """Refuse a country value above the World value of the same year and variable."""
 
     def rule(frame: pd.DataFrame) -> pd.Series:
         keys = ["year", "variable"]
@@ -332,7 +333,7 @@ def _country_within_world() -> pa.Check:
 
 
 def _implied_response_consistent() -> pa.Check:
-    """implied = 1 / (supply - demand elasticity), to rounding (1 % or 0.005)."""
+    """Require implied = 1 / (supply - demand elasticity), to rounding (1 % or 0.005)."""
     supply, demand = "short_run_supply_elasticity", "short_run_demand_elasticity"
     implied = "implied_price_pct_per_1pct_supply_loss"
 
@@ -571,7 +572,7 @@ def _elasticities() -> pa.DataFrameSchema:
                 "float64",
                 checks=[
                     pa.Check.in_range(
-                        -2, 0, include_max=False, name="within [-2, 0) (demand falls with price)"
+                        -2, 0, include_max=False, error="within [-2, 0) (demand falls with price)"
                     )
                 ],
                 nullable=False,
@@ -712,15 +713,17 @@ def read_fact_file(path: str | os.PathLike[str], name: FactName) -> pd.DataFrame
     source = Path(path)
     header_line, header, records = _read_records(source)
     raw = _RawTable.build(schema, header_line, header, records)
-    frame, parse_failures, bad_cells, degraded = _parse(schema, raw)
+    frame, parse_failures, degraded = _parse(schema, raw)
     used = schema.remove_columns(raw.missing) if raw.missing else schema
     failures = raw.failures + parse_failures
     extra = schemas.failure_frame(failures) if failures else None
     origin = str(source)
     try:
-        checked = schemas.validate(used, frame, origin=origin, row_label="line", extra_failures=extra)
+        checked = schemas.validate(
+            used, frame, origin=origin, row_label="line", extra_failures=extra
+        )
     except DataValidationError as exc:
-        _raise_tidied(exc, used, bad_cells, degraded, origin=origin)
+        _raise_tidied(exc, degraded, origin=origin)
         raise
     return checked.reset_index(drop=True)
 
@@ -728,41 +731,45 @@ def read_fact_file(path: str | os.PathLike[str], name: FactName) -> pd.DataFrame
 def _read_records(path: Path) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
     """Return the header's line, the header and ``(line, fields)`` of every non-blank row."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        data = path.read_bytes()
     except OSError as exc:
         raise DataSourceError(CANNOT_READ.format(path=path, reason=exc)) from exc
-    with handle:
-        reader = csv.reader(handle, strict=True)
-        header_line, header = 1, []
-        records: list[tuple[int, list[str]]] = []
-        try:
-            start = 1
-            for fields in reader:
-                if fields and not header:
-                    header_line, header = start, fields
-                elif fields:
-                    records.append((start, fields))
-                start = reader.line_num + 1
-        except (csv.Error, UnicodeDecodeError, OSError) as exc:
-            reason = f"line {reader.line_num + 1}: {exc}"
-            raise DataSourceError(CANNOT_READ.format(path=path, reason=reason)) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        reason = f"not UTF-8 text (undecodable byte on line {line})"
+        raise DataSourceError(CANNOT_READ.format(path=path, reason=reason)) from exc
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header_line, header = 1, list[str]()
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for fields in reader:
+            if fields and not header:
+                header_line, header = start, fields
+            elif fields:
+                records.append((start, fields))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        reason = f"not valid CSV at line {reader.line_num}: {exc}"
+        raise DataSourceError(CANNOT_READ.format(path=path, reason=reason)) from exc
     return header_line, header, records
 
 
+@dataclass(frozen=True, slots=True)
 class _RawTable:
-    """The cells of a CSV file as text, by column, and what is wrong with its layout."""
+    """The cells of a CSV file as text, by column, and what is wrong with its layout.
 
-    def __init__(
-        self,
-        lines: list[int],
-        cells: dict[str, list[str | None]],
-        missing: list[str],
-        failures: list[dict[str, Any]],
-    ) -> None:
-        self.lines = lines
-        self.cells = cells
-        self.missing = missing
-        self.failures = failures
+    A row with the wrong number of fields is reported and kept as a row of empty cells, so
+    that its neighbours are not blamed for a gap; ``ragged`` holds its line.
+    """
+
+    lines: list[int]
+    cells: dict[str, list[str | None]]
+    missing: list[str]
+    ragged: set[int]
+    failures: list[dict[str, Any]]
 
     @classmethod
     def build(
@@ -786,16 +793,18 @@ class _RawTable:
         missing = [column for column in schema.columns if column not in positions]
         failures.extend(_failure(header_line, c, _REQUIRED_COLUMN, None) for c in missing)
         lines: list[int] = []
+        ragged: set[int] = set()
         cells: dict[str, list[str | None]] = {column: [] for column in positions}
         for line, fields in records:
+            lines.append(line)
             if len(fields) != len(header):
                 check = f"{_FIELD_COUNT} ({len(header)})"
                 failures.append(_failure(line, None, check, f"{len(fields)} fields"))
-                continue
-            lines.append(line)
+                ragged.add(line)
+                fields = [""] * len(header)  # noqa: PLW2901 - reported, kept as empty cells
             for column, position in positions.items():
                 cells[column].append(fields[position] or None)
-        return cls(lines, cells, missing, failures)
+        return cls(lines, cells, missing, ragged, failures)
 
 
 def _failure(row: int | None, column: str | None, check: str, value: object) -> dict[str, Any]:
@@ -804,7 +813,7 @@ def _failure(row: int | None, column: str | None, check: str, value: object) -> 
 
 def _parse(
     schema: pa.DataFrameSchema, raw: _RawTable
-) -> tuple[pd.DataFrame, list[dict[str, Any]], set[tuple[int, str]], set[str]]:
+) -> tuple[pd.DataFrame, list[dict[str, Any]], set[str]]:
     """Type every column by its schema dtype.
 
     Returns the frame (indexed by line), the cells that did not parse, those cells as
@@ -813,25 +822,23 @@ def _parse(
     index = pd.Index(raw.lines, dtype="int64", name="line")
     columns: dict[str, pd.Series] = {}
     failures: list[dict[str, Any]] = []
-    bad_cells: set[tuple[int, str]] = set()
     degraded: set[str] = set()
     for column, texts in raw.cells.items():
         kind = str(schema.columns[column].dtype)
         if kind not in _PARSE_CHECKS:
-            columns[column] = pd.Series(texts, index=index)
+            columns[column] = pd.Series(texts, index=index, dtype="str")
             continue
         values: list[Any] = []
         for line, text in zip(raw.lines, texts, strict=True):
             value = None if text is None else _parse_cell(text.strip(), kind)
             if text is not None and value is None:
                 failures.append(_failure(line, column, _PARSE_CHECKS[kind], text))
-                bad_cells.add((line, column))
             values.append(value)
         if kind == "int64" and any(value is None for value in values):
             kind = "float64"  # an empty or bad cell: reported, kept as NaN meanwhile
             degraded.add(column)
         columns[column] = pd.Series(values, index=index, dtype=kind)
-    return pd.DataFrame(columns, index=index), failures, bad_cells, degraded
+    return pd.DataFrame(columns, index=index), failures, degraded
 
 
 def _parse_cell(text: str, kind: str) -> int | float | dt.datetime | None:
@@ -848,50 +855,23 @@ def _parse_cell(text: str, kind: str) -> int | float | dt.datetime | None:
         return None
 
 
-def _raise_tidied(
-    exc: DataValidationError,
-    schema: pa.DataFrameSchema,
-    bad_cells: set[tuple[int, str]],
-    degraded: set[str],
-    *,
-    origin: str,
-) -> None:
-    """Re-raise ``exc`` with each problem listed once; return if there is nothing to tidy.
+def _raise_tidied(exc: DataValidationError, degraded: set[str], *, origin: str) -> None:
+    """Re-raise ``exc`` without the type failures of columns a bad cell degraded.
 
-    A cell that did not parse is reported as such, not again as empty or mistyped; a
-    frame-wide check is reported under the column it is about, not under every column.
+    A whole-number column with an empty or unparseable cell is parsed as float meanwhile; that
+    cell is already reported by line, so the column's type failure would only echo it.
+    ``schemas.validate`` has already dropped the other echoes (frame-wide checks once per row,
+    cells reported as unparseable). Return if there is nothing to drop.
     """
     cases = exc.failure_cases
-    if cases is None:
+    if cases is None or not degraded:
         return
-    focus = {
-        str(check.name): check.statistics[_FOCUS]
-        for check in schema.checks
-        if _FOCUS in (check.statistics or {})
-    }
-    kept: list[dict[str, Any]] = []
-    first_of: dict[tuple[object, str], int] = {}
-    for case in cases.to_dict("records"):
-        row, column, check = case["row"], case["column"], str(case["check"])
-        if check in _READER_CHECKS or check.startswith(_FIELD_COUNT):
-            kept.append(case)
-            continue
-        if (row, column) in bad_cells:
-            continue
-        if column in degraded and check.startswith("column has type"):
-            continue
-        target = focus.get(check)
-        if target is not None and row is not None:
-            key = (row, check)
-            if key in first_of:
-                if column == target:
-                    kept[first_of[key]] = case
-                continue
-            first_of[key] = len(kept)
-        kept.append(case)
-    if not kept or len(kept) == len(cases):
+    echo = cases["column"].isin(degraded) & cases["check"].astype(str).str.startswith(
+        "column has type"
+    )
+    if not echo.any() or echo.all():
         return
     try:
-        schemas.raise_failures(schemas.failure_frame(kept), origin=origin, row_label="line")
+        schemas.raise_failures(cases[~echo], origin=origin, row_label="line")
     except DataValidationError as tidied:
         raise tidied from exc

@@ -11,6 +11,7 @@ Set ``PANDERA_VALIDATION_ENABLED=False`` to skip the checks (pandera's own switc
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAILURE_COLUMNS",
+    "REPORT_COLUMN",
+    "PathFrame",
+    "SummaryFrame",
     "failure_frame",
     "format_failures",
+    "raise_failures",
     "series_schema",
     "validate",
     "validate_series",
@@ -35,7 +40,10 @@ __all__ = [
 
 FAILURE_COLUMNS = ["row", "column", "check", "value"]
 MAX_LISTED_FAILURES = 20
-VALIDATION_FAILED = "{origin}: {n} problem(s) found, nothing was written:\n{details}"
+VALIDATION_FAILED = "{origin}: {n} problem(s) found:\n{details}"
+# Key in a frame-wide check's ``statistics`` naming the column its failures are reported under.
+# Without it, a frame-wide check is reported once per failing row with no column.
+REPORT_COLUMN = "column"
 
 _FREQ_RULE = {
     "monthly": "dates on the first of the month",
@@ -133,8 +141,8 @@ def series_schema(series_id: str) -> pa.DataFrameSchema:
 
 
 _CHECK_LABELS = {
-    "field_uniqueness": "dates unique (duplicate date)",
     "not_nullable": "no empty values",
+    "multiple_fields_uniqueness": "rows unique (duplicate key)",
 }
 
 
@@ -143,11 +151,30 @@ def failure_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FAILURE_COLUMNS)
 
 
-def _from_pandera(cases: pd.DataFrame) -> pd.DataFrame:
+def _report_columns(schema: pa.DataFrameSchema) -> dict[str, str | None]:
+    """Frame-wide checks of ``schema`` -> the column their failures are reported under."""
+    return {str(check.name): (check.statistics or {}).get(REPORT_COLUMN) for check in schema.checks}
+
+
+def _from_pandera(cases: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Turn pandera's failure cases into ours: one record per problem, plain check names.
+
+    pandera reports a failing frame-wide check once per column of each failing row; here it
+    is reported once per row, under the column the check names (or none).
+    """
+    frame_checks = _report_columns(schema)
+    seen: set[tuple[object, str]] = set()
     rows = []
     for case in cases.to_dict("records"):
         check = str(case["check"])
         column = None if pd.isna(case["column"]) else str(case["column"])
+        if case.get("schema_context") == "DataFrameSchema" and check in frame_checks:
+            if (case["index"], check) in seen:
+                continue
+            seen.add((case["index"], check))
+            column = frame_checks[check]
+        if check == "field_uniqueness":
+            check = "dates unique (duplicate date)" if column == "date" else "values unique"
         if check.startswith("dtype("):
             check = f"column has type {check[6:-1]}"
         elif check.startswith("column_in_dataframe"):
@@ -202,12 +229,14 @@ def raise_failures(failures: pd.DataFrame, *, origin: str, row_label: str = "row
 
 
 def _drop_reported(found: pd.DataFrame, reported: pd.DataFrame | None) -> pd.DataFrame:
-    """Drop schema failures on cells already reported as unparseable (no double report)."""
+    """Drop schema failures on cells (or whole rows) already reported as unparseable."""
     if reported is None or reported.empty:
         return found
     seen = set(zip(reported["row"], reported["column"], strict=True))
+    broken_rows = {row for row, column in seen if row is not None and column is None}
     keep = [
-        (row, column) not in seen for row, column in zip(found["row"], found["column"], strict=True)
+        (row, column) not in seen and row not in broken_rows
+        for row, column in zip(found["row"], found["column"], strict=True)
     ]
     return found[keep]
 
@@ -249,7 +278,8 @@ def validate(
     try:
         validated = schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
-        failures.append(_drop_reported(_from_pandera(exc.failure_cases), extra_failures))
+        found = _from_pandera(exc.failure_cases, schema)
+        failures.append(_drop_reported(found, extra_failures))
         merged = pd.concat(failures, ignore_index=True) if len(failures) > 1 else failures[0]
         try:
             raise_failures(merged, origin=origin, row_label=row_label)
@@ -287,3 +317,79 @@ def validate_series(
         row_label=row_label,
         extra_failures=extra_failures,
     )
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+QUANTILES: dict[str, float] = {"q05": 0.05, "q16": 0.16, "q50": 0.50, "q84": 0.84, "q95": 0.95}
+PATH_COLUMNS = ["scenario", "model", "variable", "date", "mean", *QUANTILES]
+SUMMARY_STATS = ["mean", *QUANTILES]
+
+
+def _ordered(columns: list[str]) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(data=True, index=df.index)
+        for low, high in itertools.pairwise(columns):
+            tolerance = 1e-9 * (1.0 + df[[low, high]].abs().max(axis=1))
+            ok &= df[low] <= df[high] + tolerance
+        return ok
+
+    return pa.Check(check, name=f"quantiles ordered ({' <= '.join(columns)})")
+
+
+def _known_variable() -> pa.Check:
+    return pa.Check.isin(list(catalog.OUTPUT_VARIABLES), name="variable is a known output")
+
+
+def _number(**kwargs: Any) -> pa.Column:
+    return pa.Column("float64", nullable=False, **kwargs)
+
+
+PathFrame = pa.DataFrameSchema(
+    {
+        "scenario": pa.Column(str),
+        "model": pa.Column(str),
+        "variable": pa.Column(str, checks=[_known_variable()]),
+        "date": pa.Column(
+            "datetime64[ns]",
+            checks=[pa.Check(lambda d: d.dt.day == 1, name="dates on month starts")],
+        ),
+        "mean": _number(),
+        **{q: _number() for q in QUANTILES},
+    },
+    checks=[_ordered(list(QUANTILES))],
+    unique=["scenario", "model", "variable", "date"],
+    strict=True,
+    ordered=True,
+    name="PathFrame",
+    description=(
+        "Projected paths: one row per scenario, model, variable and period; the mean and the "
+        "5/16/50/84/95% quantiles over the draws."
+    ),
+)
+
+SummaryFrame = pa.DataFrameSchema(
+    {
+        "scenario": pa.Column(str),
+        "model": pa.Column(str),
+        "variable": pa.Column(str, checks=[_known_variable()]),
+        "diff_unit": pa.Column(str),
+        "peak_date": pa.Column("datetime64[ns]"),
+        **{f"peak_{s}": _number() for s in SUMMARY_STATS},
+        "cum_measure": pa.Column(str, checks=[pa.Check.isin(["sum", "mean"])]),
+        **{f"cum_{s}": _number() for s in SUMMARY_STATS},
+    },
+    checks=[
+        _ordered([f"peak_{q}" for q in QUANTILES]),
+        _ordered([f"cum_{q}" for q in QUANTILES]),
+    ],
+    unique=["scenario", "model", "variable"],
+    strict=True,
+    ordered=True,
+    name="SummaryFrame",
+    description=(
+        "Per scenario, model and variable: the peak difference from baseline (at the date "
+        "where the mean difference is largest in size) and the cumulative difference (sum or "
+        "mean over the horizon, as cum_measure says), with quantiles over the draws."
+    ),
+)

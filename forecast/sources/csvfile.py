@@ -21,16 +21,14 @@ __all__ = ["MISSING_TOKENS", "ImportedSeries", "parse_series", "read_series_csv"
 
 MISSING_TOKENS = frozenset({"", ".", "na", "n/a", "nan", "null", "none", "#n/a"})
 FILE_UNREADABLE = "{path}: cannot read the file: {reason}"
-NOT_TEXT = (
-    "{path}: not a UTF-8 text CSV file (undecodable byte at line {line}); nothing was written"
-)
-EMPTY_FILE = "{path}: the file is empty; nothing was written"
-NOT_CSV = "{path}: not a readable CSV file: {reason}; nothing was written"
+NOT_TEXT = "{path}: not a UTF-8 text CSV file (undecodable byte at line {line})"
+EMPTY_FILE = "{path}: the file is empty"
+NOT_CSV = "{path}: not a readable CSV file: {reason}"
 MISSING_COLUMN = (
     "{path}: required column {column!r} not found (columns are: {found}); "
-    "use --date-col/--value-col to name them; nothing was written"
+    "use --date-col/--value-col to name them"
 )
-NO_ROWS = "{path}: the file has a header but no observations; nothing was written"
+NO_ROWS = "{path}: the file has a header but no observations"
 
 
 @dataclass(frozen=True, slots=True)
