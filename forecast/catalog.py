@@ -27,7 +27,10 @@ from forecast.errors import UnknownSeriesError
 
 __all__ = [
     "CATALOG",
+    "OUTPUT_VARIABLES",
+    "DiffKind",
     "Frequency",
+    "OutputVariable",
     "SeriesSpec",
     "SourceRef",
     "get",
@@ -229,3 +232,92 @@ def get(series_id: str) -> SeriesSpec:
     except KeyError:
         known = ", ".join(CATALOG)
         raise UnknownSeriesError(UNKNOWN_SERIES.format(series_id=series_id, known=known)) from None
+
+
+DiffKind = Literal["pct", "pp", "abs"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputVariable:
+    """A variable the engine projects (a ``variable`` value in ``paths.csv``).
+
+    Attributes
+    ----------
+    id
+        The value in the ``variable`` column.
+    title
+        Human title for charts and tables.
+    unit
+        Unit of ``mean`` and the quantiles.
+    frequency
+        ``monthly`` (dated on month starts) or ``annual`` (dated 1 January).
+    diff
+        How a scenario is compared with ``baseline`` in ``summary.csv``: ``pct`` (per cent of
+        the baseline level, for prices), ``pp`` (percentage points, for rates) or ``abs``
+        (difference in the variable's unit).
+    cumulate
+        ``sum``: the cumulative difference adds the periods (import bills, growth); ``mean``:
+        it averages them (a price has no meaningful sum, its average impact does).
+    """
+
+    id: str
+    title: str
+    unit: str
+    frequency: Frequency
+    diff: DiffKind
+    cumulate: Literal["sum", "mean"]
+
+    @property
+    def diff_unit(self) -> str:
+        """Unit of a difference from baseline."""
+        return {"pct": "%", "pp": "pp", "abs": self.unit}[self.diff]
+
+
+OUTPUT_VARIABLES: dict[str, OutputVariable] = {
+    v.id: v
+    for v in (
+        OutputVariable("brent_usd", "Brent, monthly average", _USD, "monthly", "pct", "mean"),
+        OutputVariable("wti_usd", "WTI, monthly average", _USD, "monthly", "pct", "mean"),
+        OutputVariable(
+            "world_net_supply_loss_kbd",
+            "World net supply loss after offsets",
+            "kb/d",
+            "monthly",
+            "abs",
+            "mean",
+        ),
+        OutputVariable(
+            "cuba_gdp_growth_pct", "Cuba real GDP growth", "% a year", "annual", "pp", "sum"
+        ),
+        OutputVariable(
+            "cuba_gdp_level_index", "Cuba real GDP level", "index 2019=100", "annual", "pct", "mean"
+        ),
+        OutputVariable(
+            "cuba_oil_supply_gap_kbd", "Cuba oil supply gap", "kb/d", "annual", "abs", "mean"
+        ),
+        OutputVariable(
+            "cuba_oil_supply_gap_pct",
+            "Cuba oil supply gap, share of needs",
+            "% of needs",
+            "annual",
+            "pp",
+            "mean",
+        ),
+        OutputVariable(
+            "cuba_import_bill_usd_m",
+            "Cuba extra oil import bill",
+            "US$ million",
+            "annual",
+            "abs",
+            "sum",
+        ),
+        OutputVariable(
+            "cuba_electricity_at_risk_gwh",
+            "Cuba electricity generation at risk",
+            "GWh",
+            "annual",
+            "abs",
+            "sum",
+        ),
+    )
+}
