@@ -19,17 +19,24 @@ from forecast._version import __version__
 
 if TYPE_CHECKING:
     from forecast import catalog, errors, facts, schemas
+    from forecast.engine import run
     from forecast.panel import SeriesData, read_series
+    from forecast.results import RunResult
+    from forecast.scenarios import Scenario, load_scenario
     from forecast.store import Store
 
 __all__ = [
+    "RunResult",
+    "Scenario",
     "SeriesData",
     "Store",
     "__version__",
     "catalog",
     "errors",
     "facts",
+    "load_scenario",
     "read_series",
+    "run",
     "schemas",
 ]
 
@@ -41,6 +48,10 @@ _LAZY = {
     "Store": ("forecast.store", "Store"),
     "read_series": ("forecast.panel", "read_series"),
     "SeriesData": ("forecast.panel", "SeriesData"),
+    "run": ("forecast.engine", "run"),
+    "RunResult": ("forecast.results", "RunResult"),
+    "Scenario": ("forecast.scenarios", "Scenario"),
+    "load_scenario": ("forecast.scenarios", "load_scenario"),
 }
 
 

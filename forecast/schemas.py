@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FAILURE_COLUMNS",
     "REPORT_COLUMN",
+    "DiffFrame",
     "PathFrame",
     "SummaryFrame",
     "failure_frame",
@@ -391,5 +392,27 @@ SummaryFrame = pa.DataFrameSchema(
         "Per scenario, model and variable: the peak difference from baseline (at the date "
         "where the mean difference is largest in size) and the cumulative difference (sum or "
         "mean over the horizon, as cum_measure says), with quantiles over the draws."
+    ),
+)
+
+DiffFrame = pa.DataFrameSchema(
+    {
+        "scenario": pa.Column(str),
+        "model": pa.Column(str),
+        "variable": pa.Column(str, checks=[_known_variable()]),
+        "date": pa.Column("datetime64[ns]"),
+        "diff_unit": pa.Column(str),
+        "mean": _number(),
+        **{q: _number() for q in QUANTILES},
+    },
+    checks=[_ordered(list(QUANTILES))],
+    unique=["scenario", "model", "variable", "date"],
+    strict=True,
+    ordered=True,
+    name="DiffFrame",
+    description=(
+        "Differences from baseline per period, computed draw by draw (common random "
+        "numbers): % of the baseline level for prices, percentage points for rates, the "
+        "variable's unit otherwise."
     ),
 )

@@ -73,3 +73,33 @@ def monthly_frame(start: str = "2000-01-01", periods: int = 36, *, seed: int = 1
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store.duckdb")
+
+
+def synthetic_prices(end: str = "2025-11-01", periods: int = 300, *, seed: int = 3) -> pd.DataFrame:
+    """Seeded monthly log-random-walk prices ending at ``end``, around 70 US$/bbl."""
+    rng = np.random.default_rng(seed)
+    values = 70 * np.exp(np.cumsum(rng.normal(0, 0.08, periods)) * 0.5)
+    dates = pd.date_range(end=end, periods=periods, freq="MS").astype("datetime64[ns]")
+    return pd.DataFrame({"date": dates, "value": values})
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store with synthetic Brent, WTI (to 2025-11) and world production (to 2023-10)."""
+    store = Store(tmp_path_factory.mktemp("synthetic") / "forecast.duckdb")
+    brent = synthetic_prices()
+    wti = brent.assign(value=brent["value"] * 0.94)
+    world = pd.DataFrame(
+        {
+            "date": pd.date_range("2015-01-01", "2023-10-01", freq="MS").astype("datetime64[ns]"),
+            "value": 80_000.0,
+        }
+    )
+    store.write(
+        [
+            SeriesUpdate("brent_usd", brent, "test", "synthetic"),
+            SeriesUpdate("wti_usd", wti, "test", "synthetic"),
+            SeriesUpdate("world_crude_production_kbd", world, "test", "synthetic"),
+        ]
+    )
+    return store

@@ -1,0 +1,301 @@
+"""Scenario comparison charts: a :class:`~forecast.results.RunResult` in, plotnine ggplots out.
+
+The functions build charts and never save them (the report writers do). Every chart uses the
+same colour per scenario (:func:`scenario_colours`), says what it shows in its title, puts the
+unit on the axis, and marks the as-of month.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from forecast import catalog
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from plotnine import ggplot
+
+    from forecast.results import RunResult
+
+__all__ = [
+    "cuba_panel",
+    "difference_chart",
+    "price_fan_chart",
+    "scenario_colours",
+]
+
+_FIXED_COLOURS = {
+    "baseline": "#4d4d4d",
+    "venezuela_full_halt": "#c0392b",
+    "venezuela_partial_halt": "#e08e0b",
+    "venezuela_halt_opec_offset": "#2874a6",
+    "cuba_shipments_halt": "#7d3c98",
+}
+_SPARE_COLOURS = ["#148f77", "#a04000", "#1f618d", "#b7950b", "#6c3483", "#117864", "#922b21"]
+HISTORY_COLOUR = "#000000"
+BASE_SIZE = 10
+
+
+def scenario_colours(scenario_ids: Sequence[str]) -> dict[str, str]:
+    """Return one colour per scenario id, the same for a given id in every chart."""
+    spare = iter(_SPARE_COLOURS * (1 + len(scenario_ids) // len(_SPARE_COLOURS)))
+    return {sid: _FIXED_COLOURS.get(sid) or next(spare) for sid in scenario_ids}
+
+
+LABEL_WIDTH = 34
+
+
+def _labels(result: RunResult) -> dict[str, str]:
+    """Scenario titles wrapped for strips and legends."""
+    return {s.id: textwrap.fill(s.title, LABEL_WIDTH) for s in result.scenarios}
+
+
+def _theme() -> Any:
+    from plotnine import element_blank, element_text, theme, theme_minimal
+
+    return theme_minimal(base_size=BASE_SIZE) + theme(
+        plot_title=element_text(weight="bold", size=BASE_SIZE + 2),
+        plot_subtitle=element_text(size=BASE_SIZE - 1, color="#444444"),
+        plot_caption=element_text(size=BASE_SIZE - 2, color="#666666"),
+        legend_position="bottom",
+        legend_title=element_blank(),
+        panel_grid_minor=element_blank(),
+        strip_text=element_text(weight="bold", size=BASE_SIZE - 1),
+        figure_size=(9, 5.2),
+        dpi=110,
+    )
+
+
+def _ordered(frame: pd.DataFrame, result: RunResult) -> pd.DataFrame:
+    """Add ``scenario_label``: wrapped titles, ordered as the scenarios were run."""
+    labels = _labels(result)
+    present = [sid for sid in result.scenario_ids if sid in set(frame["scenario"])]
+    frame = frame.copy()
+    frame["scenario_label"] = pd.Categorical(
+        frame["scenario"].map(labels), categories=[labels[i] for i in present]
+    )
+    return frame
+
+
+def _colour_scales(result: RunResult, *, legend: bool = True, fill: bool = True) -> list[Any]:
+    from plotnine import guide_legend, guides, scale_colour_manual, scale_fill_manual
+
+    labels = _labels(result)
+    colours = scenario_colours(result.scenario_ids)
+    values = {labels[sid]: colour for sid, colour in colours.items()}
+    scales: list[Any] = [scale_colour_manual(values=values)]
+    if fill:
+        scales.append(scale_fill_manual(values=values))
+    if not legend:
+        scales.append(guides(colour="none", fill="none") if fill else guides(colour="none"))
+    elif fill:
+        scales.append(guides(colour=guide_legend(ncol=3), fill=guide_legend(ncol=3)))
+    else:
+        scales.append(guides(colour=guide_legend(ncol=3)))
+    return scales
+
+
+def price_fan_chart(
+    result: RunResult,
+    variable: str = "brent_usd",
+    *,
+    model: str = "elasticity",
+    history_months: int = 36,
+) -> ggplot:
+    """Fan charts of a price under each scenario, one panel per scenario, against baseline.
+
+    Each panel shows the observed history, the scenario's median with 68% and 90% bands,
+    and the baseline median (dashed) for comparison; the as-of month is marked.
+    """
+    from plotnine import (
+        aes,
+        facet_wrap,
+        geom_line,
+        geom_ribbon,
+        geom_vline,
+        ggplot,
+        labs,
+        scale_x_datetime,
+    )
+
+    var = catalog.OUTPUT_VARIABLES[variable]
+    paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
+    paths = _ordered(paths, result)
+    panels = paths["scenario_label"].cat.categories
+    baseline_lines = _on_every_panel(
+        paths[paths["scenario"] == "baseline"][["date", "q50"]], panels
+    )
+    start = result.as_of - pd.DateOffset(months=history_months)
+    hist = result.history[
+        (result.history["variable"] == variable) & (result.history["date"] >= start)
+    ]
+    hist_lines = _on_every_panel(hist, panels)
+    return (
+        ggplot(paths, aes("date"))
+        + geom_ribbon(aes(ymin="q05", ymax="q95", fill="scenario_label"), alpha=0.18)
+        + geom_ribbon(aes(ymin="q16", ymax="q84", fill="scenario_label"), alpha=0.32)
+        + geom_line(
+            aes(y="q50"), data=baseline_lines, linetype="dashed", colour="#4d4d4d", size=0.5
+        )
+        + geom_line(aes(y="q50", colour="scenario_label"), size=0.9)
+        + geom_line(aes(y="value"), data=hist_lines, colour=HISTORY_COLOUR, size=0.5)
+        + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
+        + facet_wrap("scenario_label", ncol=min(3, len(panels)))
+        + scale_x_datetime(date_labels="%Y", date_breaks="1 year")
+        + _colour_scales(result, legend=False)
+        + labs(
+            title=f"{var.title}: projections under each scenario",
+            subtitle=(
+                f"Median with 68% and 90% bands; dashed: baseline median; black: observed. "
+                f"Data to {result.as_of:%b %Y} (dotted line)."
+            ),
+            x="",
+            y=var.unit,
+            caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
+        )
+        + _theme()
+    )
+
+
+def difference_chart(
+    result: RunResult,
+    variable: str = "brent_usd",
+    *,
+    model: str = "elasticity",
+) -> ggplot:
+    """Difference from baseline over time per scenario, with 68% and 90% bands."""
+    from plotnine import (
+        aes,
+        geom_hline,
+        geom_line,
+        geom_ribbon,
+        ggplot,
+        labs,
+        scale_x_datetime,
+    )
+
+    var = catalog.OUTPUT_VARIABLES[variable]
+    diffs = result.differences
+    diffs = _ordered(diffs[(diffs["variable"] == variable) & (diffs["model"] == model)], result)
+    diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
+    what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
+    return (
+        ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label"))
+        + geom_hline(yintercept=0, colour="#4d4d4d", size=0.4)
+        + geom_ribbon(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none")
+        + geom_ribbon(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none")
+        + geom_line(aes(y="mean"), size=1)
+        + scale_x_datetime(date_labels="%b %Y")
+        + _colour_scales(result)
+        + labs(
+            title=f"{var.title}: {what[var.diff]} from baseline",
+            subtitle=(
+                f"Mean with 68% and 90% bands, computed draw by draw; projections from "
+                f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}."
+            ),
+            x="",
+            y=f"{what[var.diff]} ({var.diff_unit})",
+            caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
+        )
+        + _theme()
+    )
+
+
+def cuba_panel(
+    result: RunResult,
+    *,
+    model: str = "cuba_calibrated",
+    variables: Sequence[str] = (
+        "cuba_gdp_growth_pct",
+        "cuba_oil_supply_gap_kbd",
+        "cuba_import_bill_usd_m",
+        "cuba_electricity_at_risk_gwh",
+    ),
+    history_years: int = 8,
+) -> ggplot:
+    """Cuba's projected GDP growth, oil supply gap, extra import bill and power at risk.
+
+    One panel per variable (own y scale and unit), one colour per scenario, annual medians
+    with 68% (thick) and 90% (thin) ranges; recent observed growth in black.
+    """
+    from plotnine import (
+        aes,
+        facet_wrap,
+        geom_hline,
+        geom_line,
+        geom_linerange,
+        geom_point,
+        ggplot,
+        labs,
+        position_dodge,
+        scale_x_continuous,
+    )
+
+    titles = {v: f"{catalog.OUTPUT_VARIABLES[v].title} ({catalog.OUTPUT_VARIABLES[v].unit})"
+              for v in variables}  # fmt: skip
+    paths = result.paths[
+        (result.paths["model"] == model) & result.paths["variable"].isin(list(variables))
+    ]
+    paths = _ordered(paths, result).assign(
+        year=lambda f: f["date"].dt.year,
+        panel=lambda f: pd.Categorical(f["variable"].map(titles), categories=list(titles.values())),
+    )
+    first = int(paths["year"].min()) if not paths.empty else result.as_of.year
+    hist = result.history[
+        (result.history["variable"] == "cuba_gdp_growth_pct")
+        & (result.history["date"].dt.year >= first - history_years)
+        & ("cuba_gdp_growth_pct" in titles)
+    ]
+    hist = hist.assign(
+        year=hist["date"].dt.year,
+        panel=pd.Categorical(hist["variable"].map(titles), categories=list(titles.values())),
+    )
+    dodge = position_dodge(width=0.6)
+    return (
+        ggplot(paths, aes("year", colour="scenario_label"))
+        + geom_hline(yintercept=0, colour="#999999", size=0.3)
+        + geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.5)
+        + geom_point(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=1)
+        + geom_linerange(aes(ymin="q05", ymax="q95"), position=dodge, size=0.5)
+        + geom_linerange(aes(ymin="q16", ymax="q84"), position=dodge, size=1.6)
+        + geom_point(aes(y="q50"), position=dodge, size=2.2)
+        + facet_wrap("panel", scales="free", ncol=2)
+        + scale_x_continuous(breaks=_year_breaks)
+        + _colour_scales(result, fill=False)
+        + labs(
+            title="Cuba: what each scenario does to the economy, year by year",
+            subtitle=(
+                "Median, 68% (thick) and 90% (thin) ranges; black: observed GDP growth. "
+                "Calibrated model: read the bands as wide."
+            ),
+            x="",
+            y="",
+            caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
+        )
+        + _theme()
+        + _figure(9, 6.5)
+    )
+
+
+def _on_every_panel(frame: pd.DataFrame, panels: pd.Index) -> pd.DataFrame:
+    """Repeat ``frame`` once per facet panel (a reference layer drawn in every panel)."""
+    repeated = pd.concat([frame.assign(scenario_label=p) for p in panels], ignore_index=True)
+    repeated["scenario_label"] = pd.Categorical(repeated["scenario_label"], categories=panels)
+    return repeated
+
+
+def _year_breaks(limits: tuple[float, float]) -> list[int]:
+    """Whole years within the limits, every year for short spans, every other for long ones."""
+    low, high = round(limits[0] + 0.49), round(limits[1] - 0.49)
+    step = 1 if high - low <= 6 else 2
+    return list(range(low, high + 1, step))
+
+
+def _figure(width: float, height: float) -> Any:
+    from plotnine import theme
+
+    return theme(figure_size=(width, height))

@@ -1,0 +1,383 @@
+r"""Write a run's report: a self-contained HTML file plus its tables as CSV and one workbook.
+
+``write_report(result, out_dir)`` renders the charts (plotnine -> PNG, embedded as base64),
+fills the Jinja2 template (autoescaped) and writes:
+
+\b
+  report.html       the report (no external files)
+  paths.csv         the output contract (PathFrame)
+  summary.csv       peak and cumulative differences from baseline (SummaryFrame)
+  differences.csv   differences from baseline per period (DiffFrame)
+  forecast.xlsx     the same tables plus scenarios, data used and assumptions
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from forecast import catalog, charts
+from forecast._version import __version__
+from forecast.results import CSV_OPTIONS
+
+if TYPE_CHECKING:
+    from plotnine import ggplot
+
+    from forecast.results import RunResult
+    from forecast.scenarios import Scenario
+
+__all__ = ["Chart", "build_charts", "render_html", "write_report", "write_tables"]
+
+REFERENCES = (
+    (
+        "Alquist, R., Kilian, L. and Vigfusson, R. J. (2013). Forecasting the price of oil. "
+        "Handbook of Economic Forecasting 2A, 427-507."
+    ),
+    (
+        "Baumeister, C. and Hamilton, J. D. (2019). Structural interpretation of vector "
+        "autoregressions with incomplete identification: revisiting the role of oil supply and "
+        "demand shocks. American Economic Review 109(5), 1873-1910."
+    ),
+    (
+        "Baumeister, C. and Kilian, L. (2012). Real-time forecasts of the real price of oil. "
+        "Journal of Business & Economic Statistics 30(2), 326-336."
+    ),
+    (
+        "Caldara, D., Cavallo, M. and Iacoviello, M. (2019). Oil price elasticities and oil price "
+        "fluctuations. Journal of Monetary Economics 103, 1-20."
+    ),
+    (
+        "Kilian, L. (2009). Not all oil price shocks are alike. American Economic Review 99(3), "
+        "1053-1069."
+    ),
+    (
+        "Kilian, L. and Murphy, D. P. (2014). The role of inventories and speculative trading in "
+        "the global market for crude oil. Journal of Applied Econometrics 29(3), 454-478."
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A rendered chart: its id, title, caption and PNG bytes."""
+
+    id: str
+    title: str
+    caption: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI for an ``<img src>``."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def _png(plot: ggplot) -> bytes:
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plot.draw()
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(figure)
+    return buffer.getvalue()
+
+
+def build_charts(result: RunResult) -> list[Chart]:
+    """Render the report's charts to PNG, in report order."""
+    specs: list[tuple[str, str, str, Any]] = []
+    price_model = "elasticity"
+    if price_model in result.models:
+        specs += [
+            (
+                "brent_fan",
+                "Brent under each scenario",
+                (
+                    "Fan charts: each scenario's median with 68% and 90% bands against the "
+                    "baseline median."
+                ),
+                lambda: charts.price_fan_chart(result, "brent_usd", model=price_model),
+            ),
+            (
+                "brent_diff",
+                "Brent: difference from baseline",
+                "Per cent of the baseline price, computed draw by draw.",
+                lambda: charts.difference_chart(result, "brent_usd", model=price_model),
+            ),
+            (
+                "wti_fan",
+                "WTI under each scenario",
+                "WTI moves with Brent: the same supply-loss impact applies.",
+                lambda: charts.price_fan_chart(result, "wti_usd", model=price_model),
+            ),
+        ]
+    if "cuba_calibrated" in result.models:
+        specs.append(
+            (
+                "cuba",
+                "Cuba",
+                "GDP growth, oil supply gap, extra import bill and power generation at risk.",
+                lambda: charts.cuba_panel(result, model="cuba_calibrated"),
+            )
+        )
+    return [Chart(cid, title, caption, _png(make())) for cid, title, caption, make in specs]
+
+
+def _fmt(value: float, digits: int = 1, *, sign: bool = False) -> str:
+    if pd.isna(value):
+        return ""
+    return f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
+
+
+def _headlines(result: RunResult) -> list[dict[str, Any]]:
+    """Per scenario: peak and average Brent impact, Cuba first-year growth impact."""
+    labels = {s.id: s.title for s in result.scenarios}
+    cards = []
+    for sid in result.scenario_ids[1:]:
+        card: dict[str, Any] = {"id": sid, "title": labels[sid], "items": []}
+        summary = result.summary[result.summary["scenario"] == sid]
+        brent = summary[summary["variable"] == "brent_usd"]
+        if not brent.empty:
+            row = brent.iloc[0]
+            card["items"].append(
+                {
+                    "label": f"Peak Brent impact ({row['peak_date']:%b %Y})",
+                    "value": f"{_fmt(row['peak_mean'], sign=True)}%",
+                    "band": f"90%: {_fmt(row['peak_q05'], sign=True)} to "
+                    f"{_fmt(row['peak_q95'], sign=True)}%",
+                }
+            )
+            card["items"].append(
+                {
+                    "label": f"Average Brent impact, {result.horizon} months",
+                    "value": f"{_fmt(row['cum_mean'], sign=True)}%",
+                    "band": f"90%: {_fmt(row['cum_q05'], sign=True)} to "
+                    f"{_fmt(row['cum_q95'], sign=True)}%",
+                }
+            )
+        growth = summary[summary["variable"] == "cuba_gdp_growth_pct"]
+        if not growth.empty:
+            row = growth.iloc[0]
+            card["items"].append(
+                {
+                    "label": f"Cuba GDP growth, hardest-hit year ({row['peak_date']:%Y})",
+                    "value": f"{_fmt(row['peak_mean'], sign=True)} pp",
+                    "band": f"90%: {_fmt(row['peak_q05'], sign=True)} to "
+                    f"{_fmt(row['peak_q95'], sign=True)} pp",
+                }
+            )
+        cards.append(card)
+    return cards
+
+
+def _summary_table(result: RunResult) -> list[dict[str, Any]]:
+    """Summary rows grouped by scenario: ``[{"title": ..., "rows": [...]}, ...]``."""
+    labels = {s.id: s.title for s in result.scenarios}
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in result.summary.to_dict("records"):
+        var = catalog.OUTPUT_VARIABLES[str(row["variable"])]
+        cum_word = "sum" if row["cum_measure"] == "sum" else "average"
+        groups.setdefault(str(row["scenario"]), []).append(
+            {
+                "variable": var.title,
+                "model": str(row["model"]),
+                "unit": str(row["diff_unit"]),
+                "peak": _fmt(row["peak_mean"], sign=True),
+                "peak_band": f"{_fmt(row['peak_q05'], sign=True)} to "
+                f"{_fmt(row['peak_q95'], sign=True)}",
+                "peak_date": f"{row['peak_date']:%Y-%m}",
+                "cum": f"{_fmt(row['cum_mean'], sign=True)} ({cum_word})",
+                "cum_band": f"{_fmt(row['cum_q05'], sign=True)} to "
+                f"{_fmt(row['cum_q95'], sign=True)}",
+            }
+        )
+    return [{"title": labels[sid], "rows": rows} for sid, rows in groups.items()]
+
+
+def _price_table(result: RunResult, variable: str = "brent_usd") -> dict[str, Any]:
+    """Quarter-end medians of a price per scenario (rows: months; columns: scenarios)."""
+    paths = result.paths[(result.paths["variable"] == variable)]
+    if paths.empty:
+        return {"columns": [], "rows": []}
+    model = str(paths["model"].iloc[0])
+    paths = paths[paths["model"] == model]
+    wide = paths.pivot_table(index="date", columns="scenario", values="q50", sort=False)
+    wide = wide[[s for s in result.scenario_ids if s in wide.columns]]
+    months = pd.DatetimeIndex(wide.index)
+    keep = months[(months.month % 3 == 0) | (months == months[0])]
+    labels = {s.id: s.title for s in result.scenarios}
+    return {
+        "columns": [labels[c] for c in wide.columns],
+        "rows": [
+            {"date": f"{d:%b %Y}", "values": [_fmt(float(v), 1) for v in row]}
+            for d, row in zip(keep, wide.loc[keep].to_numpy(dtype=float), strict=True)
+        ],
+    }
+
+
+def _scenario_rows(scenario: Scenario, resolved: dict[str, float]) -> list[tuple[str, str]]:
+    """Every field of a scenario as ``key, value``, defaults shown with their resolved value."""
+    flat: list[tuple[str, str]] = []
+    spec = scenario.to_dict()
+    for key, value in spec.items():
+        if isinstance(value, dict):
+            flat.extend((f"{key}.{k}", str(v)) for k, v in value.items())
+        elif key not in {"id", "title", "description"}:
+            flat.append((key, str(value)))
+    if scenario.outage is None:
+        flat.insert(0, ("outage", "none"))
+    elif scenario.outage.volume_kbd is None:
+        volume = resolved["ve_exports_kbd"]
+        flat.append(("outage.volume_kbd", f"{volume:,.0f} (default: Venezuela's latest exports)"))
+    if scenario.cuba.baseline_shipments_kbd is None:
+        shipments = resolved["cuba_shipments_kbd"]
+        flat.append(
+            ("cuba.baseline_shipments_kbd", f"{shipments:,.0f} (default: latest shipments)")
+        )
+    return flat
+
+
+def _resolved(result: RunResult) -> dict[str, float]:
+    return dict(zip(result.assumptions["key"], result.assumptions["value"], strict=True))
+
+
+def _data_rows(result: RunResult) -> list[dict[str, Any]]:
+    rows = []
+    for row in result.data.to_dict("records"):
+        vintage = "" if pd.isna(row["vintage_id"]) else f"{int(row['vintage_id'])}"
+        written = (
+            ""
+            if row["written_at"] is None or pd.isna(row["written_at"])
+            else (f"{pd.Timestamp(row['written_at']):%Y-%m-%d %H:%M} UTC")
+        )
+        rows.append(
+            {
+                "series": str(row["series_id"]),
+                "title": str(row["title"]),
+                "origin": str(row["origin"]),
+                "source": str(row["source"]),
+                "vintage": vintage,
+                "written": written,
+                "span": f"{row['first_date']:%Y-%m} to {row['last_date']:%Y-%m}",
+                "age": f"{row['age_days']:,} days",
+                "stale": bool(row["stale"]),
+                "detail": str(row["detail"]),
+            }
+        )
+    return rows
+
+
+def _banner(result: RunResult) -> list[str]:
+    lines = []
+    bundled = result.data[result.data["origin"] == "bundled"]
+    if not bundled.empty:
+        last = bundled["last_date"].min()
+        lines.append(
+            "This report runs on BUNDLED data (the arch package's price history, ending "
+            f"{last:%B %Y}), not on a current store: its numbers describe that time. "
+            "Import current data with `forecast data import` for a current forecast."
+        )
+    stale = result.data[result.data["stale"] & (result.data["origin"] != "bundled")]
+    lines.extend(
+        f"{row['series_id']} is stale: last observation {row['last_date']:%B %Y}, "
+        f"{row['age_days']:,} days ago."
+        for row in stale.to_dict("records")
+    )
+    return lines
+
+
+def render_html(result: RunResult, chart_list: list[Chart]) -> str:
+    """Fill the report template (autoescaped) and return the HTML text."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("forecast.reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = env.get_template("report.html.j2")
+    diagnostics = result.diagnostics.assign(
+        estimate=lambda f: f["estimate"].map(lambda v: _fmt(v, 4)),
+        std_err=lambda f: f["std_err"].map(lambda v: _fmt(v, 4)),
+    ).to_dict("records")
+    assumptions = result.assumptions.assign(
+        value=lambda f: f["value"].map(lambda v: _fmt(v, 1))
+    ).to_dict("records")
+    return template.render(
+        result=result,
+        start=result.as_of + pd.DateOffset(months=1),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+        banner=_banner(result),
+        headlines=_headlines(result),
+        charts=chart_list,
+        summary_rows=_summary_table(result),
+        price_table=_price_table(result),
+        scenarios=[(s, _scenario_rows(s, _resolved(result))) for s in result.scenarios],
+        data_rows=_data_rows(result),
+        assumptions=assumptions,
+        diagnostics=diagnostics,
+        notes=result.notes,
+        references=REFERENCES,
+        models=result.models,
+    )
+
+
+def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write the CSV tables and one ``forecast.xlsx`` workbook into ``out_dir``."""
+    out = Path(out_dir)
+    written = result.write(out)
+    written["differences"] = out / "differences.csv"
+    result.differences.to_csv(written["differences"], **CSV_OPTIONS)
+    scenarios = pd.DataFrame(
+        [
+            {"scenario": s.id, "key": key, "value": value}
+            for s in result.scenarios
+            for key, value in [("title", s.title), *_scenario_rows(s, _resolved(result))]
+        ]
+    )
+    data = result.data.assign(
+        written_at=lambda f: f["written_at"].map(
+            lambda v: "" if v is None or pd.isna(v) else pd.Timestamp(v).isoformat()
+        )
+    )
+    written["xlsx"] = out / "forecast.xlsx"
+    with pd.ExcelWriter(written["xlsx"], engine="openpyxl") as workbook:
+        result.summary.to_excel(workbook, sheet_name="summary", index=False)
+        result.paths.to_excel(workbook, sheet_name="paths", index=False)
+        result.differences.to_excel(workbook, sheet_name="differences", index=False)
+        scenarios.to_excel(workbook, sheet_name="scenarios", index=False)
+        result.assumptions.to_excel(workbook, sheet_name="assumptions", index=False)
+        data.to_excel(workbook, sheet_name="data", index=False)
+        pd.DataFrame({"note": list(result.notes)}).to_excel(
+            workbook, sheet_name="notes", index=False
+        )
+    return written
+
+
+def write_report(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``report.html`` and the tables into ``out_dir`` (created if needed).
+
+    Returns
+    -------
+    dict
+        File kind -> path written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = write_tables(result, out)
+    html = render_html(result, build_charts(result))
+    written["html"] = out / "report.html"
+    written["html"].write_text(html, encoding="utf-8")
+    return written

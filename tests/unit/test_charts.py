@@ -1,0 +1,58 @@
+"""Charts are checked by their data, mappings and layers; they are looked at by a person."""
+
+import pandas as pd
+import pytest
+from plotnine import geom_line, geom_linerange, geom_ribbon, geom_vline
+
+import forecast
+from forecast import charts
+from forecast.results import RunResult
+from forecast.store import Store
+
+
+@pytest.fixture(scope="module")
+def result(synthetic_store: Store) -> RunResult:
+    return forecast.run(store=synthetic_store, draws=100, seed=2)
+
+
+def layer_types(plot: object) -> list[type]:
+    return [type(layer.geom) for layer in plot.layers]  # type: ignore[attr-defined]
+
+
+def test_colours_are_fixed_per_scenario_across_charts() -> None:
+    ids = ["baseline", "venezuela_full_halt", "mine", "cuba_shipments_halt", "other"]
+    first = charts.scenario_colours(ids)
+    again = charts.scenario_colours(list(reversed(ids)))
+    assert first["venezuela_full_halt"] == again["venezuela_full_halt"]
+    assert len(set(first.values())) == len(ids)
+
+
+def test_fan_chart_has_bands_history_baseline_and_as_of(result: RunResult) -> None:
+    plot = charts.price_fan_chart(result, "brent_usd")
+    types = layer_types(plot)
+    assert types.count(geom_ribbon) == 2, "68% and 90% bands"
+    assert types.count(geom_line) == 3, "baseline median, scenario median, history"
+    assert geom_vline in types
+    vline = next(layer for layer in plot.layers if isinstance(layer.geom, geom_vline))
+    assert pd.Timestamp(vline.geom.data["xintercept"].iloc[0]) == result.as_of
+    assert set(plot.data["scenario"]) == set(result.scenario_ids)
+    assert (plot.data["variable"] == "brent_usd").all()
+    assert plot.labels.y == "US$/bbl"
+    assert "Brent" in plot.labels.title
+
+
+def test_difference_chart_shows_differences_not_levels(result: RunResult) -> None:
+    plot = charts.difference_chart(result, "brent_usd")
+    assert "baseline" not in set(plot.data["scenario"])
+    assert plot.labels.y == "% difference (%)"
+    full = plot.data[plot.data["scenario"] == "venezuela_full_halt"]
+    assert full["mean"].max() > 1.0
+
+
+def test_cuba_panel_has_one_panel_per_variable_and_history(result: RunResult) -> None:
+    plot = charts.cuba_panel(result)
+    assert geom_linerange in layer_types(plot)
+    assert plot.data["variable"].nunique() == 4
+    history = plot.layers[1].geom.data
+    assert (history["variable"] == "cuba_gdp_growth_pct").all()
+    assert history["year"].max() == 2024

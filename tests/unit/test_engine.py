@@ -1,0 +1,186 @@
+"""The engine as another model would call it: frames out, nothing printed, nothing written."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecast
+from forecast import schemas
+from forecast.errors import ForecastError
+from forecast.results import RunResult
+from forecast.scenarios import builtin_scenarios
+from forecast.store import Store
+
+DRAWS = 200
+
+
+@pytest.fixture(scope="module")
+def result(synthetic_store: Store) -> RunResult:
+    return forecast.run(store=synthetic_store, draws=DRAWS, seed=11)
+
+
+def test_every_builtin_scenario_and_required_variable_is_present(result: RunResult) -> None:
+    assert result.scenario_ids == list(builtin_scenarios())
+    assert set(result.paths["scenario"]) == set(builtin_scenarios())
+    for variable in ("brent_usd", "wti_usd", "cuba_gdp_growth_pct"):
+        assert variable in set(result.paths["variable"])
+    schemas.validate(schemas.PathFrame, result.paths, origin="test")
+    schemas.validate(schemas.SummaryFrame, result.summary, origin="test")
+
+
+def test_paths_start_the_month_after_as_of(result: RunResult) -> None:
+    assert result.as_of == pd.Timestamp("2025-11-01")
+    brent = result.path("brent_usd", "baseline", "elasticity")
+    assert brent["date"].iloc[0] == pd.Timestamp("2025-12-01")
+    assert len(brent) == 24
+    cuba = result.path("cuba_gdp_growth_pct", "baseline")
+    assert cuba["date"].dt.year.tolist() == [2025, 2026, 2027]
+
+
+def test_same_seed_same_result_and_other_seed_differs(
+    result: RunResult, synthetic_store: Store
+) -> None:
+    again = forecast.run(store=synthetic_store, draws=DRAWS, seed=11)
+    assert result.equals(again)
+    other = forecast.run(["baseline"], store=synthetic_store, draws=DRAWS, seed=12)
+    assert not np.allclose(
+        other.path("brent_usd", "baseline")["q95"], result.path("brent_usd", "baseline")["q95"]
+    )
+
+
+def test_halts_lift_brent_and_redirected_exports_do_not(result: RunResult) -> None:
+    peak = result.headline("brent_usd").set_index("scenario")
+    for halt in ("venezuela_full_halt", "venezuela_partial_halt", "venezuela_halt_opec_offset"):
+        assert 1.0 < peak.loc[halt, "peak_mean"] < 10.0, halt
+        assert peak.loc[halt, "peak_q05"] > 0
+    assert peak.loc["cuba_shipments_halt", "peak_mean"] == 0.0
+    full, partial = peak.loc["venezuela_full_halt"], peak.loc["venezuela_partial_halt"]
+    offset = peak.loc["venezuela_halt_opec_offset"]
+    assert full["cum_mean"] > offset["cum_mean"] > 0, "OPEC+ offsets lower the average impact"
+    assert full["peak_mean"] > partial["peak_mean"]
+
+
+def test_halt_median_above_baseline_at_the_peak(result: RunResult) -> None:
+    base = result.path("brent_usd", "baseline", "elasticity").set_index("date")
+    halt = result.path("brent_usd", "venezuela_full_halt", "elasticity").set_index("date")
+    assert (halt["q50"] >= base["q50"]).all()
+    assert (halt["q50"] > base["q50"]).sum() >= 12
+
+
+def test_zero_volume_outage_is_exactly_baseline(synthetic_store: Store) -> None:
+    zero = forecast.run(
+        ["venezuela_full_halt"],
+        overrides=["outage.volume_kbd=0"],
+        store=synthetic_store,
+        draws=DRAWS,
+        seed=5,
+    )
+    for variable in ("brent_usd", "cuba_gdp_growth_pct"):
+        base = zero.path(variable, "baseline").drop(columns="scenario")
+        halt = zero.path(variable, "venezuela_full_halt").drop(columns="scenario")
+        assert variable == "cuba_gdp_growth_pct" or halt.equals(base)
+    brent = zero.headline("brent_usd")
+    assert (brent["peak_mean"] == 0).all()
+
+
+def test_deeper_cut_never_lowers_the_oil_mean(synthetic_store: Store) -> None:
+    means = []
+    for volume in (200, 500, 900):
+        run = forecast.run(
+            ["venezuela_full_halt"],
+            overrides=[f"outage.volume_kbd={volume}"],
+            store=synthetic_store,
+            draws=DRAWS,
+            seed=5,
+        )
+        means.append(run.path("brent_usd", "venezuela_full_halt")["mean"].to_numpy())
+    assert (means[1] >= means[0]).all()
+    assert (means[2] >= means[1]).all()
+
+
+def test_replacing_barrels_costs_money_but_saves_growth(synthetic_store: Store) -> None:
+    def first_year(replacement: float) -> pd.Series:
+        run = forecast.run(
+            ["cuba_shipments_halt"],
+            overrides=[f"cuba.replacement_share={replacement}"],
+            store=synthetic_store,
+            draws=DRAWS,
+            seed=5,
+        )
+        diffs = run.differences[run.differences["scenario"] == "cuba_shipments_halt"]
+        return diffs[diffs["date"] == pd.Timestamp("2026-01-01")].set_index("variable")["mean"]
+
+    none, full = first_year(0.0), first_year(1.0)
+    assert none["cuba_gdp_growth_pct"] < full["cuba_gdp_growth_pct"] <= 0
+    assert full["cuba_import_bill_usd_m"] > none["cuba_import_bill_usd_m"] == 0
+
+
+def test_library_call_prints_nothing_and_writes_nothing(
+    synthetic_store: Store,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    forecast.run(["baseline"], store=synthetic_store, draws=DRAWS, seed=1)
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_only_when_asked(result: RunResult, tmp_path: Path) -> None:
+    written = result.write(tmp_path / "out")
+    assert sorted(p.name for p in written.values()) == ["paths.csv", "summary.csv"]
+    back = pd.read_csv(written["paths"], parse_dates=["date"])
+    back["date"] = back["date"].astype("datetime64[ns]")
+    schemas.validate(schemas.PathFrame, back, origin="paths.csv")
+
+
+def test_as_of_truncates_the_data(synthetic_store: Store) -> None:
+    early = forecast.run(["baseline"], as_of="2024-06", store=synthetic_store, draws=DRAWS, seed=1)
+    assert early.path("brent_usd", "baseline")["date"].iloc[0] == pd.Timestamp("2024-07-01")
+    assert early.history["date"].max() == pd.Timestamp("2024-06-01")
+
+
+def test_bad_arguments_are_refused(synthetic_store: Store) -> None:
+    with pytest.raises(ForecastError, match="after the last brent_usd observation"):
+        forecast.run(as_of="2026-05", store=synthetic_store, draws=DRAWS)
+    with pytest.raises(ForecastError, match="unknown model 'svar2'"):
+        forecast.run(models=["svar2"], store=synthetic_store, draws=DRAWS)
+    with pytest.raises(ForecastError, match="horizon must be between"):
+        forecast.run(horizon=0, store=synthetic_store)
+    with pytest.raises(ForecastError, match="not a month"):
+        forecast.run(as_of="next year", store=synthetic_store, draws=DRAWS)
+
+
+def test_seed_is_recorded_when_not_given(synthetic_store: Store) -> None:
+    run = forecast.run(["baseline"], store=synthetic_store, draws=DRAWS)
+    again = forecast.run(["baseline"], store=synthetic_store, draws=DRAWS, seed=run.seed)
+    assert run.equals(again)
+
+
+def test_empty_store_runs_on_bundled_data_and_says_so(tmp_path: Path) -> None:
+    run = forecast.run(["baseline"], store=tmp_path / "empty.duckdb", draws=DRAWS, seed=1)
+    assert set(run.data["origin"]) == {"bundled"}
+    assert run.as_of == pd.Timestamp("2020-01-01")
+    assert "Bundled data used" in run.notes[0]
+    assert any("World crude production is not in the store" in n for n in run.notes)
+
+
+@pytest.mark.shared_data
+def test_real_data_run_as_of_2025_11(shared_store: Store) -> None:
+    run = forecast.run(
+        ["venezuela_full_halt"], as_of="2025-11", store=shared_store, draws=500, seed=3
+    )
+    brent = run.path("brent_usd", "venezuela_full_halt")
+    assert brent["date"].iloc[0] == pd.Timestamp("2025-12-01")
+    assert brent["q50"].iloc[0] == pytest.approx(63.8, rel=0.05)
+    peak = run.headline("brent_usd")["peak_mean"].iloc[0]
+    world = run.assumptions.set_index("name").loc["World crude supply", "value"]
+    exports = run.assumptions.set_index("name").loc[
+        "Venezuela's exports (default outage volume)", "value"
+    ]
+    per_pct = peak / (100 * exports / world)
+    assert 2.0 <= per_pct <= 4.2, "within the literature's span of 2-4.2% per 1% lost"
