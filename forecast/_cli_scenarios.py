@@ -1,24 +1,20 @@
 """The ``forecast scenarios`` commands: list, show and validate scenario files.
 
-``forecast.cli`` adds :data:`scenarios` to its group. This module does not import
-``forecast.cli`` (which imports it), so it carries its own copy of the error guard, and it
-imports :mod:`forecast.scenarios` inside the commands so ``forecast --help`` stays fast.
+``forecast.cli`` adds :data:`scenarios` to its group; the error guard comes from
+:mod:`forecast._cli_common`. :mod:`forecast.scenarios` is imported inside the commands so
+``forecast --help`` stays fast.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from forecast._cli_common import guard as _guard
+
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from forecast.scenarios import Scenario
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 __all__ = ["scenarios"]
 
@@ -27,21 +23,6 @@ _UNSET_MEANS = {
     ("outage", "volume_kbd"): "Venezuela's latest exports, from data/facts",
     ("cuba", "baseline_shipments_kbd"): "the latest shipments to Cuba, from data/facts",
 }
-
-
-def _guard(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a ForecastError into a one-line message and exit 1 (as ``forecast.cli`` does)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from forecast.errors import ForecastError
-
-        try:
-            return func(*args, **kwargs)
-        except ForecastError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
 
 
 def _toml_string(text: str) -> str:

@@ -16,10 +16,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from forecast._cli_common import (
+    EXIT_ERROR,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_USAGE,
+    LockedError,
+    guard,
+    store_option,
+)
 from forecast._version import __version__
 
 if TYPE_CHECKING:
@@ -27,54 +36,19 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-P = ParamSpec("P")
-R = TypeVar("R")
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "LockedError",
+    "cli",
+    "guard",
+    "main",
+    "store_option",
+]
 
-__all__ = ["EXIT_ERROR", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 75
-
-
-class LockedError(click.ClickException):
-    """The store is locked: exit with :data:`EXIT_LOCKED`."""
-
-    exit_code = EXIT_LOCKED
-
-
-def _fail(exc: Exception) -> NoReturn:
-    from forecast.errors import StoreLockedError
-
-    if isinstance(exc, StoreLockedError):
-        raise LockedError(str(exc)) from exc
-    raise click.ClickException(str(exc)) from exc
-
-
-def _guard(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a ForecastError into a one-line message and a non-zero exit (no traceback)."""
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from forecast.errors import ForecastError
-
-        try:
-            return func(*args, **kwargs)
-        except ForecastError as exc:
-            _fail(exc)
-
-    return wrapper
-
-
-store_option = click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB store file [default: $FORECAST_STORE or data/store/forecast.duckdb].",
-)
+_guard = guard  # the name command modules have used
 
 
 @click.group(
@@ -195,7 +169,7 @@ def data_series() -> None:
         click.echo(f"{spec.id:<32} {spec.frequency:<8} {spec.unit:<28} {sources}")
 
 
-def _run_options(func: Callable[P, R]) -> Callable[P, R]:
+def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that `run` and `report` share."""
     options = [
         click.option(

@@ -346,27 +346,35 @@ def _number(**kwargs: Any) -> pa.Column:
     return pa.Column("float64", nullable=False, **kwargs)
 
 
-PathFrame = pa.DataFrameSchema(
-    {
-        "scenario": pa.Column(str),
-        "model": pa.Column(str),
-        "variable": pa.Column(str, checks=[_known_variable()]),
-        "date": pa.Column(
-            "datetime64[ns]",
-            checks=[pa.Check(lambda d: d.dt.day == 1, name="dates on month starts")],
-        ),
-        "mean": _number(),
-        **{q: _number() for q in QUANTILES},
-    },
-    checks=[_ordered(list(QUANTILES))],
-    unique=["scenario", "model", "variable", "date"],
-    strict=True,
-    ordered=True,
-    name="PathFrame",
-    description=(
-        "Projected paths: one row per scenario, model, variable and period; the mean and the "
-        "5/16/50/84/95% quantiles over the draws."
-    ),
+def _long_frame(name: str, description: str, extra: dict[str, pa.Column]) -> pa.DataFrameSchema:
+    """Build a long frame schema: scenario, model, variable, date, mean and quantiles."""
+    return pa.DataFrameSchema(
+        {
+            "scenario": pa.Column(str),
+            "model": pa.Column(str),
+            "variable": pa.Column(str, checks=[_known_variable()]),
+            "date": pa.Column(
+                "datetime64[ns]",
+                checks=[pa.Check(lambda d: d.dt.day == 1, name="dates on month starts")],
+            ),
+            **extra,
+            "mean": _number(),
+            **{q: _number() for q in QUANTILES},
+        },
+        checks=[_ordered(list(QUANTILES))],
+        unique=["scenario", "model", "variable", "date"],
+        strict=True,
+        ordered=True,
+        name=name,
+        description=description,
+    )
+
+
+PathFrame = _long_frame(
+    "PathFrame",
+    "Projected paths: one row per scenario, model, variable and period; the mean and the "
+    "5/16/50/84/95% quantiles over the draws.",
+    {},
 )
 
 SummaryFrame = pa.DataFrameSchema(
@@ -395,24 +403,10 @@ SummaryFrame = pa.DataFrameSchema(
     ),
 )
 
-DiffFrame = pa.DataFrameSchema(
-    {
-        "scenario": pa.Column(str),
-        "model": pa.Column(str),
-        "variable": pa.Column(str, checks=[_known_variable()]),
-        "date": pa.Column("datetime64[ns]"),
-        "diff_unit": pa.Column(str),
-        "mean": _number(),
-        **{q: _number() for q in QUANTILES},
-    },
-    checks=[_ordered(list(QUANTILES))],
-    unique=["scenario", "model", "variable", "date"],
-    strict=True,
-    ordered=True,
-    name="DiffFrame",
-    description=(
-        "Differences from baseline per period, computed draw by draw (common random "
-        "numbers): % of the baseline level for prices, percentage points for rates, the "
-        "variable's unit otherwise."
-    ),
+DiffFrame = _long_frame(
+    "DiffFrame",
+    "Differences from baseline per period, computed draw by draw (common random numbers): % "
+    "of the baseline level for prices, percentage points for rates, the variable's unit "
+    "otherwise.",
+    {"diff_unit": pa.Column(str)},
 )
