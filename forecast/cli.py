@@ -329,9 +329,11 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
+    from forecast._cli_refresh import refresh
     from forecast._cli_scenarios import scenarios
 
     cli.add_command(scenarios)
+    cli.add_command(refresh)
 
 
 _register_subcommands()

@@ -1,0 +1,172 @@
+r"""The ``forecast refresh`` command: fetch FRED, EIA and Yahoo Finance into the store.
+
+``forecast.cli`` adds :data:`refresh` to its group. Like ``forecast._cli_scenarios``, this
+module does not import ``forecast.cli`` at import time (``forecast.cli`` imports it), and it
+imports the library inside the command, so ``forecast --help`` stays fast.
+
+Output, decided for cron and systemd:
+
+* stderr: one log line per series as each source finishes (``source series: status,
+  changes, rows, last date``), a line before each source's write, the reason for every
+  failure, and a last line naming the failed series. ``--verbose`` adds each fetch and retry.
+* stdout: a one-line summary, or with ``--json`` the machine-readable summary, with the same
+  keys when the store was locked or unreadable (then ``error`` says why and ``series`` is
+  empty), so ``forecast refresh --json > last-refresh.json`` always keeps a clean file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from forecast.refresh import RefreshResult
+
+__all__ = ["refresh"]
+
+EPILOG = """\b
+Environment:
+  EIA_API_KEY        EIA API v2 key (without it, EIA is skipped)
+  FORECAST_FRED_URL  FRED base URL [https://fred.stlouisfed.org]
+  FORECAST_EIA_URL   EIA API base URL [https://api.eia.gov]
+  FORECAST_STORE     store file, unless --store is given
+  FORECAST_HTTP_TIMEOUT, FORECAST_HTTP_ATTEMPTS, FORECAST_HTTP_BACKOFF
+                     seconds per request [30], tries in all [4], first retry wait [2]
+
+\b
+Exit codes:
+  0   every requested series is ok or unchanged (EIA without EIA_API_KEY: skipped, still 0)
+  1   a series failed (network, HTML or truncated body, schema); stderr names each one,
+      and the store keeps its last good vintage of it
+  2   usage error (unknown option, source or series)
+  75  the store is locked by another forecast process and stayed locked for
+      --lock-timeout seconds; nothing was written (or, if it was taken between two
+      sources, only what the summary lists as ok)
+"""
+
+
+class _ClickHandler(logging.Handler):
+    """Send log records to stderr through click (so CliRunner captures them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{stamp} refresh: {record.getMessage()}", err=True)
+
+
+def _exit_code(result: RefreshResult) -> int:
+    from forecast.cli import EXIT_ERROR, EXIT_LOCKED, EXIT_OK
+
+    if any(not s.locked for s in result.failed):
+        return EXIT_ERROR
+    return EXIT_LOCKED if result.locked else EXIT_OK
+
+
+def _summary_line(result: RefreshResult) -> str:
+    counts = result.to_dict()["counts"]
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    mode = " (dry run: nothing written)" if result.dry_run else ""
+    return f"refresh{mode}: {parts or 'nothing to do'}; store {result.store}"
+
+
+def _echo_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload, indent=2, sort_keys=True))
+
+
+@click.command("refresh", epilog=EPILOG)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(["fred", "eia", "yahoo"]),
+    help="Refresh only this source; repeat for several [default: all three].",
+)
+@click.option(
+    "--series",
+    "series",
+    multiple=True,
+    metavar="ID",
+    help="Refresh only this catalog series; repeat for several [default: every series of "
+    "the chosen sources].",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="DuckDB store file [default: $FORECAST_STORE or data/store/forecast.duckdb].",
+)
+@click.option("--dry-run", is_flag=True, help="Fetch and validate, report what would change.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another forecast process to release the store.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also log each fetch and each retry.")
+@click.pass_context
+def refresh(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    series: tuple[str, ...],
+    store_path: str | None,
+    dry_run: bool,
+    as_json: bool,
+    lock_timeout: float,
+    verbose: bool,
+) -> None:
+    """Fetch the latest FRED, EIA and Yahoo Finance data into the store.
+
+    Every requested series is fetched and validated first, without touching the store; then
+    each source's good series are written in one transaction, as new vintages only where
+    something changed (new observations or revisions). A series that fails (an error page,
+    a truncated body, values that fail the schema) keeps its last good vintage. Safe to run
+    twice, and from cron: see the README's "Scheduled refresh".
+    """
+    from forecast.cli import EXIT_ERROR, EXIT_LOCKED
+    from forecast.errors import ForecastError, StoreLockedError, UnknownSeriesError
+    from forecast.refresh import RefreshResult
+    from forecast.refresh import refresh as run_refresh
+    from forecast.store import resolve_store_path
+
+    root = logging.getLogger("forecast")
+    handler = _ClickHandler()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        result = run_refresh(
+            list(sources),
+            list(series),
+            store=store_path,
+            dry_run=dry_run,
+            lock_timeout=lock_timeout,
+        )
+    except UnknownSeriesError as exc:
+        raise click.UsageError(str(exc), ctx) from exc
+    except ForecastError as exc:  # before anything was fetched: locked or unreadable store
+        code = EXIT_LOCKED if isinstance(exc, StoreLockedError) else EXIT_ERROR
+        if as_json:
+            nothing = RefreshResult(resolve_store_path(store_path), dry_run, ())
+            _echo_json({**nothing.to_dict(), "ok": False, "exit_code": code, "error": str(exc)})
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(code)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+
+    code = _exit_code(result)
+    if as_json:
+        _echo_json({**result.to_dict(), "exit_code": code, "error": None})
+    else:
+        click.echo(_summary_line(result))
+    if result.failed:
+        names = ", ".join(f"{s.source}:{s.series_id}" for s in result.failed)
+        click.echo(f"refresh: {len(result.failed)} series failed: {names}", err=True)
+    ctx.exit(code)

@@ -1,0 +1,553 @@
+"""Refresh the store from FRED, EIA and Yahoo Finance: what ``forecast refresh`` runs.
+
+The order of work keeps the store's write lock short and never stores a partial or invalid
+series:
+
+1. Read what the store holds for the requested series (short read-only connections; a store
+   locked by another process for longer than ``lock_timeout`` raises
+   :class:`~forecast.errors.StoreLockedError` before anything is fetched).
+2. Fetch and validate every requested series of every requested source. The store is not
+   open meanwhile. A series that fails (network, an HTML page, a truncated body, values that
+   fail the schema) fails alone.
+3. Plan each series against the store: the rows it adds, revises and removes. FRED and EIA
+   send full histories, which replace the stored series; a history that ends earlier, or
+   starts later, than the one stored looks truncated and fails. Yahoo sends a recent window,
+   merged into the stored series: five years on the first load, then from ten days before
+   the last stored date (to pick up late corrections), through yesterday (today's bar moves
+   until the close).
+4. Unless it is a dry run, write each source's good series in one transaction
+   (:meth:`forecast.store.Store.write`): a process killed at any moment leaves the store as
+   it was before or after that source's write. A failed series keeps its last good vintage;
+   an unchanged one gets no new vintage; a revised value gets a new vintage and the old one
+   stays readable (``Store.read(..., known_at=...)``).
+
+Each series ends with one :class:`SeriesRefresh` record and one log line on the
+``forecast.refresh`` logger (a skipped source logs one line for all its series).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from forecast import catalog, schemas
+from forecast.errors import (
+    DataSourceError,
+    DataValidationError,
+    ForecastError,
+    StoreError,
+    StoreLockedError,
+    UnknownSeriesError,
+)
+from forecast.sources import eia, fred, yahoo
+from forecast.sources._http import RetryPolicy
+from forecast.store import SeriesUpdate, Store
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from forecast.sources.csvfile import ImportedSeries
+    from forecast.store import WriteMode, WriteReport
+
+__all__ = [
+    "MODES",
+    "REPORT_COLUMNS",
+    "SOURCES",
+    "RefreshResult",
+    "RefreshSource",
+    "RefreshStatus",
+    "SeriesRefresh",
+    "refresh",
+    "select_series",
+]
+
+logger = logging.getLogger(__name__)
+
+RefreshSource = Literal["fred", "eia", "yahoo"]
+RefreshStatus = Literal["ok", "unchanged", "failed", "skipped"]
+SOURCES: tuple[RefreshSource, ...] = ("fred", "eia", "yahoo")
+MODES: dict[str, WriteMode] = {"fred": "replace", "eia": "replace", "yahoo": "merge"}
+YAHOO_FIRST_LOAD = pd.DateOffset(years=5)
+YAHOO_OVERLAP = timedelta(days=10)
+REPORT_COLUMNS = [
+    "source", "series_id", "code", "status", "rows", "added", "revised", "removed",
+    "first_date", "last_date", "vintage_id", "message",
+]  # fmt: skip
+
+UNKNOWN_SOURCE = "unknown source {source!r}; sources are: {known}"
+NOT_REFRESHABLE = (
+    "series {series_id!r} cannot be refreshed (it comes from {origins}); "
+    "refreshable series: {known}"
+)
+NOT_SELECTED = "series {series_id!r} comes from {source}, which is not among the sources chosen"
+NO_EIA_KEY = (
+    "EIA_API_KEY is not set, so the EIA series are skipped "
+    "(a free key: https://www.eia.gov/opendata/register.php)"
+)
+LOOKS_TRUNCATED = (
+    "{origin}: the full history {verb} {got}, but the store holds {series_id} {since} "
+    "{stored}: refusing what looks like a truncated download (to replace the series on "
+    "purpose, use 'forecast data import')"
+)
+WRITE_FAILED = "nothing from {source} was written: {error}"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRefresh:
+    """What a refresh did to one series.
+
+    For ``ok`` the counts say what changed and ``vintage_id`` is the new vintage (``None``
+    in a dry run). For ``unchanged``, ``failed`` and ``skipped``, ``rows`` to ``vintage_id``
+    describe what the store still holds (``None`` when it holds nothing).
+    """
+
+    source: str
+    series_id: str
+    code: str
+    status: RefreshStatus
+    rows: int | None = None
+    added: int = 0
+    revised: int = 0
+    removed: int = 0
+    first_date: date | None = None
+    last_date: date | None = None
+    vintage_id: int | None = None
+    message: str = ""
+    locked: bool = False
+    """Whether it failed only because another process held the store."""
+
+    def describe(self, *, dry_run: bool = False) -> str:
+        """Return the series' log line: status, changes, rows and last date."""
+        name = f"{self.source} {self.series_id}"
+        held = f"{self.rows} rows through {self.last_date}" if self.rows else "no rows"
+        if self.status == "ok":
+            changes = f"{self.added} added, {self.revised} revised, {self.removed} removed"
+            if dry_run:
+                return f"{name}: would write a new vintage ({changes}; {held}) [dry run]"
+            return f"{name}: ok, vintage {self.vintage_id} written ({changes}; {held})"
+        if self.status == "unchanged":
+            return f"{name}: unchanged (vintage {self.vintage_id}, {held})"
+        if self.status == "skipped":
+            return f"{name}: skipped: {self.message}"
+        kept = (
+            f"the store keeps vintage {self.vintage_id} ({held})"
+            if self.vintage_id is not None
+            else "nothing stored for it yet"
+        )
+        return f"{name}: FAILED: {self.message} [{kept}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record for the JSON summary: :data:`REPORT_COLUMNS`, dates as ISO."""
+        record = {column: getattr(self, column) for column in REPORT_COLUMNS}
+        for key in ("first_date", "last_date"):
+            record[key] = record[key].isoformat() if record[key] is not None else None
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """The outcome of :func:`refresh`: one record per requested series, in catalog order."""
+
+    store: Path
+    dry_run: bool
+    series: tuple[SeriesRefresh, ...]
+
+    @property
+    def failed(self) -> tuple[SeriesRefresh, ...]:
+        """The series that failed."""
+        return tuple(s for s in self.series if s.status == "failed")
+
+    @property
+    def locked(self) -> bool:
+        """Whether some series failed only because the store was locked."""
+        return any(s.locked for s in self.failed)
+
+    @property
+    def ok(self) -> bool:
+        """Whether no series failed (``unchanged`` and ``skipped`` are fine)."""
+        return not self.failed
+
+    def report(self) -> pd.DataFrame:
+        """Return the tidy report: one row per series, :data:`REPORT_COLUMNS`."""
+        return pd.DataFrame([s.to_dict() for s in self.series], columns=REPORT_COLUMNS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the machine-readable summary (``forecast refresh --json``)."""
+        counts = dict.fromkeys(("ok", "unchanged", "failed", "skipped"), 0)
+        for record in self.series:
+            counts[record.status] += 1
+        return {
+            "store": str(self.store),
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "counts": counts,
+            "series": [s.to_dict() for s in self.series],
+        }
+
+
+def _refresh_source(spec: catalog.SeriesSpec) -> RefreshSource | None:
+    return next((s for s in SOURCES if spec.source_code(s) is not None), None)
+
+
+def select_series(
+    sources: Sequence[str] | None = None, series: Sequence[str] | None = None
+) -> dict[RefreshSource, list[str]]:
+    """Return the series to refresh, grouped by source, in catalog order.
+
+    Parameters
+    ----------
+    sources
+        Sources to refresh (``fred``, ``eia``, ``yahoo``); default all.
+    series
+        Series ids to refresh; default every catalogued series of the chosen sources.
+
+    Raises
+    ------
+    UnknownSeriesError
+        For an id the catalog does not know, a series without a refresh source, or one
+        whose source is not among ``sources``.
+    DataSourceError
+        For an unknown source name.
+    """
+    for name in sources or ():
+        if name not in SOURCES:
+            known = ", ".join(SOURCES)
+            raise DataSourceError(UNKNOWN_SOURCE.format(source=name, known=known))
+    chosen = [s for s in SOURCES if not sources or s in sources]
+    if not series:
+        wanted = [spec.id for spec in catalog.CATALOG.values() if _refresh_source(spec)]
+    else:
+        wanted = list(dict.fromkeys(series))
+    selection: dict[RefreshSource, list[str]] = {s: [] for s in chosen}
+    for series_id in wanted:
+        spec = catalog.get(series_id)
+        source = _refresh_source(spec)
+        if source is None:
+            origins = ", ".join(ref.source for ref in spec.sources) or "no source"
+            known = ", ".join(s.id for s in catalog.CATALOG.values() if _refresh_source(s))
+            raise UnknownSeriesError(
+                NOT_REFRESHABLE.format(series_id=series_id, origins=origins, known=known)
+            )
+        if source in selection:
+            selection[source].append(series_id)
+        elif series:
+            raise UnknownSeriesError(NOT_SELECTED.format(series_id=series_id, source=source))
+    order = {series_id: i for i, series_id in enumerate(catalog.CATALOG)}
+    return {s: sorted(ids, key=order.__getitem__) for s, ids in selection.items() if ids}
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    update: SeriesUpdate
+    resulting: pd.DataFrame
+    added: int
+    revised: int
+    removed: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.revised or self.removed)
+
+
+def refresh(
+    sources: Sequence[str] | None = None,
+    series: Sequence[str] | None = None,
+    *,
+    store: str | os.PathLike[str] | None = None,
+    dry_run: bool = False,
+    lock_timeout: float = 0.0,
+    policy: RetryPolicy | None = None,
+    eia_api_key: str | None = None,
+    fred_url: str | None = None,
+    eia_url: str | None = None,
+    today: date | None = None,
+) -> RefreshResult:
+    """Fetch, validate and store the latest data of the requested series.
+
+    Parameters
+    ----------
+    sources, series
+        What to refresh; see :func:`select_series`. Default: every refreshable series.
+    store
+        The store file; default ``$FORECAST_STORE``, else ``data/store/forecast.duckdb``.
+    dry_run
+        Fetch, validate and report what would change; write nothing.
+    lock_timeout
+        Seconds to wait for another process's hold on the store before giving up.
+    policy
+        HTTP timeout and retries (also rate-limit retries for Yahoo); default from the
+        ``FORECAST_HTTP_*`` environment variables.
+    eia_api_key
+        Default ``$EIA_API_KEY``. Without a key the EIA series are ``skipped``.
+    fred_url, eia_url
+        Server bases; default ``$FORECAST_FRED_URL`` / ``$FORECAST_EIA_URL``, else the
+        public services.
+    today
+        The date the Yahoo window ends before (default: today, UTC).
+
+    Returns
+    -------
+    RefreshResult
+        One record per series; ``.ok`` is false if any failed.
+
+    Raises
+    ------
+    UnknownSeriesError, DataSourceError
+        For a selection that names an unknown series or source (nothing is fetched).
+    StoreLockedError
+        If the store stays locked by another process for ``lock_timeout`` seconds while its
+        current contents are read (nothing is fetched or written).
+    StoreError
+        If the store cannot be read.
+
+    Examples
+    --------
+    >>> result = refresh(["fred"], store="/tmp/forecast.duckdb")  # doctest: +SKIP
+    >>> result.report()[["series_id", "status", "added", "last_date"]]  # doctest: +SKIP
+    """
+    selection = select_series(sources, series)
+    target = Store(store, lock_timeout=lock_timeout)
+    policy = policy or RetryPolicy.from_env()
+    today = today or datetime.now(UTC).date()
+    key = eia_api_key or eia.api_key()
+    held = {sid: target.read(sid) for ids in selection.values() for sid in ids}
+    kept = _kept(target)
+
+    records, plans = _fetch_all(
+        selection, held, kept, policy=policy, key=key, fred_url=fred_url, eia_url=eia_url,
+        today=today,
+    )  # fmt: skip
+    for source, ids in selection.items():
+        changed = []
+        for plan in plans[source]:
+            if plan.changed:
+                changed.append(plan)
+            else:  # nothing to write: the store is not opened for writing
+                records[plan.update.series_id] = _record(
+                    source, plan.update.series_id, "unchanged", kept
+                )
+        if dry_run:
+            records.update({p.update.series_id: _planned_record(source, p) for p in changed})
+        elif changed:
+            records.update(_write(target, source, changed, kept))
+        if source == "eia" and key is None:  # one line for the whole source
+            logger.warning("eia: skipped %s: %s", ", ".join(ids), NO_EIA_KEY)
+        else:
+            for sid in ids:
+                _log(records[sid], dry_run=dry_run)
+    ordered = [records[sid] for ids in selection.values() for sid in ids]
+    return RefreshResult(store=target.path, dry_run=dry_run, series=tuple(ordered))
+
+
+def _fetch_all(
+    selection: dict[RefreshSource, list[str]],
+    held: dict[str, pd.DataFrame | None],
+    kept: dict[str, dict[str, Any]],
+    *,
+    policy: RetryPolicy,
+    key: str | None,
+    fred_url: str | None,
+    eia_url: str | None,
+    today: date,
+) -> tuple[dict[str, SeriesRefresh], dict[str, list[_Planned]]]:
+    """Fetch and plan every series; return the records of those already settled, and plans."""
+    records: dict[str, SeriesRefresh] = {}
+    plans: dict[str, list[_Planned]] = {source: [] for source in selection}
+    for source, ids in selection.items():
+        if source == "eia" and key is None:
+            for sid in ids:
+                records[sid] = _record(source, sid, "skipped", kept, message=NO_EIA_KEY)
+            continue
+        for sid in ids:
+            logger.debug("fetching %s %s", source, sid)
+            try:
+                imported = _fetch(
+                    source, sid, held[sid], policy=policy, key=key, fred_url=fred_url,
+                    eia_url=eia_url, today=today,
+                )  # fmt: skip
+                plans[source].append(_plan(source, imported, held[sid]))
+            except ForecastError as exc:
+                records[sid] = _record(source, sid, "failed", kept, message=str(exc))
+    return records, plans
+
+
+def _fetch(
+    source: str,
+    series_id: str,
+    held: pd.DataFrame | None,
+    *,
+    policy: RetryPolicy,
+    key: str | None,
+    fred_url: str | None,
+    eia_url: str | None,
+    today: date,
+) -> ImportedSeries:
+    if source == "fred":
+        return fred.fetch_series(series_id, base=fred_url, policy=policy)
+    if source == "eia":
+        return eia.fetch_series(series_id, key=key or "", base=eia_url, policy=policy)
+    if held is not None and len(held):
+        start = held["date"].iloc[-1].date() - YAHOO_OVERLAP
+    else:
+        start = (pd.Timestamp(today) - YAHOO_FIRST_LOAD).date()
+    return yahoo.fetch_series(series_id, start=start, end=today, policy=policy)
+
+
+def _plan(source: str, imported: ImportedSeries, held: pd.DataFrame | None) -> _Planned:
+    """Compare a fetched series with the stored one; refuse what looks truncated."""
+    mode = MODES[source]
+    incoming = imported.frame
+    resulting = incoming
+    if held is not None and len(held):
+        if mode == "replace":
+            _check_span(imported, held)
+        else:
+            resulting = schemas.validate_series(
+                _merge(held, incoming),
+                imported.series_id,
+                origin=f"{imported.origin} merged with the store's latest vintage",
+            )
+    added, revised, removed = _changes(held, resulting)
+    update = SeriesUpdate(
+        series_id=imported.series_id,
+        frame=incoming,
+        source=source,
+        origin=imported.origin,
+        origin_sha256=imported.sha256,
+        mode=mode,
+        source_version=_source_version(source),
+    )
+    return _Planned(update, resulting, added, revised, removed)
+
+
+def _check_span(imported: ImportedSeries, held: pd.DataFrame) -> None:
+    got, stored = imported.frame["date"], held["date"]
+    for verb, since, new, old, bad in (
+        ("ends at", "through", got.iloc[-1], stored.iloc[-1], got.iloc[-1] < stored.iloc[-1]),
+        ("starts at", "from", got.iloc[0], stored.iloc[0], got.iloc[0] > stored.iloc[0]),
+    ):
+        if bad:
+            message = LOOKS_TRUNCATED.format(
+                origin=imported.origin, verb=verb, got=new.date(), since=since,
+                series_id=imported.series_id, stored=old.date(),
+            )  # fmt: skip
+            raise DataSourceError(message)
+
+
+def _as_series(frame: pd.DataFrame) -> pd.Series:
+    values = frame["value"].to_numpy(dtype="float64")
+    return pd.Series(values, index=pd.DatetimeIndex(frame["date"]))
+
+
+def _merge(held: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
+    old, new = _as_series(held), _as_series(incoming)
+    merged = pd.concat([old[~old.index.isin(new.index)], new]).sort_index()
+    return pd.DataFrame({"date": merged.index.astype("datetime64[ns]"), "value": merged.to_numpy()})
+
+
+def _changes(held: pd.DataFrame | None, resulting: pd.DataFrame) -> tuple[int, int, int]:
+    """Return (added, revised, removed) from ``held`` to ``resulting``, as the store counts."""
+    new = _as_series(resulting)
+    if held is None:
+        return len(new), 0, 0
+    old = _as_series(held)
+    common = new.index.intersection(old.index)
+    a, b = new[common].to_numpy(), old[common].to_numpy()
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    added = len(new.index.difference(old.index))
+    return added, int((~same).sum()), len(old.index.difference(new.index))
+
+
+def _source_version(source: str) -> str | None:
+    if source == "yahoo":
+        try:
+            return f"yfinance {importlib.metadata.version('yfinance')}"
+        except importlib.metadata.PackageNotFoundError:
+            return None
+    return {"fred": "fredgraph.csv", "eia": "EIA API v2"}.get(source)
+
+
+def _kept(store: Store) -> dict[str, dict[str, Any]]:
+    """Series id -> what the store holds now: rows, first and last date, vintage id."""
+    status = store.status()
+    return {
+        str(row["series_id"]): {
+            "rows": int(row["rows"]),
+            "first_date": row["first_date"],
+            "last_date": row["last_date"],
+            "vintage_id": int(row["vintage_id"]),
+        }
+        for row in status.to_dict("records")
+    }
+
+
+def _code(source: str, series_id: str) -> str:
+    return catalog.get(series_id).source_code(source) or ""
+
+
+def _record(
+    source: str,
+    series_id: str,
+    status: RefreshStatus,
+    kept: dict[str, dict[str, Any]],
+    *,
+    message: str = "",
+    locked: bool = False,
+) -> SeriesRefresh:
+    """Return the record of a series the store did not change: what it still holds."""
+    return SeriesRefresh(
+        source, series_id, _code(source, series_id), status, message=message, locked=locked,
+        **kept.get(series_id, {}),
+    )  # fmt: skip
+
+
+def _planned_record(source: str, plan: _Planned) -> SeriesRefresh:
+    """Return a dry run's record of a changed series: what the write would do."""
+    series_id = plan.update.series_id
+    dates = plan.resulting["date"]
+    return SeriesRefresh(
+        source, series_id, _code(source, series_id), "ok", rows=len(plan.resulting),
+        added=plan.added, revised=plan.revised, removed=plan.removed,
+        first_date=dates.iloc[0].date(), last_date=dates.iloc[-1].date(),
+    )  # fmt: skip
+
+
+def _write(
+    store: Store, source: str, planned: list[_Planned], kept: dict[str, dict[str, Any]]
+) -> dict[str, SeriesRefresh]:
+    """Write one source's changed series in one transaction; on failure, all of them fail."""
+    updates = [plan.update for plan in planned]
+    logger.info("writing %d series from %s to %s", len(updates), source, store.path)
+    try:
+        reports = store.write(updates)
+    except (StoreError, DataValidationError) as exc:
+        message = WRITE_FAILED.format(source=source, error=exc)
+        locked = isinstance(exc, StoreLockedError)
+        return {
+            sid: _record(source, sid, "failed", kept, message=message, locked=locked)
+            for sid in (u.series_id for u in updates)
+        }
+    return {report.series_id: _written(source, report, kept) for report in reports}
+
+
+def _written(source: str, report: WriteReport, kept: dict[str, dict[str, Any]]) -> SeriesRefresh:
+    if report.status == "unchanged":
+        return _record(source, report.series_id, "unchanged", kept)
+    return SeriesRefresh(
+        source, report.series_id, _code(source, report.series_id), "ok", rows=report.rows,
+        added=report.added, revised=report.revised, removed=report.removed,
+        first_date=report.first_date, last_date=report.last_date, vintage_id=report.vintage_id,
+    )  # fmt: skip
+
+
+def _log(record: SeriesRefresh, *, dry_run: bool) -> None:
+    level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(record.status, logging.INFO)
+    logger.log(level, "%s", record.describe(dry_run=dry_run))
