@@ -27,7 +27,9 @@ from forecast.errors import UnknownSeriesError
 
 __all__ = [
     "CATALOG",
+    "CUBA_MODELS",
     "OUTPUT_VARIABLES",
+    "PRICE_MODELS",
     "DiffKind",
     "Frequency",
     "OutputVariable",
@@ -233,6 +235,11 @@ def get(series_id: str) -> SeriesSpec:
         known = ", ".join(CATALOG)
         raise UnknownSeriesError(UNKNOWN_SERIES.format(series_id=series_id, known=known)) from None
 
+
+# Model families in headline order: the report's charts use the first one a run has, and the
+# engine's Cuba models take Brent draws from the first price model run.
+PRICE_MODELS: tuple[str, ...] = ("elasticity",)
+CUBA_MODELS: tuple[str, ...] = ("cuba", "cuba_calibrated")
 
 DiffKind = Literal["pct", "pp", "abs"]
 

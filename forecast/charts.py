@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from forecast.results import RunResult
 
 __all__ = [
+    "cuba_backcast_chart",
     "cuba_panel",
     "difference_chart",
     "price_fan_chart",
@@ -103,7 +104,7 @@ def price_fan_chart(
     result: RunResult,
     variable: str = "brent_usd",
     *,
-    model: str = "elasticity",
+    model: str | None = None,
     history_months: int = 36,
 ) -> ggplot:
     """Fan charts of a price under each scenario, one panel per scenario, against baseline.
@@ -122,6 +123,7 @@ def price_fan_chart(
         scale_x_datetime,
     )
 
+    model = model or result.price_model or "elasticity"
     var = catalog.OUTPUT_VARIABLES[variable]
     paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
     paths = _ordered(paths, result)
@@ -165,9 +167,10 @@ def difference_chart(
     result: RunResult,
     variable: str = "brent_usd",
     *,
-    model: str = "elasticity",
+    model: str | None = None,
 ) -> ggplot:
     """Difference from baseline over time per scenario, with 68% and 90% bands."""
+    model = model or result.price_model or "elasticity"
     from plotnine import (
         aes,
         geom_hline,
@@ -208,7 +211,7 @@ def difference_chart(
 def cuba_panel(
     result: RunResult,
     *,
-    model: str = "cuba_calibrated",
+    model: str | None = None,
     variables: Sequence[str] = (
         "cuba_gdp_growth_pct",
         "cuba_oil_supply_gap_kbd",
@@ -235,6 +238,7 @@ def cuba_panel(
         scale_x_continuous,
     )
 
+    model = model or result.cuba_model or "cuba"
     titles = {v: f"{catalog.OUTPUT_VARIABLES[v].title} ({catalog.OUTPUT_VARIABLES[v].unit})"
               for v in variables}  # fmt: skip
     paths = result.paths[
@@ -278,6 +282,69 @@ def cuba_panel(
         )
         + _theme()
         + _figure(9, 6.5)
+    )
+
+
+def cuba_backcast_chart(backcast: pd.DataFrame) -> ggplot:
+    """Cuba's growth 2016-24: actual against the model fitted on data to 2015.
+
+    ``backcast`` has ``year, actual_pct, mean_pct, q05, q16, q84, q95, naive_pct`` (see
+    :func:`forecast.models.cuba.backcast`).
+    """
+    from plotnine import (
+        aes,
+        geom_hline,
+        geom_line,
+        geom_point,
+        geom_ribbon,
+        ggplot,
+        labs,
+        scale_colour_manual,
+        scale_linetype_manual,
+        scale_x_continuous,
+    )
+
+    lines = pd.concat(
+        [
+            backcast[["year", "actual_pct"]]
+            .rename(columns={"actual_pct": "value"})
+            .assign(series="Actual"),
+            backcast[["year", "mean_pct"]]
+            .rename(columns={"mean_pct": "value"})
+            .assign(series="Model fitted to 2015 (mean)"),
+            backcast[["year", "naive_pct"]]
+            .rename(columns={"naive_pct": "value"})
+            .assign(series="Naive: mean growth of the sample"),
+        ],
+        ignore_index=True,
+    )
+    colours = {
+        "Actual": HISTORY_COLOUR,
+        "Model fitted to 2015 (mean)": "#2874a6",
+        "Naive: mean growth of the sample": "#999999",
+    }
+    linetypes = {k: ("dashed" if k.startswith("Naive") else "solid") for k in colours}
+    return (
+        ggplot(backcast, aes("year"))
+        + geom_hline(yintercept=0, colour="#999999", size=0.3)
+        + geom_ribbon(aes(ymin="q05", ymax="q95"), fill="#2874a6", alpha=0.15)
+        + geom_ribbon(aes(ymin="q16", ymax="q84"), fill="#2874a6", alpha=0.25)
+        + geom_line(aes(y="value", colour="series", linetype="series"), data=lines, size=0.9)
+        + geom_point(aes(y="value", colour="series"), data=lines, size=1.8)
+        + scale_colour_manual(values=colours)
+        + scale_linetype_manual(values=linetypes)
+        + scale_x_continuous(breaks=_year_breaks)
+        + labs(
+            title="Cuba model backcast: fitted on data to 2015, projected 2016-2024",
+            subtitle=(
+                "Given the observed Venezuelan shipments and oil prices; 68% and 90% bands. "
+                "2020 (COVID) was not foreseeable."
+            ),
+            x="",
+            y="Real GDP growth (% a year)",
+        )
+        + _theme()
+        + _figure(9, 4.6)
     )
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from forecast import catalog, facts, schemas
 from forecast.errors import ForecastError
-from forecast.models import cuba_calibrated, elasticity
+from forecast.models import cuba, cuba_calibrated, elasticity
 from forecast.models.baseline import BaselineMethod, fit_baseline, simulate_baseline
 from forecast.panel import SeriesData, read_series
 from forecast.results import RunResult
@@ -52,12 +52,14 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MODELS", "KNOWN_MODELS", "Progress", "run"]
 
-ModelName = Literal["elasticity", "cuba_calibrated"]
+ModelName = Literal["elasticity", "cuba", "cuba_calibrated"]
 KNOWN_MODELS: dict[str, str] = {
     "elasticity": "Oil price: no-outage baseline times the literature supply-loss elasticity",
+    "cuba": "Cuba: GDP growth regression with a calibrated prior, plus accounting channels",
     "cuba_calibrated": "Cuba: GDP, oil gap, import bill and power, calibrated on two episodes",
 }
-DEFAULT_MODELS: tuple[str, ...] = ("elasticity", "cuba_calibrated")
+DEFAULT_MODELS: tuple[str, ...] = ("elasticity", "cuba")
+PRICE_MODELS, CUBA_MODELS = catalog.PRICE_MODELS, catalog.CUBA_MODELS
 PRICE_VARIABLES = ("brent_usd", "wti_usd")
 WORLD_CRUDE_FALLBACK_KBD = 81_800.0  # EIA world crude incl. lease condensate, 2023 average
 BASELINE_ID = "baseline"
@@ -73,7 +75,7 @@ AS_OF_BAD = "as-of {value!r} is not a month (use YYYY-MM)"
 NO_PRICES = "no {series} data: neither the store nor the bundled history has it"
 
 # Independent random streams per model component (spawn keys), the same for every scenario.
-_STREAM_PRICE, _STREAM_ELASTICITY, _STREAM_CUBA = 0, 1, 2
+_STREAM_PRICE, _STREAM_ELASTICITY, _STREAM_CUBA, _STREAM_BACKCAST = 0, 1, 2, 3
 
 
 def _month(value: str | pd.Timestamp | datetime) -> pd.Timestamp:
@@ -177,6 +179,9 @@ class _Inputs:
                         origin=data.detail,
                     )
                 )
+        self.cpi = read_series("us_cpi", store=store, fallback=False)
+        if self.cpi is not None:
+            self.series["us_cpi"] = self.cpi
         world = read_series("world_crude_production_kbd", store=store, fallback=False)
         if world is not None and (world.frame["date"] <= self.as_of).any():
             self.series["world_crude_production_kbd"] = world
@@ -222,9 +227,144 @@ class _Inputs:
             "electricity": facts.load("cuba_electricity_generation_onei"),
         }
 
+    def annual_prices(self) -> pd.DataFrame:
+        """Annual Brent/WTI facts, plus the as-of year's average so far from the data."""
+        table = facts.load("brent_wti_annual_average_usd")
+        year = self.as_of.year
+        extra = []
+        for series_id, benchmark in (("brent_usd", "Brent"), ("wti_usd", "WTI")):
+            known = self.prices(series_id)
+            in_year = known[known["date"].dt.year == year]
+            if year not in set(table.loc[table["benchmark"] == benchmark, "year"]) and len(in_year):
+                extra.append(
+                    {
+                        "year": year,
+                        "benchmark": benchmark,
+                        "usd_per_bbl": float(in_year["value"].mean()),
+                        "source": f"mean of {series_id} months to {self.as_of:%Y-%m}",
+                    }
+                )
+        if not extra:
+            return table
+        return pd.concat([table, pd.DataFrame(extra)], ignore_index=True).astype({"year": "int64"})
+
+    def annual_cpi(self) -> pd.DataFrame | None:
+        """Annual US CPI from the store, or ``None`` (models then use a flat deflator)."""
+        if self.cpi is None:
+            return None
+        frame = self.cpi.frame[self.cpi.frame["date"] <= self.as_of]
+        return cuba.annual_cpi(frame)
+
     def prices(self, series_id: str) -> pd.DataFrame:
         frame = self.series[series_id].frame
         return frame[frame["date"] <= self.as_of].reset_index(drop=True)
+
+
+class _ElasticitySetup:
+    """Price baselines (Brent, WTI) and elasticity draws, shared by every scenario."""
+
+    name = "elasticity"
+
+    def __init__(
+        self, inputs: _Inputs, method: BaselineMethod, horizon: int, draws: int, seed: int
+    ) -> None:
+        self.world_kbd = inputs.world_kbd
+        self.fits: dict[str, BaselineFit] = {}
+        self.baseline: dict[str, np.ndarray] = {}
+        for series_id in PRICE_VARIABLES:
+            self.fits[series_id] = fit_baseline(inputs.prices(series_id), method)
+            # The same stream for Brent and WTI: their baseline draws move together.
+            self.baseline[series_id] = simulate_baseline(
+                self.fits[series_id], horizon, draws, rng=_rng(seed, _STREAM_PRICE)
+            )
+        self.prior = elasticity.elasticity_prior(inputs.elasticities)
+        self.draws = elasticity.draw_elasticities(
+            self.prior, draws, rng=_rng(seed, _STREAM_ELASTICITY)
+        )
+
+    def prices(self, net_loss_kbd: np.ndarray) -> dict[str, np.ndarray]:
+        """Brent and WTI draws under a net supply loss path (kb/d)."""
+        impact = elasticity.price_impact(net_loss_kbd / self.world_kbd, self.draws)
+        return {sid: elasticity.apply_impact(b, impact) for sid, b in self.baseline.items()}
+
+
+def _cuba_channels(
+    ships: pd.DataFrame, brent: np.ndarray, months: pd.DatetimeIndex, years: list[int]
+) -> dict[str, Any]:
+    """Annual inputs of the Cuba models from monthly shipments and Brent draws."""
+    replaced = ships["replaced_kbd"].to_numpy(dtype=float)
+    return {
+        "years": years,
+        "lost_kbd": _annual(months, ships["lost_kbd"].to_numpy(dtype=float), years),
+        "replaced_kbd": _annual(months, replaced, years),
+        "brent_usd": _annual_price(months, brent, replaced, years),
+    }
+
+
+class _CubaSetup:
+    """One Cuba model fitted once and its parameter draws, shared by every scenario."""
+
+    def __init__(self, name: str, inputs: _Inputs, draws: int, years: int, seed: int) -> None:
+        self.name = name
+        if name == "cuba":
+            tables = inputs.cuba_tables
+            self.fit: Any = cuba.fit_cuba(
+                tables["gdp_growth"],
+                tables["special_period"],
+                tables["shipments"],
+                tables["oil_balance"],
+                tables["electricity"],
+                prices=inputs.annual_prices(),
+                cpi=inputs.annual_cpi(),
+            )
+            self.calibration = self.fit.calibration
+            self.draws: Any = cuba.draw_cuba(self.fit, draws, years, rng=_rng(seed, _STREAM_CUBA))
+            self.notes: tuple[str, ...] = self.fit.notes
+        else:
+            self.fit = cuba_calibrated.calibrate(**inputs.cuba_tables)
+            self.calibration = self.fit
+            self.draws = cuba_calibrated.draw_cuba(
+                self.fit, draws, years, rng=_rng(seed, _STREAM_CUBA)
+            )
+            self.notes = self.fit.notes
+
+    def project(self, **channels: Any) -> dict[str, np.ndarray]:
+        """Project every Cuba channel for one scenario (see the models' ``project_cuba``)."""
+        module: Any = cuba if self.name == "cuba" else cuba_calibrated
+        result: dict[str, np.ndarray] = module.project_cuba(self.fit, self.draws, **channels)
+        return result
+
+    def methodology_tables(self, inputs: _Inputs, seed: int) -> dict[str, pd.DataFrame]:
+        """Return the econometric model's coefficients, oil effect and 2016-24 backcast."""
+        tables = inputs.cuba_tables
+        backcast = cuba.backcast(
+            tables["gdp_growth"],
+            tables["special_period"],
+            tables["shipments"],
+            tables["oil_balance"],
+            tables["electricity"],
+            prices=inputs.annual_prices(),
+            cpi=inputs.annual_cpi(),
+            draws=1000,
+            rng=_rng(seed, _STREAM_BACKCAST),
+        )
+        return {
+            "cuba_coefficients": self.fit.coefficients,
+            "cuba_oil_effect": self.fit.oil_effect,
+            "cuba_backcast": backcast,
+            "cuba_backcast_summary": cuba.backcast_summary(backcast),
+        }
+
+    def table(self) -> pd.DataFrame:
+        """Parameters as ``term, estimate, std_err``."""
+        table = self.fit.table()
+        return pd.DataFrame(
+            {
+                "term": table["parameter"].astype(str),
+                "estimate": pd.to_numeric(table["value"], errors="coerce"),
+                "std_err": np.nan,
+            }
+        )
 
 
 # -- aggregation -------------------------------------------------------------------------------
@@ -435,18 +575,19 @@ def run(
     }
 
     step(f"fitting the {price_baseline} price baselines")
-    fits: dict[str, BaselineFit] = {}
-    base_draws: dict[str, np.ndarray] = {}
-    for series_id in PRICE_VARIABLES:
-        fits[series_id] = fit_baseline(inputs.prices(series_id), price_baseline)
-        # The same stream for Brent and WTI: their baseline draws move together.
-        base_draws[series_id] = simulate_baseline(
-            fits[series_id], horizon, draws, rng=_rng(seed, _STREAM_PRICE)
-        )
-    prior = elasticity.elasticity_prior(inputs.elasticities)
-    edraws = elasticity.draw_elasticities(prior, draws, rng=_rng(seed, _STREAM_ELASTICITY))
-    calib = cuba_calibrated.calibrate(**inputs.cuba_tables)
-    cdraws = cuba_calibrated.draw_cuba(calib, draws, len(years), rng=_rng(seed, _STREAM_CUBA))
+    elastic = _ElasticitySetup(inputs, price_baseline, horizon, draws, seed)
+    price_setups: dict[str, Any] = {"elasticity": elastic}
+    price_models = [m for m in PRICE_MODELS if m in model_names]
+    step("fitting Cuba's model")
+    cuba_models = {
+        name: _CubaSetup(name, inputs, draws, len(years), seed)
+        for name in CUBA_MODELS
+        if name in model_names
+    }
+    chain = price_setups[price_models[0] if price_models else "elasticity"]
+    tables: dict[str, pd.DataFrame] = {}
+    if "cuba" in cuba_models:
+        tables.update(cuba_models["cuba"].methodology_tables(inputs, seed))
 
     results: dict[tuple[str, str, str], np.ndarray] = {}
     outages: dict[str, pd.DataFrame] = {}
@@ -458,29 +599,19 @@ def run(
         results[(scenario.id, "outage", "world_net_supply_loss_kbd")] = np.broadcast_to(
             net, (draws, horizon)
         )
-        impact = elasticity.price_impact(net / inputs.world_kbd, edraws)
-        prices = {
-            series_id: elasticity.apply_impact(base_draws[series_id], impact)
-            for series_id in PRICE_VARIABLES
-        }
-        if "elasticity" in model_names:
-            for series_id, values in prices.items():
-                results[(scenario.id, "elasticity", series_id)] = values
-        if "cuba_calibrated" in model_names:
+        prices = {name: setup.prices(net) for name, setup in price_setups.items()}
+        for model in price_models:
+            for series_id, values in prices[model].items():
+                results[(scenario.id, model, series_id)] = values
+        if cuba_models:
             ships = cuba_shipments_path(
                 scenario, as_of_month, horizon, default_baseline_kbd=inputs.cuba_shipments_kbd
             )
-            replaced = ships["replaced_kbd"].to_numpy(dtype=float)
-            cuba = cuba_calibrated.project_cuba(
-                calib,
-                cdraws,
-                years=years,
-                lost_kbd=_annual(months, ships["lost_kbd"].to_numpy(dtype=float), years),
-                replaced_kbd=_annual(months, replaced, years),
-                brent_usd=_annual_price(months, prices["brent_usd"], replaced, years),
-            )
-            for variable, values in cuba.items():
-                results[(scenario.id, "cuba_calibrated", variable)] = values
+            # Cuba's models take Brent draw by draw from the headline price model.
+            channels = _cuba_channels(ships, prices[chain.name]["brent_usd"], months, years)
+            for name, setup in cuba_models.items():
+                for variable, values in setup.project(**channels).items():
+                    results[(scenario.id, name, variable)] = values
 
     step("summarising")
     diffs = _differences(results)
@@ -497,22 +628,22 @@ def run(
         differences=differences,
         scenarios=chosen,
         data=inputs.data,
-        assumptions=_assumptions(inputs, prior, calib, price_baseline),
+        assumptions=_assumptions(inputs, elastic.prior, cuba_models, price_baseline),
         history=_history(inputs),
-        diagnostics=_diagnostics(fits, prior, edraws, calib),
-        notes=(*inputs.notes, *calib.notes),
+        diagnostics=_diagnostics(elastic, cuba_models),
+        notes=(*inputs.notes, *(n for setup in cuba_models.values() for n in setup.notes)),
         as_of=as_of_month,
         horizon=horizon,
         draws=draws,
         seed=seed,
         models=model_names,
+        tables=tables,
         raw={
             "draws": results,
             "outages": outages,
-            "baseline_fits": fits,
-            "elasticity_draws": edraws,
-            "cuba_calibration": calib,
-            "cuba_draws": cdraws,
+            "baseline_fits": elastic.fits,
+            "elasticity_draws": elastic.draws,
+            "cuba": {name: (setup.fit, setup.draws) for name, setup in cuba_models.items()},
         },
     )
 
@@ -520,7 +651,7 @@ def run(
 def _assumptions(
     inputs: _Inputs,
     prior: elasticity.ElasticityPrior,
-    calib: cuba_calibrated.CubaCalibration,
+    cuba_models: dict[str, _CubaSetup],
     price_baseline: str,
 ) -> pd.DataFrame:
     """Return the resolved inputs: ``key, name, value, unit, source`` (stable keys)."""
@@ -556,14 +687,18 @@ def _assumptions(
             "%",
             "facts: oil_market_elasticities",
         ),
-        (
-            "cuba_oil_needs_kbd",
-            "Cuba oil needs",
-            calib.oil_needs_kbd,
-            "kb/d",
-            "facts: cuba_oil_balance_estimates",
-        ),
     ]
+    for setup in cuba_models.values():
+        rows.append(
+            (
+                "cuba_oil_needs_kbd",
+                "Cuba oil needs",
+                setup.calibration.oil_needs_kbd,
+                "kb/d",
+                "facts: cuba_oil_balance_estimates",
+            )
+        )
+        break
     return pd.DataFrame(rows, columns=["key", "name", "value", "unit", "source"])
 
 
@@ -581,13 +716,9 @@ def _history(inputs: _Inputs) -> pd.DataFrame:
     return pd.concat([*prices, cuba], ignore_index=True)[["variable", "date", "value"]]
 
 
-def _diagnostics(
-    fits: dict[str, BaselineFit],
-    prior: elasticity.ElasticityPrior,
-    edraws: elasticity.ElasticityDraws,
-    calib: cuba_calibrated.CubaCalibration,
-) -> pd.DataFrame:
+def _diagnostics(elastic: _ElasticitySetup, cuba_models: dict[str, _CubaSetup]) -> pd.DataFrame:
     """Parameters of every model run: ``model, variable, term, estimate, std_err``."""
+    fits, prior, edraws = elastic.fits, elastic.prior, elastic.draws
     pieces = [
         fit.params.assign(model=f"baseline_{fit.method}", variable=series_id)
         for series_id, fit in fits.items()
@@ -606,14 +737,13 @@ def _diagnostics(
             "std_err": [edraws.multiplier.std(), edraws.fade_months.std()],
         }
     )
-    table = calib.table()
-    cuba = pd.DataFrame(
-        {"term": table["parameter"], "estimate": table["value"].astype(float), "std_err": np.nan}
-    )
     pieces += [
         studies.assign(model="elasticity", variable="brent_usd"),
         drawn.assign(model="elasticity", variable="brent_usd"),
-        cuba.assign(model="cuba_calibrated", variable="cuba_gdp_growth_pct"),
+        *(
+            setup.table().assign(model=name, variable="cuba_gdp_growth_pct")
+            for name, setup in cuba_models.items()
+        ),
     ]
     frame = pd.concat(pieces, ignore_index=True)
     return frame[["model", "variable", "term", "estimate", "std_err"]]

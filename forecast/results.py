@@ -62,6 +62,9 @@ class RunResult:
         Months projected, simulation draws, and the seed that reproduces the run.
     models
         Model names run.
+    tables
+        Model-specific tidy frames for the report's methodology section, by name (e.g.
+        ``cuba_coefficients``, ``cuba_backcast``).
     raw
         Per-draw arrays and model objects for advanced use (not validated).
     """
@@ -80,6 +83,7 @@ class RunResult:
     draws: int
     seed: int
     models: tuple[str, ...]
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -88,6 +92,16 @@ class RunResult:
         schemas.validate(schemas.DiffFrame, self.differences, origin="RunResult.differences")
 
     # -- views ----------------------------------------------------------------------------
+
+    @property
+    def price_model(self) -> str | None:
+        """The headline oil-price model of this run (first of ``catalog.PRICE_MODELS``)."""
+        return next((m for m in catalog.PRICE_MODELS if m in self.models), None)
+
+    @property
+    def cuba_model(self) -> str | None:
+        """The headline Cuba model of this run (first of ``catalog.CUBA_MODELS``)."""
+        return next((m for m in catalog.CUBA_MODELS if m in self.models), None)
 
     @property
     def scenario_ids(self) -> list[str]:

@@ -65,12 +65,13 @@ REFERENCES = (
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """A rendered chart: its id, title, caption and PNG bytes."""
+    """A rendered chart: its id, title, caption, PNG bytes and report section."""
 
     id: str
     title: str
     caption: str
     png: bytes
+    section: str = "main"
 
     @property
     def data_uri(self) -> str:
@@ -96,8 +97,8 @@ def _png(plot: ggplot) -> bytes:
 def build_charts(result: RunResult) -> list[Chart]:
     """Render the report's charts to PNG, in report order."""
     specs: list[tuple[str, str, str, Any]] = []
-    price_model = "elasticity"
-    if price_model in result.models:
+    price_model = result.price_model
+    if price_model is not None:
         specs += [
             (
                 "brent_fan",
@@ -121,16 +122,43 @@ def build_charts(result: RunResult) -> list[Chart]:
                 lambda: charts.price_fan_chart(result, "wti_usd", model=price_model),
             ),
         ]
-    if "cuba_calibrated" in result.models:
+    cuba_model = result.cuba_model
+    if cuba_model is not None:
         specs.append(
             (
                 "cuba",
                 "Cuba",
                 "GDP growth, oil supply gap, extra import bill and power generation at risk.",
-                lambda: charts.cuba_panel(result, model="cuba_calibrated"),
+                lambda: charts.cuba_panel(result, model=cuba_model),
             )
         )
-    return [Chart(cid, title, caption, _png(make())) for cid, title, caption, make in specs]
+    rendered = [Chart(cid, title, caption, _png(make())) for cid, title, caption, make in specs]
+    if "cuba_backcast" in result.tables:
+        rendered.append(
+            Chart(
+                "cuba_backcast",
+                "Cuba model backcast",
+                "The Cuba model fitted on data to 2015 and projected over 2016-2024 given the "
+                "observed shipments and oil prices, against the actual growth.",
+                _png(charts.cuba_backcast_chart(result.tables["cuba_backcast"])),
+                section="methodology",
+            )
+        )
+    return rendered
+
+
+def _table(frame: pd.DataFrame, digits: int = 3) -> dict[str, Any]:
+    """Return a frame as ``{"columns": [...], "rows": [[...], ...]}``, numbers formatted."""
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for value in record.values():
+            if isinstance(value, float):
+                cells.append(_fmt(value, digits))
+            else:
+                cells.append("" if value is None else str(value))
+        rows.append(cells)
+    return {"columns": [str(c) for c in frame.columns], "rows": rows}
 
 
 def _fmt(value: float, digits: int = 1, *, sign: bool = False) -> str:
@@ -165,19 +193,48 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
                     f"{_fmt(row['cum_q95'], sign=True)}%",
                 }
             )
-        growth = summary[summary["variable"] == "cuba_gdp_growth_pct"]
-        if not growth.empty:
-            row = growth.iloc[0]
-            card["items"].append(
-                {
-                    "label": f"Cuba GDP growth, hardest-hit year ({row['peak_date']:%Y})",
-                    "value": f"{_fmt(row['peak_mean'], sign=True)} pp",
-                    "band": f"90%: {_fmt(row['peak_q05'], sign=True)} to "
-                    f"{_fmt(row['peak_q95'], sign=True)} pp",
-                }
-            )
+        card["items"].extend(_cuba_items(result, sid))
         cards.append(card)
     return cards
+
+
+def _first_full_year(result: RunResult) -> int | None:
+    """Return the first calendar year whose twelve months are all projected."""
+    start = result.as_of + pd.DateOffset(months=1)
+    year = start.year if start.month == 1 else start.year + 1
+    end = result.as_of + pd.DateOffset(months=result.horizon)
+    return year if pd.Timestamp(year=year, month=12, day=1) <= end else None
+
+
+def _cuba_items(result: RunResult, sid: str) -> list[dict[str, str]]:
+    """Cuba's growth in the first full projected year and its GDP level at the horizon."""
+    diffs = result.differences[
+        (result.differences["scenario"] == sid) & (result.differences["model"] == result.cuba_model)
+    ]
+    items = []
+    year = _first_full_year(result)
+    growth = diffs[diffs["variable"] == "cuba_gdp_growth_pct"]
+    growth = growth[growth["date"].dt.year == year] if year is not None else growth.iloc[:0]
+    if not growth.empty:
+        row = growth.iloc[0]
+        items.append(
+            {
+                "label": f"Cuba GDP growth, {year}",
+                "value": f"{_fmt(row['mean'], sign=True)} pp",
+                "band": f"90%: {_fmt(row['q05'], sign=True)} to {_fmt(row['q95'], sign=True)} pp",
+            }
+        )
+    level = diffs[diffs["variable"] == "cuba_gdp_level_index"]
+    if not level.empty:
+        row = level.iloc[-1]
+        items.append(
+            {
+                "label": f"Cuba GDP level, {row['date']:%Y}",
+                "value": f"{_fmt(row['mean'], sign=True)}%",
+                "band": f"90%: {_fmt(row['q05'], sign=True)} to {_fmt(row['q95'], sign=True)}%",
+            }
+        )
+    return items
 
 
 def _summary_table(result: RunResult) -> list[dict[str, Any]]:
@@ -321,7 +378,9 @@ def render_html(result: RunResult, chart_list: list[Chart]) -> str:
         version=__version__,
         banner=_banner(result),
         headlines=_headlines(result),
-        charts=chart_list,
+        charts=[c for c in chart_list if c.section == "main"],
+        method_charts={c.id: c for c in chart_list if c.section == "methodology"},
+        method_tables={name: _table(frame) for name, frame in result.tables.items()},
         summary_rows=_summary_table(result),
         price_table=_price_table(result),
         scenarios=[(s, _scenario_rows(s, _resolved(result))) for s in result.scenarios],

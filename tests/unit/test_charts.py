@@ -56,3 +56,15 @@ def test_cuba_panel_has_one_panel_per_variable_and_history(result: RunResult) ->
     history = plot.layers[1].geom.data
     assert (history["variable"] == "cuba_gdp_growth_pct").all()
     assert history["year"].max() == 2024
+
+
+def test_backcast_chart_shows_actual_model_and_naive(result: RunResult) -> None:
+    plot = charts.cuba_backcast_chart(result.tables["cuba_backcast"])
+    assert layer_types(plot).count(geom_ribbon) == 2
+    lines = plot.layers[3].geom.data
+    assert set(lines["series"]) == {
+        "Actual",
+        "Model fitted to 2015 (mean)",
+        "Naive: mean growth of the sample",
+    }
+    assert plot.labels.y == "Real GDP growth (% a year)"

@@ -184,3 +184,26 @@ def test_real_data_run_as_of_2025_11(shared_store: Store) -> None:
     ]
     per_pct = peak / (100 * exports / world)
     assert 2.0 <= per_pct <= 4.2, "within the literature's span of 2-4.2% per 1% lost"
+
+
+def test_cuba_model_tables_for_the_report(result: RunResult) -> None:
+    assert result.cuba_model == "cuba"
+    assert result.price_model == "elasticity"
+    backcast = result.tables["cuba_backcast"]
+    assert backcast["year"].tolist() == list(range(2016, 2025))
+    assert (backcast["q05"] <= backcast["q95"]).all()
+    coefficients = result.tables["cuba_coefficients"]
+    assert {"supply_change_pct", "covid_2020"} <= set(coefficients["term"])
+
+
+def test_both_halts_lower_cuba_first_year_growth(result: RunResult) -> None:
+    diffs = result.differences
+    first = diffs[
+        (diffs["variable"] == "cuba_gdp_growth_pct")
+        & (diffs["date"] == pd.Timestamp("2026-01-01"))
+        & (diffs["model"] == "cuba")
+    ].set_index("scenario")
+    for halt in ("venezuela_full_halt", "cuba_shipments_halt"):
+        assert -5.0 < first.loc[halt, "mean"] < -0.2, "a plausible loss"
+        assert first.loc[halt, "q95"] < 0, "the band stays below zero in the first year"
+        assert first.loc[halt, "q05"] < first.loc[halt, "q95"] - 0.5, "a visible band"
