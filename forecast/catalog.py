@@ -238,7 +238,7 @@ def get(series_id: str) -> SeriesSpec:
 
 # Model families in headline order: the report's charts use the first one a run has, and the
 # engine's Cuba models take Brent draws from the first price model run.
-PRICE_MODELS: tuple[str, ...] = ("elasticity",)
+PRICE_MODELS: tuple[str, ...] = ("svar", "elasticity")
 CUBA_MODELS: tuple[str, ...] = ("cuba", "cuba_calibrated")
 
 DiffKind = Literal["pct", "pp", "abs"]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from forecast import catalog, facts, schemas
 from forecast.errors import ForecastError
-from forecast.models import cuba, cuba_calibrated, elasticity
+from forecast.models import cuba, cuba_calibrated, elasticity, svar
 from forecast.models.baseline import BaselineMethod, fit_baseline, simulate_baseline
 from forecast.panel import SeriesData, read_series
 from forecast.results import RunResult
@@ -52,13 +52,15 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MODELS", "KNOWN_MODELS", "Progress", "run"]
 
-ModelName = Literal["elasticity", "cuba", "cuba_calibrated"]
+ModelName = Literal["svar", "elasticity", "cuba", "cuba_calibrated"]
 KNOWN_MODELS: dict[str, str] = {
+    "svar": "Oil price: structural VAR of the oil market (Kilian 2009), structural scenarios",
     "elasticity": "Oil price: no-outage baseline times the literature supply-loss elasticity",
     "cuba": "Cuba: GDP growth regression with a calibrated prior, plus accounting channels",
     "cuba_calibrated": "Cuba: GDP, oil gap, import bill and power, calibrated on two episodes",
 }
-DEFAULT_MODELS: tuple[str, ...] = ("elasticity", "cuba")
+DEFAULT_MODELS: tuple[str, ...] = ("svar", "elasticity", "cuba")
+SVAR_SERIES = ("world_crude_production_kbd", "kilian_rea", "us_cpi")
 PRICE_MODELS, CUBA_MODELS = catalog.PRICE_MODELS, catalog.CUBA_MODELS
 PRICE_VARIABLES = ("brent_usd", "wti_usd")
 WORLD_CRUDE_FALLBACK_KBD = 81_800.0  # EIA world crude incl. lease condensate, 2023 average
@@ -76,6 +78,11 @@ NO_PRICES = "no {series} data: neither the store nor the bundled history has it"
 
 # Independent random streams per model component (spawn keys), the same for every scenario.
 _STREAM_PRICE, _STREAM_ELASTICITY, _STREAM_CUBA, _STREAM_BACKCAST = 0, 1, 2, 3
+_STREAM_SVAR_BOOT, _STREAM_SVAR_PATHS = 4, 5
+SVAR_MISSING = (
+    "the svar model needs {missing} in the store (import or refresh them), or run without "
+    "--model svar"
+)
 
 
 def _month(value: str | pd.Timestamp | datetime) -> pd.Timestamp:
@@ -110,6 +117,24 @@ def _resolve_scenarios(
     if duplicates:
         raise ForecastError(f"scenario ids must be unique; repeated: {', '.join(duplicates)}")
     return tuple(chosen)
+
+
+def _available_models(
+    names: tuple[str, ...], inputs: _Inputs, *, explicit: bool
+) -> tuple[str, ...]:
+    """Drop the SVAR (with a note) when its data are missing, unless it was asked for."""
+    if "svar" not in names:
+        return names
+    missing = [sid for sid in SVAR_SERIES if sid not in inputs.series]
+    if not missing:
+        return names
+    if explicit:
+        raise ForecastError(SVAR_MISSING.format(missing=", ".join(missing)))
+    inputs.notes.append(
+        f"The structural VAR was not run: the store lacks {', '.join(missing)}. The oil "
+        "price scenarios come from the elasticity model alone."
+    )
+    return tuple(n for n in names if n != "svar")
 
 
 def _resolve_models(models: Sequence[str] | None) -> tuple[str, ...]:
@@ -182,6 +207,9 @@ class _Inputs:
         self.cpi = read_series("us_cpi", store=store, fallback=False)
         if self.cpi is not None:
             self.series["us_cpi"] = self.cpi
+        activity = read_series("kilian_rea", store=store, fallback=False)
+        if activity is not None:
+            self.series["kilian_rea"] = activity
         world = read_series("world_crude_production_kbd", store=store, fallback=False)
         if world is not None and (world.frame["date"] <= self.as_of).any():
             self.series["world_crude_production_kbd"] = world
@@ -286,6 +314,106 @@ class _ElasticitySetup:
         """Brent and WTI draws under a net supply loss path (kb/d)."""
         impact = elasticity.price_impact(net_loss_kbd / self.world_kbd, self.draws)
         return {sid: elasticity.apply_impact(b, impact) for sid, b in self.baseline.items()}
+
+
+class _Models:
+    """Every model of a run, fitted once; their draws are shared by all scenarios."""
+
+    def __init__(
+        self,
+        inputs: _Inputs,
+        names: tuple[str, ...],
+        price_baseline: BaselineMethod,
+        horizon: int,
+        draws: int,
+        years: int,
+        seed: int,
+        step: Progress,
+    ) -> None:
+        step(f"fitting the {price_baseline} price baselines")
+        self.elastic = _ElasticitySetup(inputs, price_baseline, horizon, draws, seed)
+        self.price: dict[str, Any] = {"elasticity": self.elastic}
+        self.tables: dict[str, pd.DataFrame] = {}
+        if "svar" in names:
+            step("estimating the oil-market SVAR and its bootstrap")
+            structural = _SVARSetup(inputs, self.elastic.baseline, seed)
+            self.price["svar"] = structural
+            inputs.notes.extend(structural.notes())
+            self.tables.update(structural.methodology_tables())
+        step("fitting Cuba's model")
+        self.cuba = {
+            name: _CubaSetup(name, inputs, draws, years, seed)
+            for name in CUBA_MODELS
+            if name in names
+        }
+        if "cuba" in self.cuba:
+            self.tables.update(self.cuba["cuba"].methodology_tables(inputs, seed))
+
+
+class _SVARSetup:
+    """The oil-market SVAR fitted once, its bootstrap draws and the as-of state.
+
+    Each scenario's outage becomes the supply shocks that make world production follow it
+    (structural scenario); the SVAR's price effect is applied draw by draw to the chosen
+    no-outage baseline, so the SVAR and the elasticity model share their baseline and
+    differ only in the effect of the shock.
+    """
+
+    name = "svar"
+
+    def __init__(self, inputs: _Inputs, baseline: dict[str, np.ndarray], seed: int) -> None:
+        series = {sid: inputs.series[sid].frame for sid in SVAR_SERIES}
+        cut = {sid: f[f["date"] <= inputs.as_of] for sid, f in series.items()}
+        self.dataset = svar.svar_dataset(
+            cut["world_crude_production_kbd"],
+            cut["kilian_rea"],
+            inputs.prices("brent_usd"),
+            cut["us_cpi"],
+            as_of=inputs.as_of,
+        )
+        self.fit = svar.fit_svar(self.dataset.complete())
+        draws, horizon = next(iter(baseline.values())).shape
+        self.draws = svar.bootstrap_svar(self.fit, draws, rng=_rng(seed, _STREAM_SVAR_BOOT))
+        filled, _ = svar.fill_ragged_edge(self.fit, self.dataset.frame)
+        self.state = filled[-self.fit.lags :]
+        self.horizon, self.seed = horizon, seed
+        self.baseline = baseline
+        self.world_kbd = inputs.world_kbd
+
+    def prices(self, net_loss_kbd: np.ndarray) -> dict[str, np.ndarray]:
+        """Brent and WTI draws: the baseline times each draw's SVAR price effect."""
+        projection = svar.project_svar(
+            self.fit,
+            self.draws,
+            self.state,
+            self.horizon,
+            production_level_deviation=np.log1p(-net_loss_kbd / self.world_kbd),
+            rng=_rng(self.seed, _STREAM_SVAR_PATHS),
+            shocks=False,
+        )
+        effect = np.exp(projection.price_effect_pct / 100.0)
+        return {sid: base * effect for sid, base in self.baseline.items()}
+
+    def methodology_tables(self) -> dict[str, pd.DataFrame]:
+        """Impulse responses, variance and historical decompositions, implied elasticity."""
+        response = svar.supply_price_response(self.fit, self.draws)
+        return {
+            "svar_irf": svar.irf_frame(self.fit, self.draws),
+            "svar_fevd": svar.fevd_frame(self.fit, self.draws),
+            "svar_hd": svar.historical_decomposition(self.fit),
+            "svar_supply_response": response.peak,
+        }
+
+    def notes(self) -> tuple[str, ...]:
+        """Return what the report must say about the SVAR's data (ragged edge, CPI holes)."""
+        filled = "; ".join(self.dataset.filled)
+        notes = list(self.dataset.notes)
+        if filled:
+            notes.append(
+                "SVAR ragged edge: months missing at the end of the sample were filled with "
+                f"the forecast conditional on the observed series (Waggoner and Zha): {filled}."
+            )
+        return tuple(notes)
 
 
 def _cuba_channels(
@@ -574,20 +702,14 @@ def run(
         for v in catalog.OUTPUT_VARIABLES.values()
     }
 
-    step(f"fitting the {price_baseline} price baselines")
-    elastic = _ElasticitySetup(inputs, price_baseline, horizon, draws, seed)
-    price_setups: dict[str, Any] = {"elasticity": elastic}
+    model_names = _available_models(model_names, inputs, explicit=bool(models))
+    models_run = _Models(
+        inputs, model_names, price_baseline, horizon, draws, len(years), seed, step
+    )
+    price_setups, cuba_models, tables = models_run.price, models_run.cuba, models_run.tables
     price_models = [m for m in PRICE_MODELS if m in model_names]
-    step("fitting Cuba's model")
-    cuba_models = {
-        name: _CubaSetup(name, inputs, draws, len(years), seed)
-        for name in CUBA_MODELS
-        if name in model_names
-    }
     chain = price_setups[price_models[0] if price_models else "elasticity"]
-    tables: dict[str, pd.DataFrame] = {}
-    if "cuba" in cuba_models:
-        tables.update(cuba_models["cuba"].methodology_tables(inputs, seed))
+    elastic = models_run.elastic
 
     results: dict[tuple[str, str, str], np.ndarray] = {}
     outages: dict[str, pd.DataFrame] = {}

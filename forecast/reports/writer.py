@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import base64
 import io
+import multiprocessing as mp
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +32,8 @@ from forecast._version import __version__
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from plotnine import ggplot
 
     from forecast.results import RunResult
@@ -94,57 +101,121 @@ def _png(plot: ggplot) -> bytes:
     return buffer.getvalue()
 
 
-def build_charts(result: RunResult) -> list[Chart]:
-    """Render the report's charts to PNG, in report order."""
-    specs: list[tuple[str, str, str, Any]] = []
+@dataclass(frozen=True, slots=True)
+class _ChartSpec:
+    id: str
+    title: str
+    caption: str
+    make: Callable[[], ggplot]
+    section: str = "main"
+
+
+def _chart_specs(result: RunResult) -> list[_ChartSpec]:
+    """Return the report's charts, in report order, as builders (nothing rendered yet)."""
+    specs: list[_ChartSpec] = []
     price_model = result.price_model
     if price_model is not None:
         specs += [
-            (
+            _ChartSpec(
                 "brent_fan",
                 "Brent under each scenario",
-                (
-                    "Fan charts: each scenario's median with 68% and 90% bands against the "
-                    "baseline median."
-                ),
+                "Fan charts: each scenario's median with 68% and 90% bands against the "
+                "baseline median. WTI gets the same percentage impact (see the tables).",
                 lambda: charts.price_fan_chart(result, "brent_usd", model=price_model),
             ),
-            (
+            _ChartSpec(
                 "brent_diff",
                 "Brent: difference from baseline",
-                "Per cent of the baseline price, computed draw by draw.",
+                f"Per cent of the baseline price, computed draw by draw ({price_model} model).",
                 lambda: charts.difference_chart(result, "brent_usd", model=price_model),
             ),
-            (
-                "wti_fan",
-                "WTI under each scenario",
-                "WTI moves with Brent: the same supply-loss impact applies.",
-                lambda: charts.price_fan_chart(result, "wti_usd", model=price_model),
-            ),
         ]
+    if price_model == "svar" and "elasticity" in result.models:
+        specs.append(
+            _ChartSpec(
+                "brent_diff_elasticity",
+                "Cross-check: the elasticity model",
+                "The same scenarios through the literature-elasticity model: per cent of the "
+                "baseline Brent price. The SVAR lets a sustained loss build up; the elasticity "
+                "model lets it fade as supply and demand respond.",
+                lambda: charts.difference_chart(result, "brent_usd", model="elasticity"),
+            )
+        )
     cuba_model = result.cuba_model
     if cuba_model is not None:
         specs.append(
-            (
+            _ChartSpec(
                 "cuba",
                 "Cuba",
                 "GDP growth, oil supply gap, extra import bill and power generation at risk.",
                 lambda: charts.cuba_panel(result, model=cuba_model),
             )
         )
-    rendered = [Chart(cid, title, caption, _png(make())) for cid, title, caption, make in specs]
-    if "cuba_backcast" in result.tables:
-        rendered.append(
-            Chart(
-                "cuba_backcast",
-                "Cuba model backcast",
+    methodology: list[tuple[str, str, str, Callable[[pd.DataFrame], ggplot]]] = [
+        ("svar_irf", "SVAR impulse responses", "", charts.svar_irf_chart),
+        ("svar_fevd", "SVAR variance decomposition", "", charts.svar_fevd_chart),
+        ("svar_hd", "SVAR historical decomposition", "", charts.svar_hd_chart),
+        (
+            "cuba_backcast",
+            "Cuba model backcast",
+            (
                 "The Cuba model fitted on data to 2015 and projected over 2016-2024 given the "
-                "observed shipments and oil prices, against the actual growth.",
-                _png(charts.cuba_backcast_chart(result.tables["cuba_backcast"])),
-                section="methodology",
+                "observed shipments and oil prices, against the actual growth."
+            ),
+            charts.cuba_backcast_chart,
+        ),
+    ]
+    for name, title, caption, draw in methodology:
+        if name in result.tables:
+            table = result.tables[name]
+            specs.append(
+                _ChartSpec(name, title, caption, partial(draw, table), section="methodology")
             )
-        )
-    return rendered
+    return specs
+
+
+_PENDING: list[_ChartSpec] = []  # read by forked workers (fork shares memory, no pickling)
+
+
+def _render_pending(index: int) -> bytes:
+    return _png(_PENDING[index].make())
+
+
+def _render(specs: list[_ChartSpec], workers: int) -> list[bytes]:
+    """Render charts to PNG, in forked worker processes where the platform has fork."""
+    if workers <= 1 or len(specs) < 2 or "fork" not in mp.get_all_start_methods():
+        return [_png(spec.make()) for spec in specs]
+    _PENDING[:] = specs
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that fork() in a threaded process may deadlock; the workers
+            # only draw with matplotlib's Agg backend and take no locks held by other threads.
+            warnings.filterwarnings(
+                "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
+            )
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                return list(pool.map(_render_pending, range(len(specs))))
+    finally:
+        _PENDING.clear()
+
+
+def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart]:
+    """Render the report's charts to PNG, in report order.
+
+    Parameters
+    ----------
+    result
+        The run to chart.
+    workers
+        Processes that render in parallel (default: the CPUs available, at most 4).
+    """
+    specs = _chart_specs(result)
+    workers = workers if workers is not None else min(4, len(os.sched_getaffinity(0)))
+    pngs = _render(specs, workers)
+    return [
+        Chart(spec.id, spec.title, spec.caption, png, spec.section)
+        for spec, png in zip(specs, pngs, strict=True)
+    ]
 
 
 def _table(frame: pd.DataFrame, digits: int = 3) -> dict[str, Any]:
@@ -174,12 +245,14 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
     for sid in result.scenario_ids[1:]:
         card: dict[str, Any] = {"id": sid, "title": labels[sid], "items": []}
         summary = result.summary[result.summary["scenario"] == sid]
-        brent = summary[summary["variable"] == "brent_usd"]
+        brent = summary[
+            (summary["variable"] == "brent_usd") & (summary["model"] == result.price_model)
+        ]
         if not brent.empty:
             row = brent.iloc[0]
             card["items"].append(
                 {
-                    "label": f"Peak Brent impact ({row['peak_date']:%b %Y})",
+                    "label": f"Peak Brent impact ({row['peak_date']:%b %Y}, {row['model']})",
                     "value": f"{_fmt(row['peak_mean'], sign=True)}%",
                     "band": f"90%: {_fmt(row['peak_q05'], sign=True)} to "
                     f"{_fmt(row['peak_q95'], sign=True)}%",
@@ -191,6 +264,17 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
                     "value": f"{_fmt(row['cum_mean'], sign=True)}%",
                     "band": f"90%: {_fmt(row['cum_q05'], sign=True)} to "
                     f"{_fmt(row['cum_q95'], sign=True)}%",
+                }
+            )
+        cross = summary[(summary["variable"] == "brent_usd") & (summary["model"] == "elasticity")]
+        if result.price_model != "elasticity" and not cross.empty:
+            row = cross.iloc[0]
+            card["items"].append(
+                {
+                    "label": "Cross-check: elasticity model, peak",
+                    "value": f"{_fmt(row['peak_mean'], sign=True)}%",
+                    "band": f"90%: {_fmt(row['peak_q05'], sign=True)} to "
+                    f"{_fmt(row['peak_q95'], sign=True)}%",
                 }
             )
         card["items"].extend(_cuba_items(result, sid))

@@ -104,9 +104,12 @@ def test_report_on_real_data_writes_everything(shared_report: Path) -> None:
     assert set(paths["scenario"]) == set(builtin_scenarios())
     assert {"brent_usd", "wti_usd", "cuba_gdp_growth_pct"} <= set(paths["variable"])
     assert set(paths["variable"]) <= set(catalog.OUTPUT_VARIABLES)
-    summary = pd.read_csv(shared_report / "summary.csv").set_index(["scenario", "variable"])
+    summary = pd.read_csv(shared_report / "summary.csv").set_index(
+        ["scenario", "variable", "model"]
+    )
     for halt in ("venezuela_full_halt", "venezuela_partial_halt", "venezuela_halt_opec_offset"):
-        assert summary.loc[(halt, "brent_usd"), "peak_q50"] > 0
+        for model in ("svar", "elasticity"):
+            assert summary.loc[(halt, "brent_usd", model), "peak_q50"] > 0
     workbook = pd.read_excel(shared_report / "forecast.xlsx", sheet_name=None)
     assert {"summary", "paths", "scenarios", "data", "assumptions"} <= set(workbook)
 

@@ -1,5 +1,6 @@
 """Charts are checked by their data, mappings and layers; they are looked at by a person."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from plotnine import geom_line, geom_linerange, geom_ribbon, geom_vline
@@ -68,3 +69,38 @@ def test_backcast_chart_shows_actual_model_and_naive(result: RunResult) -> None:
         "Naive: mean growth of the sample",
     }
     assert plot.labels.y == "Real GDP growth (% a year)"
+
+
+def test_svar_charts_from_tidy_frames() -> None:
+    shocks = ["supply", "aggregate_demand", "oil_specific_demand"]
+    irf = pd.DataFrame(
+        [
+            {"shock": s, "variable": v, "horizon": h, "estimate": 1.0, "q05": 0.0, "q16": 0.5,
+             "q84": 1.5, "q95": 2.0}
+            for s in shocks
+            for v in ("production_level_pct", "rea", "real_price_log")
+            for h in range(3)
+        ]
+    )  # fmt: skip
+    plot = charts.svar_irf_chart(irf)
+    assert len(plot.data) == 27
+    assert list(plot.data["shock_label"].cat.categories) == [
+        "Oil supply shock",
+        "Aggregate demand shock",
+        "Oil-specific demand shock",
+    ]
+    fevd = irf.assign(variable="real_price_log", estimate=1 / 3).drop_duplicates(
+        ["shock", "horizon"]
+    )
+    shares = charts.svar_fevd_chart(fevd).data.groupby("horizon")["share"].sum()
+    assert np.allclose(shares, 100.0)
+    dates = pd.date_range("2010-01-01", periods=4, freq="MS")
+    hd = pd.DataFrame(
+        [
+            {"date": d, "variable": "real_price_log", "component": c, "value": 1.0}
+            for d in dates
+            for c in [*shocks, "initial_and_deterministic"]
+        ]
+    )
+    plot = charts.svar_hd_chart(hd)
+    assert set(plot.data["component"]) == set(shocks), "initial conditions are not stacked"

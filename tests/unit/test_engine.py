@@ -174,16 +174,20 @@ def test_real_data_run_as_of_2025_11(shared_store: Store) -> None:
     run = forecast.run(
         ["venezuela_full_halt"], as_of="2025-11", store=shared_store, draws=500, seed=3
     )
-    brent = run.path("brent_usd", "venezuela_full_halt")
-    assert brent["date"].iloc[0] == pd.Timestamp("2025-12-01")
-    assert brent["q50"].iloc[0] == pytest.approx(63.8, rel=0.05)
-    peak = run.headline("brent_usd")["peak_mean"].iloc[0]
-    world = run.assumptions.set_index("name").loc["World crude supply", "value"]
-    exports = run.assumptions.set_index("name").loc[
-        "Venezuela's exports (default outage volume)", "value"
-    ]
-    per_pct = peak / (100 * exports / world)
-    assert 2.0 <= per_pct <= 4.2, "within the literature's span of 2-4.2% per 1% lost"
+    assert run.price_model == "svar"
+    for model in ("svar", "elasticity"):
+        brent = run.path("brent_usd", "venezuela_full_halt", model)
+        assert brent["date"].iloc[0] == pd.Timestamp("2025-12-01")
+        assert brent["q50"].iloc[0] == pytest.approx(63.8, rel=0.05)
+        assert (brent["q05"] <= brent["q50"]).all()
+        assert (brent["q50"] <= brent["q95"]).all()
+    resolved = run.assumptions.set_index("key")["value"]
+    loss_pct = 100 * resolved["ve_exports_kbd"] / resolved["world_crude_kbd"]
+    peaks = run.headline("brent_usd").set_index("model")["peak_mean"] / loss_pct
+    assert 2.0 <= peaks["elasticity"] <= 4.2, "the literature's span of 2-4.2% per 1% lost"
+    assert 1.0 <= peaks["svar"] <= 10.0, "the range the literature supports for the SVAR"
+    notes = " ".join(run.notes)
+    assert "prod_growth_pct: 2023-11..2025-11" in notes, "the report names the filled months"
 
 
 def test_cuba_model_tables_for_the_report(result: RunResult) -> None:
@@ -207,3 +211,21 @@ def test_both_halts_lower_cuba_first_year_growth(result: RunResult) -> None:
         assert -5.0 < first.loc[halt, "mean"] < -0.2, "a plausible loss"
         assert first.loc[halt, "q95"] < 0, "the band stays below zero in the first year"
         assert first.loc[halt, "q05"] < first.loc[halt, "q95"] - 0.5, "a visible band"
+
+
+def test_svar_is_skipped_with_a_note_when_its_data_are_missing(result: RunResult) -> None:
+    assert "svar" not in result.models
+    assert any("structural VAR was not run" in note for note in result.notes)
+
+
+def test_svar_asked_for_without_its_data_is_an_error(synthetic_store: Store) -> None:
+    with pytest.raises(ForecastError, match="the svar model needs kilian_rea, us_cpi"):
+        forecast.run(models=["svar"], store=synthetic_store, draws=DRAWS)
+
+
+@pytest.mark.shared_data
+def test_svar_methodology_tables(shared_store: Store) -> None:
+    run = forecast.run(["baseline"], models=["svar"], store=shared_store, draws=200, seed=1)
+    assert {"svar_irf", "svar_fevd", "svar_hd", "svar_supply_response"} <= set(run.tables)
+    irf = run.tables["svar_irf"]
+    assert set(irf["shock"]) == {"supply", "aggregate_demand", "oil_specific_demand"}
