@@ -130,7 +130,12 @@ def refresh(
     twice, and from cron: see the README's "Scheduled refresh".
     """
     from forecast.cli import EXIT_ERROR, EXIT_LOCKED
-    from forecast.errors import ForecastError, StoreLockedError, UnknownSeriesError
+    from forecast.errors import (
+        ForecastError,
+        SelectionError,
+        StoreLockedError,
+        UnknownSeriesError,
+    )
     from forecast.refresh import RefreshResult
     from forecast.refresh import refresh as run_refresh
     from forecast.store import resolve_store_path
@@ -148,7 +153,7 @@ def refresh(
             dry_run=dry_run,
             lock_timeout=lock_timeout,
         )
-    except UnknownSeriesError as exc:
+    except (UnknownSeriesError, SelectionError) as exc:
         raise click.UsageError(str(exc), ctx) from exc
     except ForecastError as exc:  # before anything was fetched: locked or unreadable store
         code = EXIT_LOCKED if isinstance(exc, StoreLockedError) else EXIT_ERROR

@@ -19,6 +19,7 @@ __all__ = [
     "EstimationError",
     "ForecastError",
     "ScenarioError",
+    "SelectionError",
     "StoreError",
     "StoreLockedError",
     "UnknownSeriesError",
@@ -52,6 +53,10 @@ class DataValidationError(ForecastError, ValueError):
 
 class ScenarioError(ForecastError, ValueError):
     """A scenario file or spec is invalid; the message names the file and the key."""
+
+
+class SelectionError(ForecastError, ValueError):
+    """A bad choice of sources or series, e.g. a series that cannot be refreshed."""
 
 
 class UnknownSeriesError(ForecastError, KeyError):

@@ -3,18 +3,21 @@
 The order of work keeps the store's write lock short and never stores a partial or invalid
 series:
 
-1. Read what the store holds for the requested series (short read-only connections; a store
-   locked by another process for longer than ``lock_timeout`` raises
-   :class:`~forecast.errors.StoreLockedError` before anything is fetched).
+1. Read what the store holds for the requested series (one read-only connection,
+   :meth:`forecast.store.Store.read_many`; a store locked by another process for longer than
+   ``lock_timeout`` raises :class:`~forecast.errors.StoreLockedError` before anything is
+   fetched).
 2. Fetch and validate every requested series of every requested source. The store is not
    open meanwhile. A series that fails (network, an HTML page, a truncated body, values that
    fail the schema) fails alone.
-3. Plan each series against the store: the rows it adds, revises and removes. FRED and EIA
-   send full histories, which replace the stored series; a history that ends earlier, or
-   starts later, than the one stored looks truncated and fails. Yahoo sends a recent window,
-   merged into the stored series: five years on the first load, then from ten days before
-   the last stored date (to pick up late corrections), through yesterday (today's bar moves
-   until the close).
+3. Plan each source's series against the store (:meth:`forecast.store.Store.plan`, the
+   write's own computation on a read-only connection): the rows each adds, revises and
+   removes, and the resulting series validated as the write will. FRED and EIA send full
+   histories, which replace the stored series; a history that ends earlier, or starts later,
+   than the one stored looks truncated and fails (checked here, before the plan: it is a
+   refresh policy, not the store's). Yahoo sends a recent window, merged into the stored
+   series: five years on the first load, then from ten days before the last stored date (to
+   pick up late corrections), through yesterday (today's bar moves until the close).
 4. Unless it is a dry run, write each source's good series in one transaction
    (:meth:`forecast.store.Store.write`): a process killed at any moment leaves the store as
    it was before or after that source's write. A failed series keeps its last good vintage;
@@ -33,17 +36,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from forecast import catalog, schemas
+from forecast import catalog
 from forecast.errors import (
     DataSourceError,
     DataValidationError,
     ForecastError,
+    SelectionError,
     StoreError,
     StoreLockedError,
-    UnknownSeriesError,
 )
 from forecast.sources import eia, fred, yahoo
 from forecast.sources._http import RetryPolicy
@@ -211,16 +213,16 @@ def select_series(
 
     Raises
     ------
+    SelectionError
+        For an unknown source name, a series without a refresh source, or one whose source
+        is not among ``sources``.
     UnknownSeriesError
-        For an id the catalog does not know, a series without a refresh source, or one
-        whose source is not among ``sources``.
-    DataSourceError
-        For an unknown source name.
+        For an id the catalog does not know.
     """
     for name in sources or ():
         if name not in SOURCES:
             known = ", ".join(SOURCES)
-            raise DataSourceError(UNKNOWN_SOURCE.format(source=name, known=known))
+            raise SelectionError(UNKNOWN_SOURCE.format(source=name, known=known))
     chosen = [s for s in SOURCES if not sources or s in sources]
     if not series:
         wanted = [spec.id for spec in catalog.CATALOG.values() if _refresh_source(spec)]
@@ -233,28 +235,15 @@ def select_series(
         if source is None:
             origins = ", ".join(ref.source for ref in spec.sources) or "no source"
             known = ", ".join(s.id for s in catalog.CATALOG.values() if _refresh_source(s))
-            raise UnknownSeriesError(
+            raise SelectionError(
                 NOT_REFRESHABLE.format(series_id=series_id, origins=origins, known=known)
             )
         if source in selection:
             selection[source].append(series_id)
         elif series:
-            raise UnknownSeriesError(NOT_SELECTED.format(series_id=series_id, source=source))
+            raise SelectionError(NOT_SELECTED.format(series_id=series_id, source=source))
     order = {series_id: i for i, series_id in enumerate(catalog.CATALOG)}
     return {s: sorted(ids, key=order.__getitem__) for s, ids in selection.items() if ids}
-
-
-@dataclass(frozen=True, slots=True)
-class _Planned:
-    update: SeriesUpdate
-    resulting: pd.DataFrame
-    added: int
-    revised: int
-    removed: int
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.revised or self.removed)
 
 
 def refresh(
@@ -300,8 +289,10 @@ def refresh(
 
     Raises
     ------
-    UnknownSeriesError, DataSourceError
-        For a selection that names an unknown series or source (nothing is fetched).
+    SelectionError
+        For a bad choice of sources or series (nothing is fetched).
+    UnknownSeriesError
+        For a series id the catalog does not know (nothing is fetched).
     StoreLockedError
         If the store stays locked by another process for ``lock_timeout`` seconds while its
         current contents are read (nothing is fetched or written).
@@ -318,26 +309,17 @@ def refresh(
     policy = policy or RetryPolicy.from_env()
     today = today or datetime.now(UTC).date()
     key = eia_api_key or eia.api_key()
-    held = {sid: target.read(sid) for ids in selection.values() for sid in ids}
-    kept = _kept(target)
+    stored = target.read_many([sid for ids in selection.values() for sid in ids])
+    held = {sid: got[0] if got else None for sid, got in stored.items()}
+    kept = {sid: _holding(got[1]) for sid, got in stored.items() if got}
 
-    records, plans = _fetch_all(
+    records, fetched = _fetch_all(
         selection, held, kept, policy=policy, key=key, fred_url=fred_url, eia_url=eia_url,
         today=today,
     )  # fmt: skip
     for source, ids in selection.items():
-        changed = []
-        for plan in plans[source]:
-            if plan.changed:
-                changed.append(plan)
-            else:  # nothing to write: the store is not opened for writing
-                records[plan.update.series_id] = _record(
-                    source, plan.update.series_id, "unchanged", kept
-                )
-        if dry_run:
-            records.update({p.update.series_id: _planned_record(source, p) for p in changed})
-        elif changed:
-            records.update(_write(target, source, changed, kept))
+        if fetched[source]:
+            records.update(_store(target, source, fetched[source], kept, dry_run=dry_run))
         if source == "eia" and key is None:  # one line for the whole source
             logger.warning("eia: skipped %s: %s", ", ".join(ids), NO_EIA_KEY)
         else:
@@ -357,10 +339,10 @@ def _fetch_all(
     fred_url: str | None,
     eia_url: str | None,
     today: date,
-) -> tuple[dict[str, SeriesRefresh], dict[str, list[_Planned]]]:
-    """Fetch and plan every series; return the records of those already settled, and plans."""
+) -> tuple[dict[str, SeriesRefresh], dict[str, list[SeriesUpdate]]]:
+    """Fetch every series; return the records of those already settled, and the updates."""
     records: dict[str, SeriesRefresh] = {}
-    plans: dict[str, list[_Planned]] = {source: [] for source in selection}
+    fetched: dict[str, list[SeriesUpdate]] = {source: [] for source in selection}
     for source, ids in selection.items():
         if source == "eia" and key is None:
             for sid in ids:
@@ -373,10 +355,12 @@ def _fetch_all(
                     source, sid, held[sid], policy=policy, key=key, fred_url=fred_url,
                     eia_url=eia_url, today=today,
                 )  # fmt: skip
-                plans[source].append(_plan(source, imported, held[sid]))
+                if MODES[source] == "replace":
+                    _check_span(imported, held[sid])
+                fetched[source].append(_update(source, imported))
             except ForecastError as exc:
                 records[sid] = _record(source, sid, "failed", kept, message=str(exc))
-    return records, plans
+    return records, fetched
 
 
 def _fetch(
@@ -401,34 +385,22 @@ def _fetch(
     return yahoo.fetch_series(series_id, start=start, end=today, policy=policy)
 
 
-def _plan(source: str, imported: ImportedSeries, held: pd.DataFrame | None) -> _Planned:
-    """Compare a fetched series with the stored one; refuse what looks truncated."""
-    mode = MODES[source]
-    incoming = imported.frame
-    resulting = incoming
-    if held is not None and len(held):
-        if mode == "replace":
-            _check_span(imported, held)
-        else:
-            resulting = schemas.validate_series(
-                _merge(held, incoming),
-                imported.series_id,
-                origin=f"{imported.origin} merged with the store's latest vintage",
-            )
-    added, revised, removed = _changes(held, resulting)
-    update = SeriesUpdate(
+def _update(source: str, imported: ImportedSeries) -> SeriesUpdate:
+    return SeriesUpdate(
         series_id=imported.series_id,
-        frame=incoming,
+        frame=imported.frame,
         source=source,
         origin=imported.origin,
         origin_sha256=imported.sha256,
-        mode=mode,
+        mode=MODES[source],
         source_version=_source_version(source),
     )
-    return _Planned(update, resulting, added, revised, removed)
 
 
-def _check_span(imported: ImportedSeries, held: pd.DataFrame) -> None:
+def _check_span(imported: ImportedSeries, held: pd.DataFrame | None) -> None:
+    """Refuse a full history that ends earlier, or starts later, than the stored one."""
+    if held is None or not len(held):
+        return
     got, stored = imported.frame["date"], held["date"]
     for verb, since, new, old, bad in (
         ("ends at", "through", got.iloc[-1], stored.iloc[-1], got.iloc[-1] < stored.iloc[-1]),
@@ -442,30 +414,6 @@ def _check_span(imported: ImportedSeries, held: pd.DataFrame) -> None:
             raise DataSourceError(message)
 
 
-def _as_series(frame: pd.DataFrame) -> pd.Series:
-    values = frame["value"].to_numpy(dtype="float64")
-    return pd.Series(values, index=pd.DatetimeIndex(frame["date"]))
-
-
-def _merge(held: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
-    old, new = _as_series(held), _as_series(incoming)
-    merged = pd.concat([old[~old.index.isin(new.index)], new]).sort_index()
-    return pd.DataFrame({"date": merged.index.astype("datetime64[ns]"), "value": merged.to_numpy()})
-
-
-def _changes(held: pd.DataFrame | None, resulting: pd.DataFrame) -> tuple[int, int, int]:
-    """Return (added, revised, removed) from ``held`` to ``resulting``, as the store counts."""
-    new = _as_series(resulting)
-    if held is None:
-        return len(new), 0, 0
-    old = _as_series(held)
-    common = new.index.intersection(old.index)
-    a, b = new[common].to_numpy(), old[common].to_numpy()
-    same = (a == b) | (np.isnan(a) & np.isnan(b))
-    added = len(new.index.difference(old.index))
-    return added, int((~same).sum()), len(old.index.difference(new.index))
-
-
 def _source_version(source: str) -> str | None:
     if source == "yahoo":
         try:
@@ -475,17 +423,17 @@ def _source_version(source: str) -> str | None:
     return {"fred": "fredgraph.csv", "eia": "EIA API v2"}.get(source)
 
 
-def _kept(store: Store) -> dict[str, dict[str, Any]]:
-    """Series id -> what the store holds now: rows, first and last date, vintage id."""
-    status = store.status()
+def _holding(info: dict[str, Any]) -> dict[str, Any]:
+    """Return what the store holds of a series (rows, span, vintage id) from its info."""
+
+    def day(value: Any) -> date | None:
+        return None if pd.isna(value) else pd.Timestamp(value).date()
+
     return {
-        str(row["series_id"]): {
-            "rows": int(row["rows"]),
-            "first_date": row["first_date"],
-            "last_date": row["last_date"],
-            "vintage_id": int(row["vintage_id"]),
-        }
-        for row in status.to_dict("records")
+        "rows": int(info["n_rows"]),
+        "first_date": day(info["first_date"]),
+        "last_date": day(info["last_date"]),
+        "vintage_id": int(info["vintage_id"]),
     }
 
 
@@ -509,36 +457,76 @@ def _record(
     )  # fmt: skip
 
 
-def _planned_record(source: str, plan: _Planned) -> SeriesRefresh:
-    """Return a dry run's record of a changed series: what the write would do."""
-    series_id = plan.update.series_id
-    dates = plan.resulting["date"]
-    return SeriesRefresh(
-        source, series_id, _code(source, series_id), "ok", rows=len(plan.resulting),
-        added=plan.added, revised=plan.revised, removed=plan.removed,
-        first_date=dates.iloc[0].date(), last_date=dates.iloc[-1].date(),
-    )  # fmt: skip
+def _failed(
+    source: str, series_ids: Sequence[str], kept: dict[str, dict[str, Any]], error: Exception
+) -> dict[str, SeriesRefresh]:
+    """Fail every series of a source that the store could not plan or write."""
+    message = WRITE_FAILED.format(source=source, error=error)
+    locked = isinstance(error, StoreLockedError)
+    return {
+        sid: _record(source, sid, "failed", kept, message=message, locked=locked)
+        for sid in series_ids
+    }
+
+
+def _store(
+    store: Store,
+    source: str,
+    updates: list[SeriesUpdate],
+    kept: dict[str, dict[str, Any]],
+    *,
+    dry_run: bool,
+) -> dict[str, SeriesRefresh]:
+    """Plan one source's fetched series; unless a dry run, write the changed ones."""
+    reports, records = _plan(store, source, updates, kept)
+    records.update({report.series_id: _from_report(source, report, kept) for report in reports})
+    changed = {report.series_id for report in reports if report.status == "planned"}
+    if changed and not dry_run:  # else the store is not opened for writing
+        writes = [update for update in updates if update.series_id in changed]
+        records.update(_write(store, source, writes, kept))
+    return records
+
+
+def _plan(
+    store: Store, source: str, updates: list[SeriesUpdate], kept: dict[str, dict[str, Any]]
+) -> tuple[list[WriteReport], dict[str, SeriesRefresh]]:
+    """Plan a source's series in one read; a series whose result fails its schema fails alone.
+
+    Returns the plans, and the records of the series that failed.
+    """
+    try:
+        return store.plan(updates), {}
+    except StoreError as exc:
+        return [], _failed(source, [u.series_id for u in updates], kept, exc)
+    except DataValidationError as exc:
+        if len(updates) == 1:
+            sid = updates[0].series_id
+            return [], {sid: _record(source, sid, "failed", kept, message=str(exc))}
+    reports: list[WriteReport] = []
+    records: dict[str, SeriesRefresh] = {}
+    for update in updates:  # which one failed? plan each alone
+        planned, failed = _plan(store, source, [update], kept)
+        reports += planned
+        records.update(failed)
+    return reports, records
 
 
 def _write(
-    store: Store, source: str, planned: list[_Planned], kept: dict[str, dict[str, Any]]
+    store: Store, source: str, updates: list[SeriesUpdate], kept: dict[str, dict[str, Any]]
 ) -> dict[str, SeriesRefresh]:
     """Write one source's changed series in one transaction; on failure, all of them fail."""
-    updates = [plan.update for plan in planned]
     logger.info("writing %d series from %s to %s", len(updates), source, store.path)
     try:
         reports = store.write(updates)
     except (StoreError, DataValidationError) as exc:
-        message = WRITE_FAILED.format(source=source, error=exc)
-        locked = isinstance(exc, StoreLockedError)
-        return {
-            sid: _record(source, sid, "failed", kept, message=message, locked=locked)
-            for sid in (u.series_id for u in updates)
-        }
-    return {report.series_id: _written(source, report, kept) for report in reports}
+        return _failed(source, [u.series_id for u in updates], kept, exc)
+    return {report.series_id: _from_report(source, report, kept) for report in reports}
 
 
-def _written(source: str, report: WriteReport, kept: dict[str, dict[str, Any]]) -> SeriesRefresh:
+def _from_report(
+    source: str, report: WriteReport, kept: dict[str, dict[str, Any]]
+) -> SeriesRefresh:
+    """Return the record of a planned or written series (``vintage_id`` ``None`` if planned)."""
     if report.status == "unchanged":
         return _record(source, report.series_id, "unchanged", kept)
     return SeriesRefresh(

@@ -13,7 +13,8 @@ Two tables:
 Writes happen after validation, in one transaction for a whole batch (a refresh of one
 source, or one import): a reader sees the store fully before or fully after it, and a process
 killed mid-write leaves the last committed state (DuckDB's write-ahead log rolls back the
-rest). If the file did not exist and the write fails, it is removed again.
+rest). If the file did not exist and the write fails, it is removed again. :meth:`Store.plan`
+reports what a write would do, through the same computation, on a read-only connection.
 
 The path is the ``path`` argument, else ``$FORECAST_STORE``, else
 ``data/store/forecast.duckdb`` under the working directory.
@@ -46,10 +47,12 @@ __all__ = [
     "Store",
     "WriteMode",
     "WriteReport",
+    "WriteStatus",
     "resolve_store_path",
 ]
 
 WriteMode = Literal["replace", "merge"]
+WriteStatus = Literal["written", "planned", "unchanged"]
 
 SCHEMA_VERSION = "1"
 STORE_LOCKED = (
@@ -85,6 +88,12 @@ CREATE TABLE IF NOT EXISTS observations (
     removed BOOLEAN NOT NULL
 );
 """
+
+_VINTAGE_COLUMNS = [
+    "vintage_id", "series_id", "source", "origin", "origin_sha256", "written_at",
+    "batch_id", "n_rows", "n_added", "n_revised", "n_removed", "first_date",
+    "last_date", "forecast_version", "source_version",
+]  # fmt: skip
 
 _LATEST_SQL = """
 SELECT date, value, removed FROM observations
@@ -135,10 +144,15 @@ class SeriesUpdate:
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
-    """What a write did to one series."""
+    """What a write did, or what a plan says a write would do, to one series.
+
+    ``status`` is ``written`` (a new vintage, ``vintage_id``), ``planned`` (from
+    :meth:`Store.plan`: a write would add a vintage; ``vintage_id`` is ``None``) or
+    ``unchanged`` (no new vintage; the counts are zero).
+    """
 
     series_id: str
-    status: Literal["written", "unchanged"]
+    status: WriteStatus
     vintage_id: int | None
     rows: int
     added: int
@@ -153,8 +167,13 @@ class WriteReport:
         span = f"{self.first_date}..{self.last_date}" if self.first_date else "empty"
         if self.status == "unchanged":
             return f"{self.series_id}: unchanged ({self.rows} rows, {span}); no new vintage"
+        what = (
+            "would write a new vintage"
+            if self.status == "planned"
+            else f"vintage {self.vintage_id} written"
+        )
         return (
-            f"{self.series_id}: vintage {self.vintage_id} written ({self.rows} rows, {span}; "
+            f"{self.series_id}: {what} ({self.rows} rows, {span}; "
             f"{self.added} added, {self.revised} revised, {self.removed} removed)"
         )
 
@@ -207,6 +226,18 @@ class Store:
         finally:
             con.close()
 
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """Yield a read-only connection, or ``None`` if the store has no tables (yet).
+
+        An absent store reads as empty and is not created.
+        """
+        if not self.exists():
+            yield None
+            return
+        with self._connect(read_only=True) as con:
+            yield con if self._has_tables(con) else None
+
     def exists(self) -> bool:
         """Whether the store file exists (an absent store reads as empty)."""
         return self.path.exists()
@@ -218,6 +249,39 @@ class Store:
         return bool(found and found[0])
 
     # -- writing --------------------------------------------------------------------------
+
+    def plan(self, updates: Sequence[SeriesUpdate]) -> list[WriteReport]:
+        """Return what :meth:`write` would do with these updates, without writing anything.
+
+        The same computation as :meth:`write`: the same counts, and every resulting series
+        validated the same way. Each report's status is ``planned`` where a write would add a
+        vintage (``vintage_id`` is ``None``) and ``unchanged`` where it would not. The store
+        is opened read-only; an absent store plans every row as added and is not created.
+
+        Raises
+        ------
+        DataValidationError
+            If a resulting series fails its schema (a write would refuse the batch).
+        StoreLockedError
+            If another process holds the store.
+        StoreError
+            If the file cannot be opened or read.
+        """
+        if not updates:
+            return []
+        with self._reader() as con:
+            pending: dict[str, dict[pd.Timestamp, float]] = {}  # earlier updates in the batch
+            reports = []
+            for update in updates:
+                sid = update.series_id
+                if sid in pending:
+                    current = pending[sid]
+                else:
+                    current = self._read_latest(con, sid) if con is not None else {}
+                change = _diff(current, update)
+                pending[sid] = change.result
+                reports.append(change.report("planned"))
+            return reports
 
     def write(self, updates: Sequence[SeriesUpdate]) -> list[WriteReport]:
         """Write each update as a new vintage of its series, all in one transaction.
@@ -284,33 +348,18 @@ class Store:
         batch_id: int,
         written_at: datetime,
     ) -> WriteReport:
-        current = self._read_latest(con, update.series_id)
-        incoming = _as_mapping(update.frame)
-        result = dict(current) if update.mode == "merge" else {}
-        result.update(incoming)
-        added = [d for d in incoming if d not in current]
-        revised = [d for d in incoming if d in current and not _same(incoming[d], current[d])]
-        removed = [d for d in current if d not in result]
-        resulting = _as_frame(result)
-        schemas.validate_series(
-            resulting,
-            update.series_id,
-            origin=f"{update.origin} merged with the store's latest vintage",
-        )
-        first = resulting["date"].iloc[0].date() if len(resulting) else None
-        last = resulting["date"].iloc[-1].date() if len(resulting) else None
-        if not (added or revised or removed):
-            return WriteReport(
-                update.series_id, "unchanged", None, rows=len(resulting), added=0, revised=0,
-                removed=0, first_date=first, last_date=last,
-            )  # fmt: skip
+        change = _diff(self._read_latest(con, update.series_id), update)
+        if not change.changed:
+            return change.report("written")  # reports "unchanged"
+        dates = change.added + change.revised + change.removed
+        kept = change.added + change.revised
         changes = pd.DataFrame(
             {
                 "series_id": update.series_id,
-                "date": pd.to_datetime(added + revised + removed),
+                "date": pd.to_datetime(dates),
                 "vintage_id": vintage_id,
-                "value": [_to_sql(result[d]) for d in added + revised] + [None] * len(removed),
-                "removed": [False] * (len(added) + len(revised)) + [True] * len(removed),
+                "value": [_to_sql(change.result[d]) for d in kept] + [None] * len(change.removed),
+                "removed": [False] * len(kept) + [True] * len(change.removed),
             }
         )
         con.register("changes_df", changes)
@@ -321,18 +370,17 @@ class Store:
             )
         finally:
             con.unregister("changes_df")
+        report = change.report("written", vintage_id)
         con.execute(
             "INSERT INTO vintages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 vintage_id, update.series_id, update.source, update.origin,
-                update.origin_sha256, written_at, batch_id, len(resulting), len(added),
-                len(revised), len(removed), first, last, __version__, update.source_version,
+                update.origin_sha256, written_at, batch_id, report.rows, report.added,
+                report.revised, report.removed, report.first_date, report.last_date,
+                __version__, update.source_version,
             ],
         )  # fmt: skip
-        return WriteReport(
-            update.series_id, "written", vintage_id, rows=len(resulting), added=len(added),
-            revised=len(revised), removed=len(removed), first_date=first, last_date=last,
-        )  # fmt: skip
+        return report
 
     # -- reading --------------------------------------------------------------------------
 
@@ -379,6 +427,44 @@ class Store:
             values = self._read_latest(con, series_id, int(meta["vintage_id"]))
         return _as_frame(values)
 
+    def read_many(
+        self,
+        series_ids: Sequence[str],
+        *,
+        vintage: int | None = None,
+        known_at: datetime | None = None,
+    ) -> dict[str, tuple[pd.DataFrame, dict[str, Any]] | None]:
+        """Read several series, each with its vintage's metadata, in one read-only connection.
+
+        For each id, the same as ``(read(id, ...), vintage_info(id, ...))`` with the same
+        ``vintage`` and ``known_at``, but from one consistent state of the store.
+
+        Returns
+        -------
+        dict
+            Series id (in the order given, without repeats) -> ``(frame, vintage info)``, or
+            ``None`` if the store has no such series (then).
+
+        Raises
+        ------
+        UnknownSeriesError
+            For an id the catalog does not know.
+        """
+        ids = list(dict.fromkeys(series_ids))
+        for series_id in ids:
+            catalog.get(series_id)
+        found: dict[str, tuple[pd.DataFrame, dict[str, Any]] | None] = dict.fromkeys(ids)
+        with self._reader() as con:
+            if con is None or not ids:
+                return found
+            log = _vintage_log(con, ids)
+            for series_id in ids:
+                meta = _as_of(log[log["series_id"] == series_id], vintage, known_at)
+                if meta is not None:
+                    values = self._read_latest(con, series_id, int(meta["vintage_id"]))
+                    found[series_id] = (_as_frame(values), meta)
+        return found
+
     def vintage_info(
         self,
         series_id: str,
@@ -387,34 +473,14 @@ class Store:
         known_at: datetime | None = None,
     ) -> dict[str, Any] | None:
         """Return the metadata of the vintage that a read with these arguments would use."""
-        frame = self.vintages(series_id)
-        if vintage is not None:
-            frame = frame[frame["vintage_id"] <= vintage]
-        if known_at is not None:
-            stamp = pd.Timestamp(known_at)
-            if stamp.tzinfo is not None:
-                stamp = stamp.tz_convert("UTC").tz_localize(None)
-            frame = frame[frame["written_at"] <= stamp]
-        if frame.empty:
-            return None
-        return {str(key): value for key, value in frame.iloc[-1].items()}
+        return _as_of(self.vintages(series_id), vintage, known_at)
 
     def vintages(self, series_id: str | None = None) -> pd.DataFrame:
         """Return the vintage log, oldest first, optionally for one series."""
-        columns = [
-            "vintage_id", "series_id", "source", "origin", "origin_sha256", "written_at",
-            "batch_id", "n_rows", "n_added", "n_revised", "n_removed", "first_date",
-            "last_date", "forecast_version", "source_version",
-        ]  # fmt: skip
-        if not self.exists():
-            return pd.DataFrame(columns=columns)
-        with self._connect(read_only=True) as con:
-            if not self._has_tables(con):
-                return pd.DataFrame(columns=columns)
-            where, params = ("WHERE series_id = ?", [series_id]) if series_id else ("", [])
-            return con.execute(
-                f"SELECT {', '.join(columns)} FROM vintages {where} ORDER BY vintage_id", params
-            ).df()
+        with self._reader() as con:
+            if con is None:
+                return pd.DataFrame(columns=_VINTAGE_COLUMNS)
+            return _vintage_log(con, [series_id] if series_id else None)
 
     def status(self, *, today: date | None = None) -> pd.DataFrame:
         """One row per stored series: span, rows, latest vintage, source and staleness.
@@ -463,6 +529,99 @@ class Store:
         return frame.sort_values(
             "series_id", key=lambda s: s.map(lambda x: order.get(x, len(order)))
         ).reset_index(drop=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """What writing one update over a series' latest vintage does."""
+
+    series_id: str
+    result: dict[pd.Timestamp, float]
+    """The resulting series: date -> value."""
+    frame: pd.DataFrame
+    """The resulting series as a ``date, value`` frame, validated."""
+    added: list[pd.Timestamp]
+    revised: list[pd.Timestamp]
+    removed: list[pd.Timestamp]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.revised or self.removed)
+
+    def report(
+        self, status: Literal["written", "planned"], vintage_id: int | None = None
+    ) -> WriteReport:
+        """Return the report: with ``status`` if something changed, else ``unchanged``."""
+        dates = self.frame["date"]
+        first = dates.iloc[0].date() if len(dates) else None
+        last = dates.iloc[-1].date() if len(dates) else None
+        if not self.changed:
+            return WriteReport(
+                self.series_id, "unchanged", None, rows=len(dates), added=0, revised=0,
+                removed=0, first_date=first, last_date=last,
+            )  # fmt: skip
+        return WriteReport(
+            self.series_id, status, vintage_id, rows=len(dates), added=len(self.added),
+            revised=len(self.revised), removed=len(self.removed), first_date=first,
+            last_date=last,
+        )  # fmt: skip
+
+
+def _diff(current: dict[pd.Timestamp, float], update: SeriesUpdate) -> _Change:
+    """Return what writing ``update`` over ``current`` (its series' latest values) does.
+
+    The one place that decides a write's result, for :meth:`Store.write` and
+    :meth:`Store.plan`: ``replace`` makes the frame the whole series, ``merge`` lays it over
+    ``current``; the result is validated against the series' schema (a merge can open a gap).
+
+    Raises
+    ------
+    DataValidationError
+        If the resulting series fails its schema.
+    """
+    incoming = _as_mapping(update.frame)
+    result = dict(current) if update.mode == "merge" else {}
+    result.update(incoming)
+    frame = _as_frame(result)
+    schemas.validate_series(
+        frame,
+        update.series_id,
+        origin=f"{update.origin} merged with the store's latest vintage",
+    )
+    return _Change(
+        update.series_id,
+        result,
+        frame,
+        added=[d for d in incoming if d not in current],
+        revised=[d for d in incoming if d in current and not _same(incoming[d], current[d])],
+        removed=[d for d in current if d not in result],
+    )
+
+
+def _vintage_log(con: duckdb.DuckDBPyConnection, series_ids: list[str] | None) -> pd.DataFrame:
+    """Return the vintage log, oldest first, of these series (``None``: of all)."""
+    where, params = "", list(series_ids or ())
+    if series_ids is not None:
+        where = f"WHERE series_id IN ({', '.join('?' * len(series_ids))})"
+    return con.execute(
+        f"SELECT {', '.join(_VINTAGE_COLUMNS)} FROM vintages {where} ORDER BY vintage_id", params
+    ).df()
+
+
+def _as_of(
+    log: pd.DataFrame, vintage: int | None, known_at: datetime | None
+) -> dict[str, Any] | None:
+    """Return the newest row of one series' vintage log at ``vintage`` and ``known_at``."""
+    if vintage is not None:
+        log = log[log["vintage_id"] <= vintage]
+    if known_at is not None:
+        stamp = pd.Timestamp(known_at)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        log = log[log["written_at"] <= stamp]
+    if log.empty:
+        return None
+    return {str(key): value for key, value in log.iloc[-1].items()}
 
 
 def _period_end(last: date, frequency: str) -> date:

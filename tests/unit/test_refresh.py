@@ -12,7 +12,11 @@ import pandas as pd
 import pytest
 
 from forecast import catalog
-from forecast.errors import DataSourceError, StoreLockedError, UnknownSeriesError
+from forecast.errors import (
+    SelectionError,
+    StoreLockedError,
+    UnknownSeriesError,
+)
 from forecast.refresh import REPORT_COLUMNS, RefreshResult, refresh, select_series
 from forecast.sources import yahoo
 from forecast.sources._http import RetryPolicy
@@ -103,11 +107,11 @@ def test_series_imply_their_source_and_must_match_chosen_sources() -> None:
         "fred": ["us_cpi"],
         "yahoo": ["brent_front_month_usd"],
     }
-    with pytest.raises(UnknownSeriesError, match="'us_cpi' comes from fred"):
+    with pytest.raises(SelectionError, match="'us_cpi' comes from fred"):
         select_series(["eia"], ["us_cpi"])
     with pytest.raises(UnknownSeriesError, match="unknown series 'brnt'"):
         select_series(None, ["brnt"])
-    with pytest.raises(DataSourceError, match="unknown source 'ecb'"):
+    with pytest.raises(SelectionError, match="unknown source 'ecb'"):
         select_series(["ecb"])
 
 
@@ -118,8 +122,23 @@ def test_a_series_without_a_network_source_cannot_be_refreshed(
         "local", "t", "u", "monthly", 0, 1, sources=(catalog.SourceRef("csv", "x"),)
     )
     monkeypatch.setitem(catalog.CATALOG, "local", spec)
-    with pytest.raises(UnknownSeriesError, match=r"'local' cannot be refreshed .*comes from csv"):
+    with pytest.raises(SelectionError, match=r"'local' cannot be refreshed .*comes from csv"):
         select_series(None, ["local"])
+
+
+def test_a_bad_selection_is_a_selection_error_and_an_unknown_id_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = catalog.SeriesSpec(
+        "local", "t", "u", "monthly", 0, 1, sources=(catalog.SourceRef("csv", "x"),)
+    )
+    monkeypatch.setitem(catalog.CATALOG, "local", spec)
+    for sources, series in [(["eia"], ["us_cpi"]), (["ecb"], None), (None, ["local"])]:
+        with pytest.raises(SelectionError):
+            select_series(sources, series)
+    with pytest.raises(UnknownSeriesError) as raised:
+        select_series(None, ["brnt"])
+    assert not isinstance(raised.value, SelectionError)
 
 
 # -- FRED through the whole cycle ----------------------------------------------------------
@@ -359,6 +378,26 @@ def test_yahoo_window_that_would_open_a_gap_fails_before_writing(
     assert "merged with the store's latest vintage" in record.message
     assert "no gap longer than 10 days" in record.message
     assert record.last_date == date(2025, 9, 30)
+
+
+def test_a_merge_refused_by_the_plan_fails_alone_in_its_source(
+    server: FakeServer, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    september = {t: weekdays("2025-09-01", "2025-09-30", 63.0) for t in ("BZ=F", "CL=F")}
+    fake_yahoo(monkeypatch, {t: yf_frame({t: c}) for t, c in september.items()})
+    run(server, path, sources=["yahoo"])
+    fake_yahoo(
+        monkeypatch,
+        {"BZ=F": yf_frame({"BZ=F": weekdays("2025-11-03", "2025-11-28", 63.0)}),  # a gap
+         "CL=F": yf_frame({"CL=F": weekdays("2025-09-22", "2025-10-10", 60.0)})},
+    )  # fmt: skip
+    for dry_run, vintage_id in [(True, None), (False, 3)]:
+        result = run(server, path, sources=["yahoo"], dry_run=dry_run)
+        brent, wti = result.series
+        assert (brent.status, brent.vintage_id) == ("failed", 1)
+        assert "merged with the store's latest vintage" in brent.message
+        assert (wti.status, wti.added, wti.revised, wti.vintage_id) == ("ok", 8, 7, vintage_id)
+    assert len(Store(path).vintages()) == 3
 
 
 # -- the report -------------------------------------------------------------------------------

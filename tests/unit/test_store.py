@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.errors import DataValidationError, StoreLockedError
-from forecast.store import SeriesUpdate, Store, resolve_store_path
+from forecast.errors import DataValidationError, StoreLockedError, UnknownSeriesError
+from forecast.store import SeriesUpdate, Store, WriteReport, resolve_store_path
 from tests.conftest import monthly_frame
 
 
@@ -111,6 +111,91 @@ def test_failed_first_write_leaves_no_file(store: Store) -> None:
     bad = update(monthly_frame().assign(value=1e9))
     with pytest.raises(DataValidationError):
         store.write([bad])
+    assert not store.path.exists()
+
+
+def as_written(report: WriteReport) -> tuple[object, ...]:
+    """A plan's report as the write's: everything but the status and the vintage id."""
+    return (report.series_id, report.rows, report.added, report.revised, report.removed,
+            report.first_date, report.last_date)  # fmt: skip
+
+
+def test_plan_reports_what_the_following_write_does(store: Store) -> None:
+    full = monthly_frame()
+    store.write([update(full), update(monthly_frame(seed=2), "wti_usd")])
+    revised = pd.concat([full, monthly_frame("2003-01-01", periods=2, seed=9)], ignore_index=True)
+    revised.loc[10, "value"] = 99.0
+    tail = pd.concat([full.iloc[-3:], monthly_frame("2003-01-01", periods=2, seed=4)])
+    batch = [
+        update(revised.iloc[12:].reset_index(drop=True)),  # replace: revise, add, remove
+        update(tail.reset_index(drop=True), mode="merge"),  # same series, on top of that
+        update(monthly_frame(seed=2), "wti_usd"),  # unchanged
+        update(monthly_frame(periods=4).assign(value=300.0), "us_cpi"),  # new series
+    ]
+    before = digest(store.path)
+    plans = store.plan(batch)
+    assert digest(store.path) == before
+    assert [p.status for p in plans] == ["planned", "planned", "unchanged", "planned"]
+    assert all(p.vintage_id is None for p in plans)
+    assert plans[0].describe().startswith("brent_usd: would write a new vintage (26 rows")
+    writes = store.write(batch)
+    assert [w.status for w in writes] == ["written", "written", "unchanged", "written"]
+    assert [as_written(p) for p in plans] == [as_written(w) for w in writes]
+    counts = (plans[1].added, plans[1].revised, plans[1].removed)
+    assert counts == (0, 2, 0), "counted on top of the batch's first update, as written"
+
+
+def test_plan_of_an_absent_store_adds_everything_and_creates_no_file(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sub" / "none.duckdb")
+    (plan,) = store.plan([update(monthly_frame(), mode="merge")])
+    assert (plan.status, plan.rows, plan.added, plan.revised, plan.removed) == (
+        "planned", 36, 36, 0, 0,
+    )  # fmt: skip
+    with pytest.raises(DataValidationError):
+        store.plan([update(monthly_frame().assign(value=1e9))])
+    assert store.plan([]) == []
+    assert not store.path.parent.exists(), "planning creates neither file nor folder"
+
+
+def test_plan_refuses_a_merge_that_would_open_a_gap_and_changes_nothing(store: Store) -> None:
+    store.write([update(monthly_frame())])
+    before = digest(store.path)
+    good = update(monthly_frame(seed=2), "wti_usd")
+    later = update(monthly_frame("2005-01-01", periods=3), mode="merge")
+    with pytest.raises(DataValidationError, match="merged with the store's latest vintage"):
+        store.plan([good, later])
+    (plan,) = store.plan([good])
+    assert plan.status == "planned"
+    assert digest(store.path) == before, "plan never changes the store's bytes"
+    assert len(store.vintages()) == 1
+
+
+def test_read_many_matches_read_and_vintage_info_in_one_go(store: Store) -> None:
+    store.write([update(monthly_frame(periods=12)), update(monthly_frame(seed=2), "wti_usd")])
+    store.write([update(monthly_frame(periods=24))])
+    found = store.read_many(["brent_usd", "us_cpi", "wti_usd", "brent_usd"])
+    assert list(found) == ["brent_usd", "us_cpi", "wti_usd"]
+    assert found["us_cpi"] is None
+    for series_id in ("brent_usd", "wti_usd"):
+        got = found[series_id]
+        assert got is not None
+        pd.testing.assert_frame_equal(got[0], store.read(series_id))
+        assert got[1] == store.vintage_info(series_id)
+    then = store.read_many(["brent_usd", "wti_usd"], vintage=1)  # wti_usd came in vintage 2
+    assert then["wti_usd"] is None
+    assert then["brent_usd"] is not None
+    pd.testing.assert_frame_equal(then["brent_usd"][0], monthly_frame(periods=12))
+    assert then["brent_usd"][1] == store.vintage_info("brent_usd", vintage=1)
+    past = store.read_many(["brent_usd"], known_at=datetime(2000, 1, 1, tzinfo=UTC))
+    assert past == {"brent_usd": None}
+    with pytest.raises(UnknownSeriesError):
+        store.read_many(["brnt"])
+
+
+def test_read_many_of_an_absent_store_is_empty_and_creates_no_file(tmp_path: Path) -> None:
+    store = Store(tmp_path / "none.duckdb")
+    assert store.read_many(["brent_usd", "us_cpi"]) == {"brent_usd": None, "us_cpi": None}
+    assert store.read_many([]) == {}
     assert not store.path.exists()
 
 
