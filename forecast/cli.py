@@ -212,10 +212,11 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--price-baseline",
-            type=click.Choice(["no_change", "arima", "ets"]),
-            default="no_change",
+            type=click.Choice(["no_change_eom", "no_change", "arima", "ets"]),
+            default="no_change_eom",
             show_default=True,
-            help="No-outage price model.",
+            help="No-outage price model; no_change_eom starts from the last daily close of "
+            "the as-of month (no model beat it in the backtest).",
         ),
         click.option(
             "--set",
@@ -301,8 +302,16 @@ def run_command(out_dir: str, **options: Any) -> None:
     type=click.Path(file_okay=False),
     help="Folder for the report and its tables.",
 )
+@click.option(
+    "--backtest",
+    "backtest_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of a finished `forecast backtest` to show in the report [default: "
+    "reports/backtest if it exists].",
+)
 @_guard
-def report_command(out_dir: str, **options: Any) -> None:
+def report_command(out_dir: str, backtest_dir: str | None, **options: Any) -> None:
     """Write a self-contained HTML report with charts, plus its tables (CSV and XLSX).
 
     The report gives headline impacts with bands, scenario comparison charts, tables, every
@@ -312,10 +321,13 @@ def report_command(out_dir: str, **options: Any) -> None:
     written: dict[str, Any] = {}
 
     def write(result: Any, step: Callable[[str], None]) -> None:
-        from forecast.reports.writer import write_report
+        from forecast.reports.writer import BacktestEvidence, write_report
 
+        evidence = BacktestEvidence.read(backtest_dir or "reports/backtest")
+        if backtest_dir is not None and evidence is None:
+            raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
         step("drawing charts and writing the report")
-        written.update(write_report(result, out_dir))
+        written.update(write_report(result, out_dir, backtest=evidence))
 
     result = _execute(options, write)
     click.echo(result.summary_text())
@@ -329,11 +341,13 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
+    from forecast._cli_backtest import backtest
     from forecast._cli_refresh import refresh
     from forecast._cli_scenarios import scenarios
 
     cli.add_command(scenarios)
     cli.add_command(refresh)
+    cli.add_command(backtest)
 
 
 _register_subcommands()

@@ -63,6 +63,7 @@ DEFAULT_MODELS: tuple[str, ...] = ("svar", "elasticity", "cuba")
 SVAR_SERIES = ("world_crude_production_kbd", "kilian_rea", "us_cpi")
 PRICE_MODELS, CUBA_MODELS = catalog.PRICE_MODELS, catalog.CUBA_MODELS
 PRICE_VARIABLES = ("brent_usd", "wti_usd")
+DAILY_SERIES = {"brent_usd": "brent_spot_daily_usd", "wti_usd": "wti_spot_daily_usd"}
 WORLD_CRUDE_FALLBACK_KBD = 81_800.0  # EIA world crude incl. lease condensate, 2023 average
 BASELINE_ID = "baseline"
 
@@ -210,6 +211,11 @@ class _Inputs:
         activity = read_series("kilian_rea", store=store, fallback=False)
         if activity is not None:
             self.series["kilian_rea"] = activity
+        self.daily = {
+            sid: data
+            for sid, daily_id in DAILY_SERIES.items()
+            if (data := read_series(daily_id, store=store)) is not None
+        }
         world = read_series("world_crude_production_kbd", store=store, fallback=False)
         if world is not None and (world.frame["date"] <= self.as_of).any():
             self.series["world_crude_production_kbd"] = world
@@ -283,6 +289,22 @@ class _Inputs:
         frame = self.cpi.frame[self.cpi.frame["date"] <= self.as_of]
         return cuba.annual_cpi(frame)
 
+    def last_close(self, series_id: str) -> tuple[pd.Timestamp, float] | None:
+        """Return the last daily close in the as-of month of a monthly price, if any."""
+        data = self.daily.get(series_id)
+        if data is None:
+            return None
+        frame = data.frame
+        in_month = frame[
+            (frame["date"] >= self.as_of) & (frame["date"] < self.as_of + pd.DateOffset(months=1))
+        ]
+        if in_month.empty:
+            return None
+        last = in_month.iloc[-1]
+        if data.series_id not in self.series:
+            self.series[data.series_id] = data
+        return pd.Timestamp(last["date"]), float(last["value"])
+
     def prices(self, series_id: str) -> pd.DataFrame:
         frame = self.series[series_id].frame
         return frame[frame["date"] <= self.as_of].reset_index(drop=True)
@@ -299,8 +321,21 @@ class _ElasticitySetup:
         self.world_kbd = inputs.world_kbd
         self.fits: dict[str, BaselineFit] = {}
         self.baseline: dict[str, np.ndarray] = {}
+        self.anchors: dict[str, tuple[pd.Timestamp, float]] = {}
         for series_id in PRICE_VARIABLES:
-            self.fits[series_id] = fit_baseline(inputs.prices(series_id), method)
+            own = method
+            close = inputs.last_close(series_id) if method == "no_change_eom" else None
+            if method == "no_change_eom" and close is None:
+                own = "no_change"
+                inputs.notes.append(
+                    f"{series_id}: no daily close in {inputs.as_of:%B %Y}, so its no-outage "
+                    "path starts from the monthly average instead of the end-of-month price."
+                )
+            if close is not None:
+                self.anchors[series_id] = close
+            self.fits[series_id] = fit_baseline(
+                inputs.prices(series_id), own, anchor=None if close is None else close[1]
+            )
             # The same stream for Brent and WTI: their baseline draws move together.
             self.baseline[series_id] = simulate_baseline(
                 self.fits[series_id], horizon, draws, rng=_rng(seed, _STREAM_PRICE)
@@ -628,7 +663,7 @@ def run(
     seed: int | None = None,
     store: Store | str | os.PathLike[str] | None = None,
     models: Sequence[str] | None = None,
-    price_baseline: BaselineMethod = "no_change",
+    price_baseline: BaselineMethod = "no_change_eom",
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> RunResult:
@@ -655,8 +690,9 @@ def run(
     models
         Model names (see :data:`KNOWN_MODELS`); default :data:`DEFAULT_MODELS`.
     price_baseline
-        The no-outage price model: ``no_change`` (default; the benchmark that is hard to
-        beat), ``arima`` or ``ets``.
+        The no-outage price model: ``no_change_eom`` (default: the last daily close of the
+        as-of month carried forward, which no model beat in the backtest), ``no_change``
+        (the monthly average carried forward), ``arima`` or ``ets``.
     overrides
         ``key=value`` settings applied to every scenario but baseline, e.g.
         ``"outage.volume_kbd=600"``.
@@ -750,7 +786,7 @@ def run(
         differences=differences,
         scenarios=chosen,
         data=inputs.data,
-        assumptions=_assumptions(inputs, elastic.prior, cuba_models, price_baseline),
+        assumptions=_assumptions(inputs, elastic, cuba_models, price_baseline),
         history=_history(inputs),
         diagnostics=_diagnostics(elastic, cuba_models),
         notes=(*inputs.notes, *(n for setup in cuba_models.values() for n in setup.notes)),
@@ -772,7 +808,7 @@ def run(
 
 def _assumptions(
     inputs: _Inputs,
-    prior: elasticity.ElasticityPrior,
+    elastic: _ElasticitySetup,
     cuba_models: dict[str, _CubaSetup],
     price_baseline: str,
 ) -> pd.DataFrame:
@@ -795,17 +831,27 @@ def _assumptions(
             monthly_rule + "venezuela_to_cuba_oil_shipments",
         ),
         ("price_baseline", "No-outage price model", np.nan, price_baseline, "run setting"),
+        *(
+            (
+                f"anchor_{sid}",
+                f"{sid}: last daily close, start of the no-outage path",
+                close,
+                "US$/bbl",
+                f"{DAILY_SERIES[sid]} on {day:%Y-%m-%d}",
+            )
+            for sid, (day, close) in elastic.anchors.items()
+        ),
         (
             "price_response_low",
             "Price response per 1% of world supply lost, lowest study",
-            float(np.min(prior.multipliers)),
+            float(np.min(elastic.prior.multipliers)),
             "%",
             "facts: oil_market_elasticities",
         ),
         (
             "price_response_high",
             "Price response per 1% of world supply lost, highest study",
-            float(np.max(prior.multipliers)),
+            float(np.max(elastic.prior.multipliers)),
             "%",
             "facts: oil_market_elasticities",
         ),

@@ -11,6 +11,12 @@ every other model is judged against:
     so the median path *is* the last price at every horizon. Without it the negative skew of
     monthly Brent changes (about -1.2 over 2006-2025) would put the median about 2% above the
     last price. The price of that choice is that the skew itself is not reproduced.
+``no_change_eom``
+    The same random walk anchored on the last daily close of the origin month instead of its
+    monthly average (pass it as ``anchor``). The end-of-month price is a much better forecast
+    of next month's average than this month's average is (the backtest: 44% lower MSPE at one
+    month, and no model beat it significantly at any horizon). The bootstrap pool is still
+    the monthly changes of monthly averages, which makes the first month's band a little wide.
 ``arima``
     ``SARIMAX(log p, order=(1, 1, 0), trend="n")``: an AR(1) in monthly log changes, without
     drift. Oil returns have a little momentum (the AR coefficient is about 0.3 on Brent); a
@@ -54,13 +60,15 @@ __all__ = [
     "simulate_baseline",
 ]
 
-BaselineMethod = Literal["no_change", "arima", "ets"]
+BaselineMethod = Literal["no_change", "no_change_eom", "arima", "ets"]
 """The baseline models: random walk (bootstrap), ARIMA(1,1,0) or damped-trend ETS."""
 
 ARIMA_ORDER: tuple[int, int, int] = (1, 1, 0)
 """The ARIMA order on log prices: AR(1) in monthly log changes, no drift."""
 
-MIN_OBSERVATIONS: Mapping[str, int] = MappingProxyType({"no_change": 13, "arima": 24, "ets": 24})
+MIN_OBSERVATIONS: Mapping[str, int] = MappingProxyType(
+    {"no_change": 13, "no_change_eom": 13, "arima": 24, "ets": 24}
+)
 """The fewest monthly prices in the window each method accepts."""
 
 _METHODS: tuple[str, ...] = get_args(BaselineMethod)
@@ -291,6 +299,7 @@ def fit_baseline(
     method: BaselineMethod = "no_change",
     *,
     window_months: int | None = 240,
+    anchor: float | None = None,
 ) -> BaselineFit:
     """Fit a no-outage baseline on the log of monthly prices.
 
@@ -304,6 +313,9 @@ def fit_baseline(
         ``"ets"`` (additive-error, damped additive-trend ETS on log prices).
     window_months
         Fit on the last ``window_months`` months; ``None`` uses the whole series.
+    anchor
+        For ``"no_change_eom"`` (required there): the last daily close of the origin month,
+        which becomes ``last_price``.
 
     Returns
     -------
@@ -352,7 +364,11 @@ def fit_baseline(
         "window_months": window_months,
         "log_changes": _frozen(changes - changes.mean()),
     }
-    if method == "no_change":
+    if method in {"no_change", "no_change_eom"}:
+        if method == "no_change_eom":
+            if anchor is None or not np.isfinite(anchor) or anchor <= 0:
+                raise EstimationError(f"no_change_eom needs a positive anchor price, got {anchor}")
+            common["last_price"] = float(anchor)
         return BaselineFit(params=_random_walk_params(changes), **common)
     where = {"method": method, "start": f"{start}", "end": f"{end}"}
     with _statsmodels_warnings(where):
@@ -413,7 +429,7 @@ def simulate_baseline(
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(BAD_HORIZON.format(name=name, value=value))
     horizon, draws = int(horizon), int(draws)
-    if fit.method == "no_change":
+    if fit.method in {"no_change", "no_change_eom"}:
         log_paths = _bootstrap_walk(fit.log_changes, horizon, draws, rng)
         return fit.last_price * np.exp(log_paths)
     if fit.method == "arima":

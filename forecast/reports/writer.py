@@ -39,7 +39,14 @@ if TYPE_CHECKING:
     from forecast.results import RunResult
     from forecast.scenarios import Scenario
 
-__all__ = ["Chart", "build_charts", "render_html", "write_report", "write_tables"]
+__all__ = [
+    "BacktestEvidence",
+    "Chart",
+    "build_charts",
+    "render_html",
+    "write_report",
+    "write_tables",
+]
 
 REFERENCES = (
     (
@@ -437,7 +444,9 @@ def _banner(result: RunResult) -> list[str]:
     return lines
 
 
-def render_html(result: RunResult, chart_list: list[Chart]) -> str:
+def render_html(
+    result: RunResult, chart_list: list[Chart], *, backtest: BacktestEvidence | None = None
+) -> str:
     """Fill the report template (autoescaped) and return the HTML text."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -473,6 +482,7 @@ def render_html(result: RunResult, chart_list: list[Chart]) -> str:
         diagnostics=diagnostics,
         notes=result.notes,
         references=REFERENCES,
+        backtest=backtest,
         models=result.models,
     )
 
@@ -509,8 +519,72 @@ def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
     return written
 
 
-def write_report(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
+@dataclass(frozen=True, slots=True)
+class BacktestEvidence:
+    """A finished backtest (``forecast backtest --out DIR``) for the report's evaluation."""
+
+    folder: Path
+    table: pd.DataFrame
+    chart_png: bytes | None
+
+    @classmethod
+    def read(cls, folder: str | Path) -> BacktestEvidence | None:
+        """Read ``backtest.csv`` (and the chart, if there) from ``folder``; ``None`` if absent."""
+        folder = Path(folder)
+        table_path = folder / "backtest.csv"
+        if not table_path.is_file():
+            return None
+        chart = folder / "cumulative_sq_error_diff.png"
+        return cls(folder, pd.read_csv(table_path), chart.read_bytes() if chart.is_file() else None)
+
+    def verdict(self) -> str:
+        """One sentence, from the numbers: which model is best and whether it beats no-change."""
+        table = self.table
+        if "target" in table.columns:
+            table = table[table["target"] == "nominal"]
+        h1 = table[table["horizon"] == table["horizon"].min()].sort_values("mspe")
+        if h1.empty:
+            return ""
+        best = h1.iloc[0]
+        eom = table[table["model"] == "no_change_eom"]
+        worst_vs_eom = (
+            table.loc[table["model"] == best["model"], "mspe_ratio_eom"].max()
+            if not eom.empty
+            else float("nan")
+        )
+        return (
+            f"At {int(best['horizon'])} month(s) the lowest MSPE is {best['model']}'s, "
+            f"{100 * (1 - best['mspe_ratio']):.0f}% below the monthly-average no-change "
+            f"forecast; against the end-of-month no-change forecast its worst MSPE ratio over "
+            f"the horizons is {worst_vs_eom:.3f}. The no-outage baseline of this report follows "
+            "these numbers (see the run settings)."
+        )
+
+    def rows(self) -> dict[str, Any]:
+        """Return the table for the template, numbers formatted."""
+        return _table(self.table)
+
+    @property
+    def chart_uri(self) -> str | None:
+        """The chart as a ``data:`` URI, if there is one."""
+        if self.chart_png is None:
+            return None
+        return "data:image/png;base64," + base64.b64encode(self.chart_png).decode("ascii")
+
+
+def write_report(
+    result: RunResult, out_dir: str | Path, *, backtest: BacktestEvidence | None = None
+) -> dict[str, Path]:
     """Write ``report.html`` and the tables into ``out_dir`` (created if needed).
+
+    Parameters
+    ----------
+    result
+        The run.
+    out_dir
+        The folder.
+    backtest
+        A finished backtest to show in the report's evaluation section.
 
     Returns
     -------
@@ -520,7 +594,7 @@ def write_report(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = write_tables(result, out)
-    html = render_html(result, build_charts(result))
+    html = render_html(result, build_charts(result), backtest=backtest)
     written["html"] = out / "report.html"
     written["html"].write_text(html, encoding="utf-8")
     return written

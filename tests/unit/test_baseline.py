@@ -308,3 +308,17 @@ def test_real_brent_baselines(method: str) -> None:
     q05, q50, q95 = np.quantile(paths, [0.05, 0.5, 0.95], axis=0)
     assert np.all((q05 < q50) & (q50 < q95))
     np.testing.assert_allclose(q50[[0, 11, 23]], fit.last_price, rtol=0.1)
+
+
+def test_end_of_month_anchor_sets_the_start_of_the_walk() -> None:
+    from tests.conftest import monthly_frame
+
+    prices = monthly_frame(periods=60)
+    monthly = fit_baseline(prices, "no_change")
+    anchored = fit_baseline(prices, "no_change_eom", anchor=99.0)
+    assert anchored.last_price == 99.0
+    assert anchored.params.equals(monthly.params)
+    paths = simulate_baseline(anchored, 6, 4000, rng=np.random.default_rng(3))
+    assert np.median(paths[:, 0]) == pytest.approx(99.0, rel=0.02)
+    with pytest.raises(EstimationError, match="needs a positive anchor"):
+        fit_baseline(prices, "no_change_eom")

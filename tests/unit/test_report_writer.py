@@ -1,0 +1,65 @@
+"""The report's pieces that are not charts: backtest evidence and headline choices."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import forecast
+from forecast.reports.writer import BacktestEvidence, _first_full_year, render_html
+from forecast.results import RunResult
+from forecast.store import Store
+
+COLUMNS = ["target", "model", "horizon", "n", "mspe", "mspe_ratio", "mspe_ratio_eom",
+           "directional_accuracy", "dm_pvalue"]  # fmt: skip
+
+
+def write_backtest(folder: Path) -> None:
+    rows = [
+        ("nominal", "no_change", 1, 250, 42.6, 1.0, 1.79, None, 1.0),
+        ("nominal", "no_change_eom", 1, 250, 23.8, 0.558, 1.0, 0.74, 0.0),
+        ("nominal", "bvar", 1, 250, 23.9, 0.560, 1.004, 0.74, 0.0),
+        ("nominal", "bvar", 3, 248, 174.5, 0.928, 1.004, 0.56, 0.006),
+        ("real", "bvar", 1, 250, 4.0, 0.566, 1.004, 0.73, 0.0),
+    ]
+    folder.mkdir()
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(folder / "backtest.csv", index=False)
+
+
+@pytest.fixture(scope="module")
+def result(synthetic_store: Store) -> RunResult:
+    return forecast.run(["venezuela_full_halt"], store=synthetic_store, draws=100, seed=4)
+
+
+def test_backtest_evidence_reads_and_states_the_verdict_from_the_numbers(tmp_path: Path) -> None:
+    assert BacktestEvidence.read(tmp_path / "absent") is None
+    write_backtest(tmp_path / "bt")
+    evidence = BacktestEvidence.read(tmp_path / "bt")
+    assert evidence is not None
+    assert evidence.chart_uri is None
+    verdict = evidence.verdict()
+    assert "no_change_eom's, 44% below the monthly-average" in verdict
+    assert "worst MSPE ratio over the horizons is 1.000" in verdict
+
+
+def test_report_shows_the_backtest_or_says_how_to_make_one(
+    result: RunResult, tmp_path: Path
+) -> None:
+    write_backtest(tmp_path / "bt")
+    with_evidence = render_html(result, [], backtest=BacktestEvidence.read(tmp_path / "bt"))
+    assert "no_change_eom" in with_evidence
+    assert "0.558" in with_evidence
+    without = render_html(result, [])
+    assert "forecast backtest --start 2005-01" in without
+
+
+def test_first_full_projected_year() -> None:
+    class Stub:
+        as_of = pd.Timestamp("2025-11-01")
+        horizon = 24
+
+    assert _first_full_year(Stub()) == 2026  # type: ignore[arg-type]
+    Stub.as_of, Stub.horizon = pd.Timestamp("2025-12-01"), 12
+    assert _first_full_year(Stub()) == 2026  # type: ignore[arg-type]
+    Stub.horizon = 11
+    assert _first_full_year(Stub()) is None  # type: ignore[arg-type]
