@@ -26,7 +26,7 @@ _COLOURS = {
     "combination": "#2874a6",
     "arima": "#e08e0b",
     "ets": "#7d3c98",
-    "svar": "#b7950b",
+    "svar": "#5d6d7e",
 }
 _DASHED = frozenset({"no_change_eom"})
 _SPARE = ["#a04000", "#1f618d", "#b7950b", "#6c3483"]
