@@ -48,7 +48,7 @@ def e2e(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: every script under benchmarks/ (each prints a JSON line last)."""
     session.install("-e", ".")
-    for script in sorted(__import__("pathlib").Path("benchmarks").glob("*.py")):
+    for script in sorted(__import__("pathlib").Path("benchmarks").glob("[!_]*.py")):
         session.run("python", str(script), *session.posargs)
 
 

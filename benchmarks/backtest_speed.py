@@ -1,7 +1,7 @@
 """Time the Brent backtest over 2005-01..2025-11 at horizons 1, 3, 6, 12 (aim: a few minutes).
 
 Builds a store from ../shared/data through the project's importer (in a temporary folder;
-``tests.conftest.build_shared_store`` when importable), then times, in a fresh process, the
+``benchmarks/_shared.py``), then times, in a fresh process, the
 ``forecast backtest --start 2005-01 --end 2025-11 --horizons 1,3,6,12 --out DIR`` command
 (its default ``--jobs``: the CPUs, at most 4) and, in this process, ``run_backtest`` with
 ``jobs=1``. Prints the h=1 and h=12 MSPE ratios of the main models, then a JSON line last:
@@ -22,37 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FORECAST_SHARED_DATA", REPO.parent / "shared" / "data"))
-IMPORTS = {
-    "eia_brent_spot_monthly.csv": "brent_usd",
-    "eia_wti_spot_monthly.csv": "wti_usd",
-    "eia_brent_spot_daily.csv": "brent_spot_daily_usd",
-    "fred_cpiaucsl_us_cpi_monthly.csv": "us_cpi",
-    "dallasfed_igrea_kilian_index_monthly_1968_2025.csv": "kilian_rea",
-    "eia_world_crude_oil_production_monthly.csv": "world_crude_production_kbd",
-}
+from _shared import SHARED, build_store
+
 START, END, HORIZONS = "2005-01", "2025-11", (1, 3, 6, 12)
-
-
-def build_store(path: Path) -> None:
-    """Import the development data as a user would (the test suite's helper if available)."""
-    try:
-        sys.path.insert(0, str(REPO))
-        from tests.conftest import build_shared_store
-    except ImportError:
-        from forecast.sources.csvfile import read_series_csv
-        from forecast.store import SeriesUpdate, Store
-
-        updates = []
-        for name, series_id in IMPORTS.items():
-            imported = read_series_csv(SHARED / name, series_id)
-            updates.append(
-                SeriesUpdate(series_id, imported.frame, "csv", imported.origin, imported.sha256)
-            )
-        Store(path).write(updates)
-        return
-    build_shared_store(path)
 
 
 def main() -> None:

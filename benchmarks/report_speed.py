@@ -17,16 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FORECAST_SHARED_DATA", REPO.parent / "shared" / "data"))
-IMPORTS = {
-    "eia_brent_spot_monthly.csv": "brent_usd",
-    "eia_wti_spot_monthly.csv": "wti_usd",
-    "eia_brent_spot_daily.csv": "brent_spot_daily_usd",
-    "fred_cpiaucsl_us_cpi_monthly.csv": "us_cpi",
-    "dallasfed_igrea_kilian_index_monthly_1968_2025.csv": "kilian_rea",
-    "eia_world_crude_oil_production_monthly.csv": "world_crude_production_kbd",
-}
+from _shared import SHARED, build_store
+
 RUNS = 3
 
 
@@ -35,18 +27,11 @@ def main() -> None:
         print(json.dumps({"skipped": f"{SHARED} is absent"}))
         return
     from forecast.engine import run
-    from forecast.sources.csvfile import read_series_csv
-    from forecast.store import SeriesUpdate, Store
+    from forecast.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "forecast.duckdb")
-        store.write(
-            [
-                SeriesUpdate(sid, (imp := read_series_csv(SHARED / name, sid)).frame, "csv",
-                             imp.origin, imp.sha256)
-                for name, sid in IMPORTS.items()
-            ]
-        )  # fmt: skip
+        build_store(store.path)
         report_times = []
         for i in range(RUNS):
             start = time.perf_counter()

@@ -1,0 +1,37 @@
+"""The development data the benchmarks run on, imported as a user would (no pytest needed).
+
+``../shared/data`` (or ``$FORECAST_SHARED_DATA``) holds the real series; they are read
+through the project's own importer into a store and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FORECAST_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+# file in ../shared/data -> series id (the imports the foundation issue lists)
+IMPORTS = {
+    "eia_brent_spot_monthly.csv": "brent_usd",
+    "eia_wti_spot_monthly.csv": "wti_usd",
+    "eia_brent_spot_daily.csv": "brent_spot_daily_usd",
+    "fred_cpiaucsl_us_cpi_monthly.csv": "us_cpi",
+    "dallasfed_igrea_kilian_index_monthly_1968_2025.csv": "kilian_rea",
+    "eia_world_crude_oil_production_monthly.csv": "world_crude_production_kbd",
+}
+
+
+def build_store(path: Path) -> None:
+    """Import every file of :data:`IMPORTS` into a new store at ``path``, in one vintage batch."""
+    from forecast.sources.csvfile import read_series_csv
+    from forecast.store import SeriesUpdate, Store
+
+    updates = []
+    for name, series_id in IMPORTS.items():
+        imported = read_series_csv(SHARED / name, series_id)
+        updates.append(
+            SeriesUpdate(series_id, imported.frame, "csv", imported.origin, imported.sha256)
+        )
+    Store(path).write(updates)
