@@ -219,6 +219,14 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "the as-of month (no model beat it in the backtest).",
         ),
         click.option(
+            "--svar-identification",
+            type=click.Choice(["recursive", "sign"]),
+            default="recursive",
+            show_default=True,
+            help="How the SVAR separates supply from demand shocks: recursive (Kilian 2009) or "
+            "sign restrictions with an elasticity bound (Kilian and Murphy 2012).",
+        ),
+        click.option(
             "--set",
             "overrides",
             multiple=True,
@@ -263,6 +271,7 @@ def _execute(
             price_baseline=options["price_baseline"],
             overrides=list(options["overrides"]),
             progress=step,
+            svar_identification=options["svar_identification"],
         )
         if extra is not None:
             extra(result, step)

@@ -79,7 +79,8 @@ NO_PRICES = "no {series} data: neither the store nor the bundled history has it"
 
 # Independent random streams per model component (spawn keys), the same for every scenario.
 _STREAM_PRICE, _STREAM_ELASTICITY, _STREAM_CUBA, _STREAM_BACKCAST = 0, 1, 2, 3
-_STREAM_SVAR_BOOT, _STREAM_SVAR_PATHS = 4, 5
+_STREAM_SVAR_BOOT, _STREAM_SVAR_PATHS, _STREAM_SVAR_ROTATIONS = 4, 5, 6
+SVARIdentification = Literal["recursive", "sign"]
 SVAR_MISSING = (
     "the svar model needs {missing} in the store (import or refresh them), or run without "
     "--model svar"
@@ -364,6 +365,7 @@ class _Models:
         years: int,
         seed: int,
         step: Progress,
+        svar_identification: SVARIdentification = "recursive",
     ) -> None:
         step(f"fitting the {price_baseline} price baselines")
         self.elastic = _ElasticitySetup(inputs, price_baseline, horizon, draws, seed)
@@ -371,7 +373,7 @@ class _Models:
         self.tables: dict[str, pd.DataFrame] = {}
         if "svar" in names:
             step("estimating the oil-market SVAR and its bootstrap")
-            structural = _SVARSetup(inputs, self.elastic.baseline, seed)
+            structural = _SVARSetup(inputs, self.elastic.baseline, seed, svar_identification)
             self.price["svar"] = structural
             inputs.notes.extend(structural.notes())
             self.tables.update(structural.methodology_tables())
@@ -396,7 +398,13 @@ class _SVARSetup:
 
     name = "svar"
 
-    def __init__(self, inputs: _Inputs, baseline: dict[str, np.ndarray], seed: int) -> None:
+    def __init__(
+        self,
+        inputs: _Inputs,
+        baseline: dict[str, np.ndarray],
+        seed: int,
+        identification: SVARIdentification = "recursive",
+    ) -> None:
         series = {sid: inputs.series[sid].frame for sid in SVAR_SERIES}
         cut = {sid: f[f["date"] <= inputs.as_of] for sid, f in series.items()}
         self.dataset = svar.svar_dataset(
@@ -406,8 +414,14 @@ class _SVARSetup:
             cut["us_cpi"],
             as_of=inputs.as_of,
         )
-        self.fit = svar.fit_svar(self.dataset.complete())
+        sign = identification == "sign"
+        self.fit = svar.fit_svar(
+            self.dataset.complete(),
+            identification=identification,
+            rng=_rng(seed, _STREAM_SVAR_ROTATIONS) if sign else None,
+        )
         draws, horizon = next(iter(baseline.values())).shape
+        self.paths = draws
         self.draws = svar.bootstrap_svar(self.fit, draws, rng=_rng(seed, _STREAM_SVAR_BOOT))
         filled, _ = svar.fill_ragged_edge(self.fit, self.dataset.frame)
         self.state = filled[-self.fit.lags :]
@@ -425,6 +439,7 @@ class _SVARSetup:
             production_level_deviation=np.log1p(-net_loss_kbd / self.world_kbd),
             rng=_rng(self.seed, _STREAM_SVAR_PATHS),
             shocks=False,
+            paths=self.paths,
         )
         effect = np.exp(projection.price_effect_pct / 100.0)
         return {sid: base * effect for sid, base in self.baseline.items()}
@@ -442,7 +457,12 @@ class _SVARSetup:
     def notes(self) -> tuple[str, ...]:
         """Return what the report must say about the SVAR's data (ragged edge, CPI holes)."""
         filled = "; ".join(self.dataset.filled)
-        notes = list(self.dataset.notes)
+        notes = [*self.dataset.notes, *self.draws.notes]
+        if self.fit.identification == "sign":
+            notes.append(
+                "SVAR identified by sign restrictions with a bound on the impact price "
+                "elasticity of oil supply (Kilian and Murphy 2012), not recursively."
+            )
         if filled:
             notes.append(
                 "SVAR ragged edge: months missing at the end of the sample were filled with "
@@ -666,6 +686,7 @@ def run(
     price_baseline: BaselineMethod = "no_change_eom",
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
+    svar_identification: SVARIdentification = "recursive",
 ) -> RunResult:
     """Project oil prices and Cuba's economy under each scenario.
 
@@ -698,6 +719,9 @@ def run(
         ``"outage.volume_kbd=600"``.
     progress
         Called with a short message before each step (the CLI shows it); nothing is printed.
+    svar_identification
+        ``recursive`` (Kilian 2009; default) or ``sign`` (Kilian and Murphy 2012: sign
+        restrictions with a bound on the impact price elasticity of oil supply).
 
     Returns
     -------
@@ -740,7 +764,15 @@ def run(
 
     model_names = _available_models(model_names, inputs, explicit=bool(models))
     models_run = _Models(
-        inputs, model_names, price_baseline, horizon, draws, len(years), seed, step
+        inputs,
+        model_names,
+        price_baseline,
+        horizon,
+        draws,
+        len(years),
+        seed,
+        step,
+        svar_identification=svar_identification,
     )
     price_setups, cuba_models, tables = models_run.price, models_run.cuba, models_run.tables
     price_models = [m for m in PRICE_MODELS if m in model_names]

@@ -229,3 +229,22 @@ def test_svar_methodology_tables(shared_store: Store) -> None:
     assert {"svar_irf", "svar_fevd", "svar_hd", "svar_supply_response"} <= set(run.tables)
     irf = run.tables["svar_irf"]
     assert set(irf["shock"]) == {"supply", "aggregate_demand", "oil_specific_demand"}
+
+
+@pytest.mark.shared_data
+def test_sign_identified_svar_runs_through_the_engine(shared_store: Store) -> None:
+    run = forecast.run(
+        ["venezuela_full_halt"],
+        models=["svar"],
+        svar_identification="sign",
+        store=shared_store,
+        draws=300,
+        seed=2,
+    )
+    brent = run.path("brent_usd", "venezuela_full_halt", "svar")
+    assert len(brent) == 24
+    assert brent["q50"].notna().all()
+    assert any("sign restrictions" in note for note in run.notes)
+    resolved = run.assumptions.set_index("key")["value"]
+    loss_pct = 100 * resolved["ve_exports_kbd"] / resolved["world_crude_kbd"]
+    assert 1.0 <= run.headline("brent_usd")["peak_mean"].iloc[0] / loss_pct <= 15.0
