@@ -64,7 +64,7 @@ Channels
 --------
 The accounting channels (oil supply gap, the extra import bill at the scenario's Brent, the
 electricity at risk, and the GDP drag of that bill) come from
-:func:`forecast.models.cuba_calibrated.project_cuba` run with a zero elasticity, so the two
+:func:`forecast.models.cuba_calibrated.accounting_channels`, so the two
 models count them identically. The growth effect of the unreplaced loss comes from the
 posterior oil coefficients; replaced barrels are not a loss of supply but cost the import
 bill. Projected growth is::
@@ -1811,8 +1811,8 @@ def project_cuba(
 
     Per year ``t`` (consecutive calendar years) and draw ``d``:
 
-    * accounting: :func:`forecast.models.cuba_calibrated.project_cuba` with a zero
-      elasticity gives the gap ``gap_kbd = lost - replaced`` and ``gap_pct`` (% of needs,
+    * accounting: :func:`forecast.models.cuba_calibrated.accounting_channels` gives
+      the gap ``gap_kbd = lost - replaced`` and ``gap_pct`` (% of needs,
       capped at 100), the extra import bill at ``brent_dt`` and its GDP drag ``drag_dt``
       (growth pp: the bill's level effect, undone when the bill stops), and the electricity
       at risk;
@@ -1862,14 +1862,10 @@ def project_cuba(
         raise ValueError(
             BAD_SHAPE.format(name="years", shape=year_arr.shape, expected=f"({cdraws.years},)")
         )
-    zero = cuba_calibrated.CubaDraws(
-        elasticity=np.zeros(cdraws.draws),
-        baseline_growth_pct=np.zeros((cdraws.draws, cdraws.years)),
-    )
-    accounts = cuba_calibrated.project_cuba(
+    accounts = cuba_calibrated.accounting_channels(
         fit.calibration,
-        zero,
-        years=years,
+        cdraws.draws,
+        years=year_arr,
         lost_kbd=lost_kbd,
         replaced_kbd=replaced_kbd,
         brent_usd=brent_usd,
@@ -1877,14 +1873,14 @@ def project_cuba(
     brent = np.asarray(brent_usd, dtype=np.float64)
     if np.any(brent <= 0):
         raise ValueError(BAD_INPUT.format(name="brent_usd", problem="has values <= 0"))
-    gap_pct = accounts["cuba_oil_supply_gap_pct"][0]
+    gap_pct = accounts.gap_pct
     loss_change = -np.diff(gap_pct, prepend=0.0)
     loss_lag = np.concatenate(([0.0], loss_change[:-1]))
     base_now, base_lag = _baseline_supply(fit, year_arr)
     price = _price_change(fit, year_arr, brent)
     growth = (
         _growth(cdraws, year_arr, base_now + loss_change, base_lag + loss_lag, price)
-        + accounts["cuba_gdp_growth_pct"]
+        + accounts.drag_growth_pct()
     )
     index: FloatArray = _start_level(fit, int(year_arr[0])) * np.cumprod(
         1.0 + growth / 100.0, axis=1, dtype=np.float64
@@ -1892,10 +1888,7 @@ def project_cuba(
     return {
         "cuba_gdp_growth_pct": growth,
         "cuba_gdp_level_index": index,
-        "cuba_oil_supply_gap_kbd": accounts["cuba_oil_supply_gap_kbd"],
-        "cuba_oil_supply_gap_pct": accounts["cuba_oil_supply_gap_pct"],
-        "cuba_import_bill_usd_m": accounts["cuba_import_bill_usd_m"],
-        "cuba_electricity_at_risk_gwh": accounts["cuba_electricity_at_risk_gwh"],
+        **accounts.channels(),
     }
 
 

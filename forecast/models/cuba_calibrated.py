@@ -79,8 +79,10 @@ __all__ = [
     "RECENT_START_YEAR",
     "SPECIAL_PERIOD_OIL_ATTRIBUTION",
     "CalibrationEpisode",
+    "CubaAccounts",
     "CubaCalibration",
     "CubaDraws",
+    "accounting_channels",
     "annual_shipments_kbd",
     "calibrate",
     "draw_cuba",
@@ -1007,6 +1009,107 @@ def _start_level(calib: CubaCalibration, first_year: int) -> float:
     return last_level * (1.0 + calib.baseline_growth_mean_pct / 100.0) ** gap_years
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class CubaAccounts:
+    """The accounting channels of a scenario, before any GDP elasticity.
+
+    Attributes
+    ----------
+    gap_kbd, gap_pct
+        ``(years,)``: unreplaced barrels, kb/d and % of needs (capped at 100).
+    bill_usd_m, drag_pct
+        ``(draws, years)``: the extra import bill (million US$) and its GDP drag (% of GDP).
+    electricity_gwh
+        ``(years,)``: generation at risk from the unreplaced barrels.
+    """
+
+    gap_kbd: np.ndarray
+    gap_pct: np.ndarray
+    bill_usd_m: np.ndarray
+    drag_pct: np.ndarray
+    electricity_gwh: np.ndarray
+
+    def drag_growth_pct(self) -> np.ndarray:
+        """``(draws, years)``: growth lost to the import bill alone, percentage points."""
+        level = np.maximum(1.0 - self.drag_pct / 100.0, _LEVEL_FLOOR)
+        prev_level = np.concatenate((np.ones((level.shape[0], 1)), level[:, :-1]), axis=1)
+        growth: np.ndarray = (level / prev_level - 1.0) * 100.0
+        return growth
+
+    def channels(self) -> dict[str, np.ndarray]:
+        """Return the four accounting outputs, each ``(draws, years)``."""
+        draws = self.bill_usd_m.shape[0]
+        return {
+            "cuba_oil_supply_gap_kbd": np.tile(self.gap_kbd, (draws, 1)),
+            "cuba_oil_supply_gap_pct": np.tile(self.gap_pct, (draws, 1)),
+            "cuba_import_bill_usd_m": self.bill_usd_m,
+            "cuba_electricity_at_risk_gwh": np.tile(self.electricity_gwh, (draws, 1)),
+        }
+
+
+def accounting_channels(
+    calib: CubaCalibration,
+    draws: int,
+    *,
+    years: npt.ArrayLike,
+    lost_kbd: npt.ArrayLike,
+    replaced_kbd: npt.ArrayLike,
+    brent_usd: npt.ArrayLike,
+) -> CubaAccounts:
+    """Compute the supply gap, import bill, its GDP drag and power at risk of a scenario.
+
+    Shared by every Cuba model: they differ in how lost barrels move GDP, not in this
+    accounting.
+
+    Parameters
+    ----------
+    calib
+        The calibration (oil needs, power per barrel, GDP and pass-through).
+    draws
+        Number of draws (rows of ``brent_usd``).
+    years
+        Consecutive calendar years of the projection.
+    lost_kbd, replaced_kbd
+        ``(years,)``: barrels lost against the baseline, and the part bought at market price.
+    brent_usd
+        ``(draws, years)``: annual average Brent per draw, nominal US$/bbl.
+
+    Raises
+    ------
+    ValueError
+        If a shape does not match, a value is negative or not finite, more barrels are
+        replaced than lost, or ``years`` are not consecutive.
+    """
+    year_arr = np.asarray(years, dtype=np.int64)
+    n_years = year_arr.size
+    if n_years > 1 and not np.all(np.diff(year_arr) == 1):
+        raise ValueError(BAD_INPUT.format(name="years", problem="not consecutive years"))
+    lost = _as_path("lost_kbd", lost_kbd, n_years)
+    replaced = _as_path("replaced_kbd", replaced_kbd, n_years)
+    if np.any(lost < 0) or np.any(replaced < 0):
+        raise ValueError(BAD_INPUT.format(name="lost_kbd/replaced_kbd", problem="negative"))
+    if np.any(replaced > lost):
+        raise ValueError(
+            BAD_INPUT.format(name="replaced_kbd", problem="larger than lost_kbd in some year")
+        )
+    shape = (draws, n_years)
+    brent = np.asarray(brent_usd, dtype=np.float64)
+    if brent.shape != shape:
+        raise ValueError(BAD_SHAPE.format(name="brent_usd", shape=brent.shape, expected=shape))
+    if not np.all(np.isfinite(brent)):
+        raise ValueError(BAD_INPUT.format(name="brent_usd", problem="has non-finite values"))
+    gap_kbd = lost - replaced
+    days = np.array([366.0 if calendar.isleap(int(y)) else 365.0 for y in year_arr])
+    bill = replaced * 1000.0 * days * brent / 1e6
+    return CubaAccounts(
+        gap_kbd=gap_kbd,
+        gap_pct=np.minimum(100.0 * gap_kbd / calib.oil_needs_kbd, 100.0),
+        bill_usd_m=bill,
+        drag_pct=calib.import_bill_pass_through * 100.0 * bill / calib.gdp_usd_m,
+        electricity_gwh=gap_kbd * calib.gwh_per_kbd,
+    )
+
+
 def project_cuba(
     calib: CubaCalibration,
     cdraws: CubaDraws,
@@ -1067,53 +1170,33 @@ def project_cuba(
         replaced than lost, or ``years`` are not consecutive.
     """
     year_arr = np.asarray(years, dtype=np.int64)
-    n_years = cdraws.years
-    if year_arr.shape != (n_years,):
+    if year_arr.shape != (cdraws.years,):
         raise ValueError(
-            BAD_SHAPE.format(name="years", shape=year_arr.shape, expected=f"({n_years},)")
+            BAD_SHAPE.format(name="years", shape=year_arr.shape, expected=f"({cdraws.years},)")
         )
-    if n_years > 1 and not np.all(np.diff(year_arr) == 1):
-        raise ValueError(BAD_INPUT.format(name="years", problem="not consecutive years"))
-    lost = _as_path("lost_kbd", lost_kbd, n_years)
-    replaced = _as_path("replaced_kbd", replaced_kbd, n_years)
-    if np.any(lost < 0) or np.any(replaced < 0):
-        raise ValueError(BAD_INPUT.format(name="lost_kbd/replaced_kbd", problem="negative"))
-    if np.any(replaced > lost):
-        raise ValueError(
-            BAD_INPUT.format(name="replaced_kbd", problem="larger than lost_kbd in some year")
-        )
-    shape = (cdraws.draws, n_years)
-    brent = np.asarray(brent_usd, dtype=np.float64)
-    if brent.shape != shape:
-        raise ValueError(BAD_SHAPE.format(name="brent_usd", shape=brent.shape, expected=shape))
-    if not np.all(np.isfinite(brent)):
-        raise ValueError(BAD_INPUT.format(name="brent_usd", problem="has non-finite values"))
-
-    gap_kbd = lost - replaced
-    gap_pct = np.minimum(100.0 * gap_kbd / calib.oil_needs_kbd, 100.0)
-    prev_gap = np.concatenate(([0.0], gap_pct[:-1]))
+    accounts = accounting_channels(
+        calib,
+        cdraws.draws,
+        years=year_arr,
+        lost_kbd=lost_kbd,
+        replaced_kbd=replaced_kbd,
+        brent_usd=brent_usd,
+    )
+    prev_gap = np.concatenate(([0.0], accounts.gap_pct[:-1]))
     share = calib.first_year_share
-    phased = share * gap_pct + (1.0 - share) * prev_gap
-
-    days = np.array([366.0 if calendar.isleap(int(y)) else 365.0 for y in year_arr])
-    bill = replaced * 1000.0 * days * brent / 1e6
-    drag_pct = calib.import_bill_pass_through * 100.0 * bill / calib.gdp_usd_m
+    phased = share * accounts.gap_pct + (1.0 - share) * prev_gap
 
     elasticity = cdraws.elasticity[:, None]
-    level = (1.0 - elasticity * phased / 100.0) * (1.0 - drag_pct / 100.0)
+    level = (1.0 - elasticity * phased / 100.0) * (1.0 - accounts.drag_pct / 100.0)
     level = np.maximum(level, _LEVEL_FLOOR)
-    prev_level = np.concatenate((np.ones((shape[0], 1)), level[:, :-1]), axis=1)
+    prev_level = np.concatenate((np.ones((cdraws.draws, 1)), level[:, :-1]), axis=1)
     base = cdraws.baseline_growth_pct
     growth = base + (1.0 + base / 100.0) * (level / prev_level - 1.0) * 100.0
 
     start = _start_level(calib, int(year_arr[0]))
     index = start * np.cumprod(1.0 + growth / 100.0, axis=1)
-
     return {
         "cuba_gdp_growth_pct": growth,
         "cuba_gdp_level_index": index,
-        "cuba_oil_supply_gap_kbd": np.tile(gap_kbd, (shape[0], 1)),
-        "cuba_oil_supply_gap_pct": np.tile(gap_pct, (shape[0], 1)),
-        "cuba_import_bill_usd_m": bill,
-        "cuba_electricity_at_risk_gwh": np.tile(gap_kbd * calib.gwh_per_kbd, (shape[0], 1)),
+        **accounts.channels(),
     }
