@@ -19,14 +19,17 @@ from forecast._version import __version__
 
 if TYPE_CHECKING:
     from forecast import catalog, errors, facts, schemas
-    from forecast.engine import run
+    from forecast.engine import fit, run
+    from forecast.models import registry
     from forecast.panel import SeriesData, read_series
     from forecast.results import RunResult
     from forecast.scenarios import Scenario, load_scenario
+    from forecast.spec import RunSpec
     from forecast.store import Store
 
 __all__ = [
     "RunResult",
+    "RunSpec",
     "Scenario",
     "SeriesData",
     "Store",
@@ -35,7 +38,9 @@ __all__ = [
     "errors",
     "facts",
     "load_scenario",
+    "fit",
     "read_series",
+    "registry",
     "run",
     "schemas",
 ]
@@ -49,6 +54,9 @@ _LAZY = {
     "read_series": ("forecast.panel", "read_series"),
     "SeriesData": ("forecast.panel", "SeriesData"),
     "run": ("forecast.engine", "run"),
+    "fit": ("forecast.engine", "fit"),
+    "registry": ("forecast.models.registry", None),
+    "RunSpec": ("forecast.spec", "RunSpec"),
     "RunResult": ("forecast.results", "RunResult"),
     "Scenario": ("forecast.scenarios", "Scenario"),
     "load_scenario": ("forecast.scenarios", "load_scenario"),

@@ -23,13 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from forecast._typing import DiffKind, Frequency, SourceName
 from forecast.errors import UnknownSeriesError
 
 __all__ = [
     "CATALOG",
-    "CUBA_MODELS",
+    "DAILY_CLOSES",
     "OUTPUT_VARIABLES",
-    "PRICE_MODELS",
+    "PRICE_SERIES",
     "DiffKind",
     "Frequency",
     "OutputVariable",
@@ -38,9 +39,6 @@ __all__ = [
     "get",
     "series_ids",
 ]
-
-Frequency = Literal["daily", "monthly", "annual"]
-SourceName = Literal["fred", "eia", "yahoo", "bundled", "csv"]
 
 UNKNOWN_SERIES = "unknown series {series_id!r}; known series: {known}"
 
@@ -236,12 +234,13 @@ def get(series_id: str) -> SeriesSpec:
         raise UnknownSeriesError(UNKNOWN_SERIES.format(series_id=series_id, known=known)) from None
 
 
-# Model families in headline order: the report's charts use the first one a run has, and the
-# engine's Cuba models take Brent draws from the first price model run.
-PRICE_MODELS: tuple[str, ...] = ("svar", "elasticity")
-CUBA_MODELS: tuple[str, ...] = ("cuba", "cuba_calibrated")
-
-DiffKind = Literal["pct", "pp", "abs"]
+# The monthly prices every run projects, and the daily series whose last close in the as-of
+# month anchors the end-of-month baseline.
+PRICE_SERIES: tuple[str, ...] = ("brent_usd", "wti_usd")
+DAILY_CLOSES: dict[str, str] = {
+    "brent_usd": "brent_spot_daily_usd",
+    "wti_usd": "wti_spot_daily_usd",
+}
 
 
 @dataclass(frozen=True, slots=True)

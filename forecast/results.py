@@ -95,13 +95,17 @@ class RunResult:
 
     @property
     def price_model(self) -> str | None:
-        """The headline oil-price model of this run (first of ``catalog.PRICE_MODELS``)."""
-        return next((m for m in catalog.PRICE_MODELS if m in self.models), None)
+        """The headline oil-price model of this run (its first price model in registry order)."""
+        from forecast.models import registry
+
+        return next((m for m in registry.names("price") if m in self.models), None)
 
     @property
     def cuba_model(self) -> str | None:
-        """The headline Cuba model of this run (first of ``catalog.CUBA_MODELS``)."""
-        return next((m for m in catalog.CUBA_MODELS if m in self.models), None)
+        """The headline Cuba model of this run (its first Cuba model in registry order)."""
+        from forecast.models import registry
+
+        return next((m for m in registry.names("cuba") if m in self.models), None)
 
     @property
     def scenario_ids(self) -> list[str]:

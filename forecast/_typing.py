@@ -1,0 +1,52 @@
+"""Every string option of the package, as ``Literal`` types, in one place.
+
+Click ``Choice`` lists, validation messages and the model registry's option specs are built
+from these with :func:`typing.get_args`, so an option's values are written once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = [
+    "BootstrapMethod",
+    "DiffKind",
+    "Frequency",
+    "Identification",
+    "Innovations",
+    "LikelihoodSample",
+    "ModelKind",
+    "Normalisation",
+    "PriceBaseline",
+    "PriorSource",
+    "RefreshSource",
+    "RefreshStatus",
+    "SourceName",
+    "Space",
+    "Trend",
+    "WriteMode",
+    "WriteStatus",
+]
+
+# models and runs
+ModelKind = Literal["baseline", "price", "cuba"]
+PriceBaseline = Literal["no_change", "no_change_eom", "arima", "ets"]
+Identification = Literal["recursive", "sign"]
+BootstrapMethod = Literal["residual", "wild", "gaussian"]
+Innovations = Literal["bootstrap", "gaussian"]
+Normalisation = Literal["impact", "sustained"]
+Trend = Literal["c", "n"]
+LikelihoodSample = Literal["without_special_period", "full"]
+PriorSource = Literal["calibrated", "special_period"]
+
+# evaluation
+Space = Literal["nominal", "real"]
+
+# data
+Frequency = Literal["daily", "monthly", "annual"]
+SourceName = Literal["fred", "eia", "yahoo", "bundled", "csv"]
+RefreshSource = Literal["fred", "eia", "yahoo"]
+RefreshStatus = Literal["ok", "unchanged", "failed", "skipped"]
+WriteMode = Literal["replace", "merge"]
+WriteStatus = Literal["written", "planned", "unchanged"]
+DiffKind = Literal["pct", "pp", "abs"]

@@ -1,0 +1,79 @@
+"""The literature-elasticity price model as an adapter (:mod:`forecast.models.elasticity`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from forecast.models import elasticity
+from forecast.models.adapters._base import AdapterBase
+from forecast.models.protocol import Assumption, params_frame
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from forecast.models.protocol import RunContext
+
+
+class ElasticityAdapter(AdapterBase):
+    """The baseline times ``1 + impact``, the impact from drawn literature elasticities."""
+
+    def __init__(self, context: RunContext) -> None:
+        if context.baseline is None:  # pragma: no cover - the engine sets the baseline up first
+            raise ValueError("the elasticity model needs the run's baseline")
+        self.name = context.name
+        self.world_kbd = context.inputs.world_kbd
+        self.baseline = context.baseline.draws
+        self.prior = elasticity.elasticity_prior(context.inputs.facts["oil_market_elasticities"])
+        self.draws = elasticity.draw_elasticities(
+            self.prior, context.draws, rng=context.rng("elasticity")
+        )
+        multipliers = self.prior.multipliers
+        source = "facts: oil_market_elasticities"
+        self.assumptions = (
+            Assumption(
+                "price_response_low",
+                "Price response per 1% of world supply lost, lowest study",
+                float(np.min(multipliers)),
+                "%",
+                source,
+            ),
+            Assumption(
+                "price_response_high",
+                "Price response per 1% of world supply lost, highest study",
+                float(np.max(multipliers)),
+                "%",
+                source,
+            ),
+        )
+        self.raw = {"prior": self.prior, "draws": self.draws}
+
+    def project(self, net_loss_kbd: np.ndarray) -> Mapping[str, np.ndarray]:
+        """Brent and WTI draws under a net supply loss path (kb/d)."""
+        impact = elasticity.price_impact(net_loss_kbd / self.world_kbd, self.draws)
+        return {sid: elasticity.apply_impact(b, impact) for sid, b in self.baseline.items()}
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """Each study's multiplier, and the drawn multiplier and fade horizon."""
+        studies = params_frame(
+            self.name,
+            "brent_usd",
+            [f"multiplier: {name}" for name in self.prior.studies],
+            self.prior.multipliers,
+        )
+        drawn = params_frame(
+            self.name,
+            "brent_usd",
+            ["multiplier, % per 1% lost (draws)", "fade horizon, months (draws)"],
+            [self.draws.multiplier.mean(), self.draws.fade_months.mean()],
+            [self.draws.multiplier.std(), self.draws.fade_months.std()],
+        )
+        return pd.concat([studies, drawn], ignore_index=True)
+
+
+def setup(context: RunContext) -> ElasticityAdapter:
+    """Draw the elasticities once for the run."""
+    return ElasticityAdapter(context)
