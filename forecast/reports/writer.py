@@ -137,15 +137,14 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 lambda: charts.difference_chart(result, "brent_usd", model=price_model),
             ),
         ]
-    if price_model == "svar" and "elasticity" in result.models:
+    for other in _cross_checks(result):
         specs.append(
             _ChartSpec(
-                "brent_diff_elasticity",
-                "Cross-check: the elasticity model",
-                "The same scenarios through the literature-elasticity model: per cent of the "
-                "baseline Brent price. The SVAR lets a sustained loss build up; the elasticity "
-                "model lets it fade as supply and demand respond.",
-                lambda: charts.difference_chart(result, "brent_usd", model="elasticity"),
+                f"brent_diff_{other}",
+                f"Cross-check: Brent through the {other} model",
+                f"The same scenarios through the {other} model ({_describe(other)}): per cent "
+                f"of the baseline Brent price, to compare with the {price_model} model above.",
+                partial(charts.difference_chart, result, "brent_usd", model=other),
             )
         )
     cuba_model = result.cuba_model
@@ -179,6 +178,21 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 _ChartSpec(name, title, caption, partial(draw, table), section="methodology")
             )
     return specs
+
+
+def _cross_checks(result: RunResult) -> list[str]:
+    """Return the price models run besides the headline one, in registry order."""
+    from forecast.models import registry
+
+    return [m for m in registry.names("price") if m in result.models and m != result.price_model]
+
+
+def _describe(model: str) -> str:
+    """Return a model's one-line registry description, lower-cased after its colon."""
+    from forecast.models import registry
+
+    text = registry.get(model).description
+    return text.split(": ", 1)[-1][:1].lower() + text.split(": ", 1)[-1][1:]
 
 
 _PENDING: list[_ChartSpec] = []  # read by forked workers (fork shares memory, no pickling)
