@@ -1,8 +1,8 @@
 r"""The ``forecast refresh`` command: fetch FRED, EIA and Yahoo Finance into the store.
 
-``forecast.cli`` adds :data:`refresh` to its group. Like ``forecast._cli_scenarios``, this
-module does not import ``forecast.cli`` at import time (``forecast.cli`` imports it), and it
-imports the library inside the command, so ``forecast --help`` stays fast.
+The root group in :mod:`forecast.cli` adds :data:`refresh`; exit codes come from
+:mod:`forecast.cli._common`. The library is imported inside the command, so
+``forecast --help`` stays fast.
 
 Output, decided for cron and systemd:
 
@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, store_option
 
 if TYPE_CHECKING:
     from forecast.refresh import RefreshResult
@@ -58,8 +60,6 @@ class _ClickHandler(logging.Handler):
 
 
 def _exit_code(result: RefreshResult) -> int:
-    from forecast.cli import EXIT_ERROR, EXIT_LOCKED, EXIT_OK
-
     if any(not s.locked for s in result.failed):
         return EXIT_ERROR
     return EXIT_LOCKED if result.locked else EXIT_OK
@@ -92,13 +92,7 @@ def _echo_json(payload: dict[str, Any]) -> None:
     help="Refresh only this catalog series; repeat for several [default: every series of "
     "the chosen sources].",
 )
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB store file [default: $FORECAST_STORE or data/store/forecast.duckdb].",
-)
+@store_option
 @click.option("--dry-run", is_flag=True, help="Fetch and validate, report what would change.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option(
@@ -129,7 +123,6 @@ def refresh(
     a truncated body, values that fail the schema) keeps its last good vintage. Safe to run
     twice, and from cron: see the README's "Scheduled refresh".
     """
-    from forecast.cli import EXIT_ERROR, EXIT_LOCKED
     from forecast.errors import (
         ForecastError,
         SelectionError,
