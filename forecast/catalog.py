@@ -33,14 +33,18 @@ __all__ = [
     "DiffKind",
     "Frequency",
     "OutputVariable",
+    "RefreshSourceName",
     "SeriesSpec",
+    "SourceName",
     "SourceRef",
     "get",
     "series_ids",
 ]
 
 Frequency = Literal["daily", "monthly", "annual"]
-SourceName = Literal["fred", "eia", "yahoo", "bundled", "csv"]
+RefreshSourceName = Literal["fred", "eia", "yahoo"]
+"""Sources ``forecast refresh`` fetches; each has an entry in :mod:`forecast.sources.registry`."""
+SourceName = Literal[RefreshSourceName, "bundled", "csv"]
 
 UNKNOWN_SERIES = "unknown series {series_id!r}; known series: {known}"
 

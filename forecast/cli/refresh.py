@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, store_option
+from forecast.sources import registry
 
 if TYPE_CHECKING:
     from forecast.refresh import RefreshResult
@@ -49,6 +50,16 @@ Exit codes:
       --lock-timeout seconds; nothing was written (or, if it was taken between two
       sources, only what the summary lists as ok)
 """
+
+HELP = f"""Fetch the latest {registry.titles()} data into the store.
+
+Every requested series is fetched and validated first, without touching the store; then
+each source's good series are written in one transaction, as new vintages only where
+something changed (new observations or revisions). A series that fails (an error page,
+a truncated body, values that fail the schema) keeps its last good vintage. Safe to run
+twice, and from cron: see the README's "Scheduled refresh".
+"""
+_ALL = {2: "both", 3: "all three"}.get(len(registry.NAMES), f"all {len(registry.NAMES)}")
 
 
 class _ClickHandler(logging.Handler):
@@ -76,13 +87,13 @@ def _echo_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, indent=2, sort_keys=True))
 
 
-@click.command("refresh", epilog=EPILOG)
+@click.command("refresh", help=HELP, epilog=EPILOG)
 @click.option(
     "--source",
     "sources",
     multiple=True,
-    type=click.Choice(["fred", "eia", "yahoo"]),
-    help="Refresh only this source; repeat for several [default: all three].",
+    type=click.Choice(registry.NAMES),
+    help=f"Refresh only this source; repeat for several [default: {_ALL}].",
 )
 @click.option(
     "--series",
@@ -115,14 +126,7 @@ def refresh(
     lock_timeout: float,
     verbose: bool,
 ) -> None:
-    """Fetch the latest FRED, EIA and Yahoo Finance data into the store.
-
-    Every requested series is fetched and validated first, without touching the store; then
-    each source's good series are written in one transaction, as new vintages only where
-    something changed (new observations or revisions). A series that fails (an error page,
-    a truncated body, values that fail the schema) keeps its last good vintage. Safe to run
-    twice, and from cron: see the README's "Scheduled refresh".
-    """
+    """Run ``forecast refresh``; its help is :data:`HELP`."""
     from forecast.errors import (
         ForecastError,
         SelectionError,
