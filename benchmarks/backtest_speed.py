@@ -31,8 +31,8 @@ def main() -> None:
     if not SHARED.is_dir():
         print(json.dumps({"skipped": f"{SHARED} is absent"}))
         return
-    from forecast._cli_backtest import _default_jobs
     from forecast.backtest import run_backtest
+    from forecast.cli.backtest import _default_jobs
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "forecast.duckdb"

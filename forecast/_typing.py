@@ -44,8 +44,9 @@ Space = Literal["nominal", "real"]
 
 # data
 Frequency = Literal["daily", "monthly", "annual"]
-SourceName = Literal["fred", "eia", "yahoo", "bundled", "csv"]
 RefreshSource = Literal["fred", "eia", "yahoo"]
+"""Sources ``forecast refresh`` fetches; each has an entry in :mod:`forecast.sources.registry`."""
+SourceName = Literal[RefreshSource, "bundled", "csv"]
 RefreshStatus = Literal["ok", "unchanged", "failed", "skipped"]
 WriteMode = Literal["replace", "merge"]
 WriteStatus = Literal["written", "planned", "unchanged"]

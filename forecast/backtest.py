@@ -308,7 +308,7 @@ def write_backtest(result: EvaluationResult, out_dir: str | os.PathLike[str]) ->
         (``combination_weights.csv``), ``markdown`` (``backtest.md``) and ``chart``
         (``cumulative_sq_error_diff.png``).
     """
-    from forecast.backtest_charts import cumulative_loss_chart
+    from forecast.charts import cumulative_loss_chart
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from forecast._typing import DiffKind, Frequency, SourceName
+from forecast._typing import RefreshSource as RefreshSourceName
 from forecast.errors import UnknownSeriesError
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "DiffKind",
     "Frequency",
     "OutputVariable",
+    "RefreshSourceName",
     "SeriesSpec",
+    "SourceName",
     "SourceRef",
     "get",
     "series_ids",

@@ -462,7 +462,7 @@ class FittedModels:
         inputs = self.inputs
         monthly_rule = "mean of monthly estimates in the 12 months to the latest, facts: "
         price_baseline: PriceBaseline = self.spec.price_baseline
-        rows = [
+        rows: list[tuple[str, str, float, str, str]] = [
             ("world_crude_kbd", "World crude supply", inputs.world_kbd, "kb/d",
              inputs.world_source),
             ("ve_exports_kbd", "Venezuela's exports (default outage volume)",
@@ -476,7 +476,7 @@ class FittedModels:
             for row in adapter.assumptions:
                 if row.key not in seen:
                     seen.add(row.key)
-                    rows.append(tuple(row))
+                    rows.append((row.key, row.name, row.value, row.unit, row.source))
         return pd.DataFrame(rows, columns=["key", "name", "value", "unit", "source"])
 
 

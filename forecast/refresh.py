@@ -18,6 +18,8 @@ series:
    refresh policy, not the store's). Yahoo sends a recent window, merged into the stored
    series: five years on the first load, then from ten days before the last stored date (to
    pick up late corrections), through yesterday (today's bar moves until the close).
+   What each source sends, and how it is called, is declared once in
+   :mod:`forecast.sources.registry`.
 4. Unless it is a dry run, write each source's good series in one transaction
    (:meth:`forecast.store.Store.write`): a process killed at any moment leaves the store as
    it was before or after that source's write. A failed series keeps its last good vintage;
@@ -30,10 +32,9 @@ Each series ends with one :class:`SeriesRefresh` record and one log line on the
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -47,8 +48,9 @@ from forecast.errors import (
     StoreError,
     StoreLockedError,
 )
-from forecast.sources import eia, fred, yahoo
+from forecast.sources import registry
 from forecast.sources._http import RetryPolicy
+from forecast.sources.registry import FetchRequest
 from forecast.store import SeriesUpdate, Store
 
 if TYPE_CHECKING:
@@ -73,12 +75,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RefreshSource = Literal["fred", "eia", "yahoo"]
+RefreshSource = catalog.RefreshSourceName
 RefreshStatus = Literal["ok", "unchanged", "failed", "skipped"]
-SOURCES: tuple[RefreshSource, ...] = ("fred", "eia", "yahoo")
-MODES: dict[str, WriteMode] = {"fred": "replace", "eia": "replace", "yahoo": "merge"}
-YAHOO_FIRST_LOAD = pd.DateOffset(years=5)
-YAHOO_OVERLAP = timedelta(days=10)
+SOURCES: tuple[RefreshSource, ...] = registry.NAMES
+"""The sources, in the order refresh runs them (declared in :mod:`forecast.sources.registry`)."""
+MODES: dict[str, WriteMode] = {name: source.mode for name, source in registry.SOURCES.items()}
 REPORT_COLUMNS = [
     "source", "series_id", "code", "status", "rows", "added", "revised", "removed",
     "first_date", "last_date", "vintage_id", "message",
@@ -90,10 +91,7 @@ NOT_REFRESHABLE = (
     "refreshable series: {known}"
 )
 NOT_SELECTED = "series {series_id!r} comes from {source}, which is not among the sources chosen"
-NO_EIA_KEY = (
-    "EIA_API_KEY is not set, so the EIA series are skipped "
-    "(a free key: https://www.eia.gov/opendata/register.php)"
-)
+NO_KEY = "{env} is not set, so the {title} series are skipped ({help})"
 LOOKS_TRUNCATED = (
     "{origin}: the full history {verb} {got}, but the store holds {series_id} {since} "
     "{stored}: refusing what looks like a truncated download (to replace the series on "
@@ -308,20 +306,25 @@ def refresh(
     target = Store(store, lock_timeout=lock_timeout)
     policy = policy or RetryPolicy.from_env()
     today = today or datetime.now(UTC).date()
-    key = eia_api_key or eia.api_key()
+    bases = {"fred": fred_url, "eia": eia_url}
+    keys = {
+        name: ({"eia": eia_api_key}.get(name) or source.api_key())
+        for name, source in registry.SOURCES.items()
+    }
     stored = target.read_many([sid for ids in selection.values() for sid in ids])
     held = {sid: got[0] if got else None for sid, got in stored.items()}
     kept = {sid: _holding(got[1]) for sid, got in stored.items() if got}
 
-    records, fetched = _fetch_all(
-        selection, held, kept, policy=policy, key=key, fred_url=fred_url, eia_url=eia_url,
-        today=today,
-    )  # fmt: skip
+    requests = {
+        source: FetchRequest(None, policy, today, base=bases.get(source), key=keys[source])
+        for source in selection
+    }
+    records, fetched = _fetch_all(selection, held, kept, requests)
     for source, ids in selection.items():
         if fetched[source]:
             records.update(_store(target, source, fetched[source], kept, dry_run=dry_run))
-        if source == "eia" and key is None:  # one line for the whole source
-            logger.warning("eia: skipped %s: %s", ", ".join(ids), NO_EIA_KEY)
+        if (skipped := _key_missing(source, keys[source])) is not None:  # one line for all
+            logger.warning("%s: skipped %s: %s", source, ", ".join(ids), skipped)
         else:
             for sid in ids:
                 _log(records[sid], dry_run=dry_run)
@@ -329,60 +332,39 @@ def refresh(
     return RefreshResult(store=target.path, dry_run=dry_run, series=tuple(ordered))
 
 
+def _key_missing(source: str, key: str | None) -> str | None:
+    """Return why ``source`` is skipped (it needs an API key and has none), else ``None``."""
+    entry = registry.get(source)
+    if entry.key_env is None or key is not None:
+        return None
+    return NO_KEY.format(env=entry.key_env, title=entry.title, help=entry.key_help)
+
+
 def _fetch_all(
     selection: dict[RefreshSource, list[str]],
     held: dict[str, pd.DataFrame | None],
     kept: dict[str, dict[str, Any]],
-    *,
-    policy: RetryPolicy,
-    key: str | None,
-    fred_url: str | None,
-    eia_url: str | None,
-    today: date,
+    requests: dict[RefreshSource, FetchRequest],
 ) -> tuple[dict[str, SeriesRefresh], dict[str, list[SeriesUpdate]]]:
     """Fetch every series; return the records of those already settled, and the updates."""
     records: dict[str, SeriesRefresh] = {}
     fetched: dict[str, list[SeriesUpdate]] = {source: [] for source in selection}
     for source, ids in selection.items():
-        if source == "eia" and key is None:
+        request = requests[source]
+        if (skipped := _key_missing(source, request.key)) is not None:
             for sid in ids:
-                records[sid] = _record(source, sid, "skipped", kept, message=NO_EIA_KEY)
+                records[sid] = _record(source, sid, "skipped", kept, message=skipped)
             continue
         for sid in ids:
             logger.debug("fetching %s %s", source, sid)
             try:
-                imported = _fetch(
-                    source, sid, held[sid], policy=policy, key=key, fred_url=fred_url,
-                    eia_url=eia_url, today=today,
-                )  # fmt: skip
+                imported = registry.get(source).fetch(sid, replace(request, held=held[sid]))
                 if MODES[source] == "replace":
                     _check_span(imported, held[sid])
                 fetched[source].append(_update(source, imported))
             except ForecastError as exc:
                 records[sid] = _record(source, sid, "failed", kept, message=str(exc))
     return records, fetched
-
-
-def _fetch(
-    source: str,
-    series_id: str,
-    held: pd.DataFrame | None,
-    *,
-    policy: RetryPolicy,
-    key: str | None,
-    fred_url: str | None,
-    eia_url: str | None,
-    today: date,
-) -> ImportedSeries:
-    if source == "fred":
-        return fred.fetch_series(series_id, base=fred_url, policy=policy)
-    if source == "eia":
-        return eia.fetch_series(series_id, key=key or "", base=eia_url, policy=policy)
-    if held is not None and len(held):
-        start = held["date"].iloc[-1].date() - YAHOO_OVERLAP
-    else:
-        start = (pd.Timestamp(today) - YAHOO_FIRST_LOAD).date()
-    return yahoo.fetch_series(series_id, start=start, end=today, policy=policy)
 
 
 def _update(source: str, imported: ImportedSeries) -> SeriesUpdate:
@@ -393,7 +375,7 @@ def _update(source: str, imported: ImportedSeries) -> SeriesUpdate:
         origin=imported.origin,
         origin_sha256=imported.sha256,
         mode=MODES[source],
-        source_version=_source_version(source),
+        source_version=registry.get(source).version(),
     )
 
 
@@ -412,15 +394,6 @@ def _check_span(imported: ImportedSeries, held: pd.DataFrame | None) -> None:
                 series_id=imported.series_id, stored=old.date(),
             )  # fmt: skip
             raise DataSourceError(message)
-
-
-def _source_version(source: str) -> str | None:
-    if source == "yahoo":
-        try:
-            return f"yfinance {importlib.metadata.version('yfinance')}"
-        except importlib.metadata.PackageNotFoundError:
-            return None
-    return {"fred": "fredgraph.csv", "eia": "EIA API v2"}.get(source)
 
 
 def _holding(info: dict[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._paths import bundled_dir
+from forecast._toml import toml_value
 from forecast.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -199,6 +200,11 @@ _RULES: dict[str, dict[str, _Rule]] = {
     },
 }
 _TABLES = ("outage", "offsets", "cuba")
+# Nullable fields, and what an unset value means (a comment in :meth:`Scenario.to_toml`).
+_UNSET_MEANS = {
+    ("outage", "volume_kbd"): "Venezuela's latest exports, from data/facts",
+    ("cuba", "baseline_shipments_kbd"): "the latest shipments to Cuba, from data/facts",
+}
 _ALL_KEYS: tuple[str, ...] = (
     *_RULES[""],
     *_TABLES,
@@ -497,6 +503,38 @@ class Scenario:
                     key: item for key in _RULES[name] if (item := getattr(value, key)) is not None
                 }
         return result
+
+    def to_toml(self) -> str:
+        """Return the scenario as a TOML file that :func:`load_scenario` reads back.
+
+        Top-level keys first, then one table per section; an unset nullable field is
+        written as a comment saying what it defaults to. The text parses to
+        :meth:`to_dict`, so ``Scenario.from_dict(tomllib.loads(s.to_toml())) == s``.
+
+        Returns
+        -------
+        str
+            The file's text, ending with a newline.
+        """
+        data = self.to_dict()
+        lines = [
+            f"{key} = {toml_value(value)}"
+            for key, value in data.items()
+            if not isinstance(value, dict)
+        ]
+        if self.outage is None:
+            lines += ["", "# no [outage]: nothing is lost"]
+        for table, values in data.items():
+            if not isinstance(values, dict):
+                continue
+            lines += ["", f"[{table}]"]
+            lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+            lines += [
+                f"# {key} not set: {means}"
+                for (where, key), means in _UNSET_MEANS.items()
+                if where == table and key not in values
+            ]
+        return "\n".join(lines) + "\n"
 
     def replace(self, **changes: Any) -> Scenario:
         """Return a copy with ``changes`` applied (validated like the constructor).

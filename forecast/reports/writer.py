@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import io
 import multiprocessing as mp
-import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from forecast import catalog, charts
+from forecast._cpu import available_cpus
 from forecast._version import __version__
 from forecast.results import CSV_OPTIONS
 
@@ -231,7 +231,7 @@ def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart
         Processes that render in parallel (default: the CPUs available, at most 4).
     """
     specs = _chart_specs(result)
-    workers = workers if workers is not None else min(4, len(os.sched_getaffinity(0)))
+    workers = workers if workers is not None else min(4, available_cpus())
     pngs = _render(specs, workers)
     return [
         Chart(spec.id, spec.title, spec.caption, png, spec.section)

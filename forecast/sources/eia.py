@@ -35,11 +35,13 @@ import pandas as pd
 
 from forecast import catalog, schemas
 from forecast.errors import DataSourceError
-from forecast.sources import _http
+from forecast.sources import _http, registry
 from forecast.sources.csvfile import ImportedSeries
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from forecast.sources.registry import FetchRequest
 
 __all__ = [
     "DEFAULT_URL",
@@ -51,11 +53,12 @@ __all__ = [
     "facets",
     "fetch_series",
     "parse_rows",
+    "refresh_fetch",
 ]
 
 DEFAULT_URL = "https://api.eia.gov"
 URL_ENV = "FORECAST_EIA_URL"
-KEY_ENV = "EIA_API_KEY"
+KEY_ENV: str = registry.get("eia").key_env or ""  # declared once, in the registry
 PAGE_SIZE = 5000
 ROUTE = "v2/international/data/"
 NOT_AVAILABLE = frozenset({"", "--", "-", "na", "n/a", "nan", "null", "ie", "w", "(s)", "nm"})
@@ -190,6 +193,11 @@ def fetch_series(
     frame = parse_rows(rows, series_id, origin=origin)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
     return ImportedSeries(series_id, frame, origin, digest)
+
+
+def refresh_fetch(series_id: str, request: FetchRequest) -> ImportedSeries:
+    """Fetch for ``forecast refresh`` (:mod:`forecast.sources.registry`): the full history."""
+    return fetch_series(series_id, key=request.key or "", base=request.base, policy=request.policy)
 
 
 def _read_page(text: str, origin: str) -> tuple[int, list[dict[str, Any]]]:

@@ -38,7 +38,16 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["DEFAULT_URL", "URL_ENV", "base_url", "fetch_series", "parse_fredgraph"]
+    from forecast.sources.registry import FetchRequest
+
+__all__ = [
+    "DEFAULT_URL",
+    "URL_ENV",
+    "base_url",
+    "fetch_series",
+    "parse_fredgraph",
+    "refresh_fetch",
+]
 
 DEFAULT_URL = "https://fred.stlouisfed.org"
 URL_ENV = "FORECAST_FRED_URL"
@@ -102,6 +111,11 @@ def fetch_series(
         raise DataSourceError(_html_message(response.text(), response.url, response.status))
     frame = parse_fredgraph(response.text(), series_id, origin=response.url)
     return ImportedSeries(series_id, frame, response.url, hashlib.sha256(response.body).hexdigest())
+
+
+def refresh_fetch(series_id: str, request: FetchRequest) -> ImportedSeries:
+    """Fetch for ``forecast refresh`` (:mod:`forecast.sources.registry`): the full history."""
+    return fetch_series(series_id, base=request.base, policy=request.policy)
 
 
 def parse_fredgraph(text: str, series_id: str, *, origin: str) -> pd.DataFrame:

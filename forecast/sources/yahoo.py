@@ -28,6 +28,7 @@ import hashlib
 import logging
 import sys
 import warnings
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -41,9 +42,15 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import date
 
-__all__ = ["fetch_series", "normalise"]
+    from forecast.sources.registry import FetchRequest
+
+__all__ = ["FIRST_LOAD", "OVERLAP", "fetch_series", "normalise", "refresh_fetch"]
 
 TIMEOUT = 30.0  # seconds, per yfinance request
+FIRST_LOAD = pd.DateOffset(years=5)
+"""How far back a refresh reaches for a series the store does not hold yet."""
+OVERLAP = timedelta(days=10)
+"""How far before the last stored date a refresh starts again (late corrections)."""
 NO_CODE = "series {series_id!r} has no Yahoo Finance ticker in the catalog"
 NO_PRICES = (
     "{origin}: Yahoo Finance returned no prices for {ticker} (an empty frame: an unknown or "
@@ -107,6 +114,20 @@ def fetch_series(
     frame = schemas.validate_series(closes, series_id, origin=origin)
     digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
     return ImportedSeries(series_id, frame, origin, digest)
+
+
+def refresh_fetch(series_id: str, request: FetchRequest) -> ImportedSeries:
+    """Fetch for ``forecast refresh`` (:mod:`forecast.sources.registry`): a recent window.
+
+    From :data:`OVERLAP` before the last stored date (or :data:`FIRST_LOAD` before today
+    when nothing is stored) up to, not including, today: today's bar moves until the close.
+    """
+    held = request.held
+    if held is not None and len(held):
+        start = held["date"].iloc[-1].date() - OVERLAP
+    else:
+        start = (pd.Timestamp(request.today) - FIRST_LOAD).date()
+    return fetch_series(series_id, start=start, end=request.today, policy=request.policy)
 
 
 def normalise(raw: pd.DataFrame, tickers: Sequence[str]) -> dict[str, pd.DataFrame]:

@@ -9,7 +9,6 @@ import pandas as pd
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from forecast._cli_scenarios import _to_toml
 from forecast.scenarios import (
     Cuba,
     Offsets,
@@ -74,7 +73,7 @@ def test_to_dict_round_trips(scenario: Scenario) -> None:
 
 @given(scenarios)
 def test_toml_writer_round_trips(scenario: Scenario) -> None:
-    assert Scenario.from_dict(tomllib.loads(_to_toml(scenario))) == scenario
+    assert Scenario.from_dict(tomllib.loads(scenario.to_toml())) == scenario
 
 
 @given(scenarios, horizons, default_volumes)

@@ -11,8 +11,8 @@ from plotnine import geom_hline, geom_line
 from scipy import stats
 
 from forecast import evaluation as ev
-from forecast._cli_backtest import MODEL_NAMES
-from forecast.backtest_charts import cumulative_loss_chart, cumulative_loss_frame
+from forecast.charts import cumulative_loss_chart, cumulative_loss_frame
+from forecast.cli.backtest import MODEL_NAMES
 from forecast.errors import EstimationError, ForecastError
 
 # --- a synthetic monthly panel ----------------------------------------------------------------

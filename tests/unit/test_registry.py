@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import forecast
@@ -22,7 +20,13 @@ from forecast.models.protocol import (
 from forecast.models.registry import ModelEntry, ModelOption
 from forecast.reports.writer import write_report
 from forecast.spec import RunSpec
-from forecast.store import Store
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from forecast.store import Store
 
 
 def test_builtin_names_kinds_and_defaults() -> None:

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from forecast import scenarios as sc
-from forecast._cli_scenarios import _to_toml, _toml_string
-from forecast._cli_scenarios import scenarios as scenarios_cli
 from forecast._paths import bundled_dir
+from forecast._toml import toml_string
+from forecast.cli.scenarios import scenarios as scenarios_cli
 from forecast.errors import ForecastError, ScenarioError
 from forecast.scenarios import (
     BUILTIN_IDS,
@@ -805,6 +805,12 @@ def test_cli_help() -> None:
     "title", ['say "hi"', "back\\slash", "line\nbreak\ttab", "del\x7fnul\x00", "ñandú 石油 🛢"]
 )
 def test_toml_writer_escapes_strings(title: str) -> None:
-    assert tomllib.loads(f"t = {_toml_string(title)}")["t"] == title
+    assert tomllib.loads(f"t = {toml_string(title)}")["t"] == title
     scenario = Scenario(id="x", title=title, description=title)
-    assert Scenario.from_dict(tomllib.loads(_to_toml(scenario))) == scenario
+    assert Scenario.from_dict(tomllib.loads(scenario.to_toml())) == scenario
+
+
+@pytest.mark.parametrize("scenario_id", BUILTIN_IDS)
+def test_to_toml_round_trips_every_builtin(scenario_id: str) -> None:
+    scenario = builtin_scenarios()[scenario_id]
+    assert Scenario.from_dict(tomllib.loads(scenario.to_toml())) == scenario

@@ -1,19 +1,18 @@
 """The ``forecast backtest`` command: rolling-origin forecasts of Brent against no-change.
 
-``forecast.cli`` adds :data:`backtest` to its group. :mod:`forecast.backtest` (numpy, pandas,
-statsmodels) is imported inside the command so ``forecast --help`` stays fast.
+The root group in :mod:`forecast.cli` adds :data:`backtest`. :mod:`forecast.backtest`
+(numpy, pandas, statsmodels) is imported inside the command so ``forecast --help`` stays
+fast.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 
 import click
 
-from forecast._cli_common import guard as _guard
-from forecast._cli_common import store_option
+from forecast.cli._common import guard, store_option
 
 __all__ = ["MODEL_NAMES", "backtest"]
 
@@ -42,7 +41,9 @@ def _horizons(_ctx: click.Context, param: click.Parameter, value: str) -> tuple[
 
 
 def _default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    from forecast._cpu import available_cpus
+
+    return max(1, min(available_cpus(), 4))
 
 
 @click.command("backtest")
@@ -91,7 +92,7 @@ def _default_jobs() -> int:
     default=None,
     help="Worker processes across years of origins [default: the CPUs, at most 4].",
 )
-@_guard
+@guard
 def backtest(
     store_path: str | None,
     start: str,

@@ -1,82 +1,17 @@
 """The ``forecast scenarios`` commands: list, show and validate scenario files.
 
-``forecast.cli`` adds :data:`scenarios` to its group; the error guard comes from
-:mod:`forecast._cli_common`. :mod:`forecast.scenarios` is imported inside the commands so
+The root group in :mod:`forecast.cli` adds :data:`scenarios`; the error guard comes from
+:mod:`forecast.cli._common`. :mod:`forecast.scenarios` is imported inside the commands so
 ``forecast --help`` stays fast.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import click
 
-from forecast._cli_common import guard as _guard
-
-if TYPE_CHECKING:
-    from forecast.scenarios import Scenario
+from forecast.cli._common import guard
 
 __all__ = ["scenarios"]
-
-# Nullable fields, and what an unset value means (written as a comment by ``show``).
-_UNSET_MEANS = {
-    ("outage", "volume_kbd"): "Venezuela's latest exports, from data/facts",
-    ("cuba", "baseline_shipments_kbd"): "the latest shipments to Cuba, from data/facts",
-}
-
-
-def _toml_string(text: str) -> str:
-    """Return ``text`` as a TOML basic string (quoted, escaped)."""
-    short = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
-    short["\r"] = "\\r"
-    out = []
-    for char in text:
-        if char in short:
-            out.append(short[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def _toml_value(value: Any) -> str:
-    """Return a scalar (str, bool, int, finite float) as TOML."""
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    msg = f"cannot write {value!r} as a TOML value"
-    raise TypeError(msg)
-
-
-def _to_toml(scenario: Scenario) -> str:
-    """Write a scenario as TOML that :func:`forecast.scenarios.load_scenario` reads back.
-
-    Top-level keys first, then one table per section; an unset nullable field is written as a
-    comment saying what it defaults to. The output parses to ``scenario.to_dict()``.
-    """
-    data = scenario.to_dict()
-    lines = [
-        f"{key} = {_toml_value(value)}"
-        for key, value in data.items()
-        if not isinstance(value, dict)
-    ]
-    if scenario.outage is None:
-        lines += ["", "# no [outage]: nothing is lost"]
-    for table, values in data.items():
-        if not isinstance(values, dict):
-            continue
-        lines += ["", f"[{table}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
-        lines += [
-            f"# {key} not set: {means}"
-            for (where, key), means in _UNSET_MEANS.items()
-            if where == table and key not in values
-        ]
-    return "\n".join(lines) + "\n"
 
 
 @click.group()
@@ -90,7 +25,7 @@ def scenarios() -> None:
 
 
 @scenarios.command("list")
-@_guard
+@guard
 def list_scenarios() -> None:
     """List the built-in scenarios: id and title."""
     from forecast.scenarios import builtin_scenarios
@@ -110,7 +45,7 @@ def list_scenarios() -> None:
     metavar="KEY=VALUE",
     help="Override a field, e.g. --set outage.volume_kbd=600 (repeatable).",
 )
-@_guard
+@guard
 def show(name_or_file: str, overrides: tuple[str, ...]) -> None:
     """Print the scenario NAME_OR_FILE as TOML, after any --set overrides.
 
@@ -127,7 +62,7 @@ def show(name_or_file: str, overrides: tuple[str, ...]) -> None:
         header += f", with --set {' '.join(overrides)}"
     # One valid TOML comment line, whatever the path and the values hold.
     click.echo("".join(char if char.isprintable() else " " for char in header))
-    click.echo(_to_toml(spec), nl=False)
+    click.echo(spec.to_toml(), nl=False)
 
 
 @scenarios.command("validate")

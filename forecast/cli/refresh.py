@@ -1,8 +1,8 @@
 r"""The ``forecast refresh`` command: fetch FRED, EIA and Yahoo Finance into the store.
 
-``forecast.cli`` adds :data:`refresh` to its group. Like ``forecast._cli_scenarios``, this
-module does not import ``forecast.cli`` at import time (``forecast.cli`` imports it), and it
-imports the library inside the command, so ``forecast --help`` stays fast.
+The root group in :mod:`forecast.cli` adds :data:`refresh`; exit codes come from
+:mod:`forecast.cli._common`. The library is imported inside the command, so
+``forecast --help`` stays fast.
 
 Output, decided for cron and systemd:
 
@@ -22,6 +22,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, store_option
+from forecast.sources import registry
 
 if TYPE_CHECKING:
     from forecast.refresh import RefreshResult
@@ -48,6 +51,16 @@ Exit codes:
       sources, only what the summary lists as ok)
 """
 
+HELP = f"""Fetch the latest {registry.titles()} data into the store.
+
+Every requested series is fetched and validated first, without touching the store; then
+each source's good series are written in one transaction, as new vintages only where
+something changed (new observations or revisions). A series that fails (an error page,
+a truncated body, values that fail the schema) keeps its last good vintage. Safe to run
+twice, and from cron: see the README's "Scheduled refresh".
+"""
+_ALL = {2: "both", 3: "all three"}.get(len(registry.NAMES), f"all {len(registry.NAMES)}")
+
 
 class _ClickHandler(logging.Handler):
     """Send log records to stderr through click (so CliRunner captures them)."""
@@ -58,8 +71,6 @@ class _ClickHandler(logging.Handler):
 
 
 def _exit_code(result: RefreshResult) -> int:
-    from forecast.cli import EXIT_ERROR, EXIT_LOCKED, EXIT_OK
-
     if any(not s.locked for s in result.failed):
         return EXIT_ERROR
     return EXIT_LOCKED if result.locked else EXIT_OK
@@ -76,13 +87,13 @@ def _echo_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, indent=2, sort_keys=True))
 
 
-@click.command("refresh", epilog=EPILOG)
+@click.command("refresh", help=HELP, epilog=EPILOG)
 @click.option(
     "--source",
     "sources",
     multiple=True,
-    type=click.Choice(["fred", "eia", "yahoo"]),
-    help="Refresh only this source; repeat for several [default: all three].",
+    type=click.Choice(registry.NAMES),
+    help=f"Refresh only this source; repeat for several [default: {_ALL}].",
 )
 @click.option(
     "--series",
@@ -92,13 +103,7 @@ def _echo_json(payload: dict[str, Any]) -> None:
     help="Refresh only this catalog series; repeat for several [default: every series of "
     "the chosen sources].",
 )
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB store file [default: $FORECAST_STORE or data/store/forecast.duckdb].",
-)
+@store_option
 @click.option("--dry-run", is_flag=True, help="Fetch and validate, report what would change.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option(
@@ -121,15 +126,7 @@ def refresh(
     lock_timeout: float,
     verbose: bool,
 ) -> None:
-    """Fetch the latest FRED, EIA and Yahoo Finance data into the store.
-
-    Every requested series is fetched and validated first, without touching the store; then
-    each source's good series are written in one transaction, as new vintages only where
-    something changed (new observations or revisions). A series that fails (an error page,
-    a truncated body, values that fail the schema) keeps its last good vintage. Safe to run
-    twice, and from cron: see the README's "Scheduled refresh".
-    """
-    from forecast.cli import EXIT_ERROR, EXIT_LOCKED
+    """Run ``forecast refresh``; its help is :data:`HELP`."""
     from forecast.errors import (
         ForecastError,
         SelectionError,

@@ -1,6 +1,7 @@
 """The backtest chart: cumulative squared-error differences against the no-change forecast.
 
-Builds a plotnine ggplot and never saves it (:func:`forecast.backtest.write_backtest` does).
+Builds a plotnine ggplot and never saves it (:func:`forecast.backtest.write_backtest` does);
+the look is the shared one of :mod:`forecast.charts._theme`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from forecast.charts._theme import figure, theme
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -18,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["cumulative_loss_chart", "cumulative_loss_frame"]
 
 BENCHMARK = "no_change"
-BASE_SIZE = 10
 _COLOURS = {
     "no_change_eom": "#000000",
     "bvar": "#c0392b",
@@ -109,8 +111,6 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
     """
     from plotnine import (
         aes,
-        element_blank,
-        element_text,
         facet_grid,
         geom_hline,
         geom_line,
@@ -121,9 +121,8 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
         scale_colour_manual,
         scale_linetype_manual,
         scale_x_datetime,
-        theme,
-        theme_minimal,
     )
+    from plotnine import theme as plotnine_theme
 
     frame = cumulative_loss_frame(forecasts, horizons)
     present = set(frame["model"])
@@ -161,17 +160,7 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
             caption=f"Monthly average Brent, {window}. Real: deflated by the US CPI. "
             "Dashed: end-of-month no-change benchmark.",
         )
-        + theme_minimal(base_size=BASE_SIZE)
-        + theme(
-            plot_title=element_text(weight="bold", size=BASE_SIZE + 2),
-            plot_subtitle=element_text(size=BASE_SIZE - 1, color="#444444"),
-            plot_caption=element_text(size=BASE_SIZE - 2, color="#666666"),
-            legend_position="bottom",
-            legend_title=element_blank(),
-            legend_key_width=28,
-            panel_grid_minor=element_blank(),
-            strip_text=element_text(weight="bold", size=BASE_SIZE - 1),
-            figure_size=(10, 6.5),
-            dpi=110,
-        )
+        + theme()
+        + plotnine_theme(legend_key_width=28)
+        + figure(10, 6.5)
     )

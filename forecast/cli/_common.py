@@ -1,7 +1,8 @@
 """What every ``forecast`` command module shares: exit codes, the error guard, ``--store``.
 
-Kept apart from :mod:`forecast.cli` so command modules (scenarios, refresh, backtest) can
-use it without importing the CLI group that registers them.
+Kept apart from :mod:`forecast.cli` (the root group, which imports every command module)
+so the command modules use it without importing the group that registers them: the
+imports run one way only.
 """
 
 from __future__ import annotations

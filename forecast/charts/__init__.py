@@ -1,0 +1,33 @@
+"""Charts: results in, plotnine ggplots out (never saved here; the report writers save them).
+
+One module per kind of chart, all with the look of :mod:`forecast.charts._theme`:
+
+* :mod:`forecast.charts.scenario`: prices under each scenario and their difference from
+  baseline, with one fixed colour per scenario (:func:`scenario_colours`);
+* :mod:`forecast.charts.cuba`: Cuba's economy by scenario, and the Cuba model's backcast;
+* :mod:`forecast.charts.methodology`: the oil-market SVAR's impulse responses, variance
+  decomposition and historical decomposition;
+* :mod:`forecast.charts.backtest`: the backtest's cumulative squared-error gain.
+
+plotnine is imported inside the chart functions.
+"""
+
+from __future__ import annotations
+
+from forecast.charts.backtest import cumulative_loss_chart, cumulative_loss_frame
+from forecast.charts.cuba import cuba_backcast_chart, cuba_panel
+from forecast.charts.methodology import svar_fevd_chart, svar_hd_chart, svar_irf_chart
+from forecast.charts.scenario import difference_chart, price_fan_chart, scenario_colours
+
+__all__ = [
+    "cuba_backcast_chart",
+    "cuba_panel",
+    "cumulative_loss_chart",
+    "cumulative_loss_frame",
+    "difference_chart",
+    "price_fan_chart",
+    "scenario_colours",
+    "svar_fevd_chart",
+    "svar_hd_chart",
+    "svar_irf_chart",
+]

@@ -1,0 +1,199 @@
+"""Scenario comparison charts: a :class:`~forecast.results.RunResult` in, plotnine ggplots out.
+
+The functions build charts and never save them (the report writers do). Every chart uses the
+same colour per scenario (:func:`scenario_colours`), says what it shows in its title, puts the
+unit on the axis, and marks the as-of month.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from forecast import catalog
+from forecast.charts._theme import HISTORY_COLOUR, theme
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from plotnine import ggplot
+
+    from forecast.results import RunResult
+
+__all__ = [
+    "colour_scales",
+    "difference_chart",
+    "ordered",
+    "price_fan_chart",
+    "scenario_colours",
+]
+
+_FIXED_COLOURS = {
+    "baseline": "#4d4d4d",
+    "venezuela_full_halt": "#c0392b",
+    "venezuela_partial_halt": "#e08e0b",
+    "venezuela_halt_opec_offset": "#2874a6",
+    "cuba_shipments_halt": "#7d3c98",
+}
+_SPARE_COLOURS = ["#148f77", "#a04000", "#1f618d", "#b7950b", "#6c3483", "#117864", "#922b21"]
+
+
+def scenario_colours(scenario_ids: Sequence[str]) -> dict[str, str]:
+    """Return one colour per scenario id, the same for a given id in every chart."""
+    spare = iter(_SPARE_COLOURS * (1 + len(scenario_ids) // len(_SPARE_COLOURS)))
+    return {sid: _FIXED_COLOURS.get(sid) or next(spare) for sid in scenario_ids}
+
+
+LABEL_WIDTH = 34
+
+
+def _labels(result: RunResult) -> dict[str, str]:
+    """Scenario titles wrapped for strips and legends."""
+    return {s.id: textwrap.fill(s.title, LABEL_WIDTH) for s in result.scenarios}
+
+
+def ordered(frame: pd.DataFrame, result: RunResult) -> pd.DataFrame:
+    """Add ``scenario_label``: wrapped titles, ordered as the scenarios were run."""
+    labels = _labels(result)
+    present = [sid for sid in result.scenario_ids if sid in set(frame["scenario"])]
+    frame = frame.copy()
+    frame["scenario_label"] = pd.Categorical(
+        frame["scenario"].map(labels), categories=[labels[i] for i in present]
+    )
+    return frame
+
+
+def colour_scales(result: RunResult, *, legend: bool = True, fill: bool = True) -> list[Any]:
+    """Return the scenario colour (and fill) scales, with or without a three-column legend."""
+    from plotnine import guide_legend, guides, scale_colour_manual, scale_fill_manual
+
+    labels = _labels(result)
+    colours = scenario_colours(result.scenario_ids)
+    values = {labels[sid]: colour for sid, colour in colours.items()}
+    scales: list[Any] = [scale_colour_manual(values=values)]
+    if fill:
+        scales.append(scale_fill_manual(values=values))
+    if not legend:
+        scales.append(guides(colour="none", fill="none") if fill else guides(colour="none"))
+    elif fill:
+        scales.append(guides(colour=guide_legend(ncol=3), fill=guide_legend(ncol=3)))
+    else:
+        scales.append(guides(colour=guide_legend(ncol=3)))
+    return scales
+
+
+def price_fan_chart(
+    result: RunResult,
+    variable: str = "brent_usd",
+    *,
+    model: str | None = None,
+    history_months: int = 36,
+) -> ggplot:
+    """Fan charts of a price under each scenario, one panel per scenario, against baseline.
+
+    Each panel shows the observed history, the scenario's median with 68% and 90% bands,
+    and the baseline median (dashed) for comparison; the as-of month is marked.
+    """
+    from plotnine import (
+        aes,
+        facet_wrap,
+        geom_line,
+        geom_ribbon,
+        geom_vline,
+        ggplot,
+        labs,
+        scale_x_datetime,
+    )
+
+    model = model or result.price_model or "elasticity"
+    var = catalog.OUTPUT_VARIABLES[variable]
+    paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
+    paths = ordered(paths, result)
+    panels = paths["scenario_label"].cat.categories
+    baseline_lines = _on_every_panel(
+        paths[paths["scenario"] == "baseline"][["date", "q50"]], panels
+    )
+    start = result.as_of - pd.DateOffset(months=history_months)
+    hist = result.history[
+        (result.history["variable"] == variable) & (result.history["date"] >= start)
+    ]
+    hist_lines = _on_every_panel(hist, panels)
+    return (
+        ggplot(paths, aes("date"))
+        + geom_ribbon(aes(ymin="q05", ymax="q95", fill="scenario_label"), alpha=0.18)
+        + geom_ribbon(aes(ymin="q16", ymax="q84", fill="scenario_label"), alpha=0.32)
+        + geom_line(
+            aes(y="q50"), data=baseline_lines, linetype="dashed", colour="#4d4d4d", size=0.5
+        )
+        + geom_line(aes(y="q50", colour="scenario_label"), size=0.9)
+        + geom_line(aes(y="value"), data=hist_lines, colour=HISTORY_COLOUR, size=0.5)
+        + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
+        + facet_wrap("scenario_label", ncol=min(3, len(panels)))
+        + scale_x_datetime(date_labels="%Y", date_breaks="1 year")
+        + colour_scales(result, legend=False)
+        + labs(
+            title=f"{var.title}: projections under each scenario",
+            subtitle=(
+                f"Median with 68% and 90% bands; dashed: baseline median; black: observed. "
+                f"Data to {result.as_of:%b %Y} (dotted line)."
+            ),
+            x="",
+            y=var.unit,
+            caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
+        )
+        + theme()
+    )
+
+
+def difference_chart(
+    result: RunResult,
+    variable: str = "brent_usd",
+    *,
+    model: str | None = None,
+) -> ggplot:
+    """Difference from baseline over time per scenario, with 68% and 90% bands."""
+    model = model or result.price_model or "elasticity"
+    from plotnine import (
+        aes,
+        geom_hline,
+        geom_line,
+        geom_ribbon,
+        ggplot,
+        labs,
+        scale_x_datetime,
+    )
+
+    var = catalog.OUTPUT_VARIABLES[variable]
+    diffs = result.differences
+    diffs = ordered(diffs[(diffs["variable"] == variable) & (diffs["model"] == model)], result)
+    diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
+    what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
+    return (
+        ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label"))
+        + geom_hline(yintercept=0, colour="#4d4d4d", size=0.4)
+        + geom_ribbon(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none")
+        + geom_ribbon(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none")
+        + geom_line(aes(y="mean"), size=1)
+        + scale_x_datetime(date_labels="%b %Y")
+        + colour_scales(result)
+        + labs(
+            title=f"{var.title}: {what[var.diff]} from baseline",
+            subtitle=(
+                f"Mean with 68% and 90% bands, computed draw by draw; projections from "
+                f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}."
+            ),
+            x="",
+            y=f"{what[var.diff]} ({var.diff_unit})",
+            caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
+        )
+        + theme()
+    )
+
+
+def _on_every_panel(frame: pd.DataFrame, panels: pd.Index) -> pd.DataFrame:
+    """Repeat ``frame`` once per facet panel (a reference layer drawn in every panel)."""
+    repeated = pd.concat([frame.assign(scenario_label=p) for p in panels], ignore_index=True)
+    repeated["scenario_label"] = pd.Categorical(repeated["scenario_label"], categories=panels)
+    return repeated
