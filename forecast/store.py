@@ -38,9 +38,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import math
 import os
 import stat
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -313,8 +315,12 @@ class Store:
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
         """Yield a read-only connection, or ``None`` if the store has no tables (yet).
 
-        An absent store reads as empty and is not created.
+        An absent store reads as empty and is not created; one being created (by another
+        process, under :meth:`_creation_lock`) is waited for like a locked store.
         """
+        if not self.exists() and self.path.parent.is_dir():
+            with self._creation_lock(shared=True):
+                pass
         if not self.exists():
             yield None
             return
@@ -420,9 +426,12 @@ class Store:
         if not updates:
             return []
         if not self.path.exists():
-            created = self._create(updates, accept_revisions=accept_revisions)
-            if created is not None:
-                return created
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._creation_lock():
+                if not self.path.exists():  # decided under the lock
+                    created = self._create(updates, accept_revisions=accept_revisions)
+                    if created is not None:
+                        return created
             # another process created the store first: write into it as usual
         with self._connect(read_only=False) as con:
             wal_before = self._wal.exists()  # under the write lock
@@ -434,15 +443,47 @@ class Store:
                         self._wal.unlink(missing_ok=True)
                 raise
 
+    @contextlib.contextmanager
+    def _creation_lock(self, *, shared: bool = False) -> Iterator[None]:
+        """Hold an exclusive lock on the store's folder while a new store is created.
+
+        Only creators take it, so a second writer of a store being created waits (up to
+        ``lock_timeout``) as it would for a store's own lock; a reader of an absent store
+        takes it ``shared`` for an instant, to wait for a creation in progress. Writers of an
+        existing store do not need it: the path only appears once the new store is committed.
+        """
+        if sys.platform == "win32":  # no flock; the hard link alone keeps creation safe
+            yield
+            return
+        import fcntl  # noqa: PLC0415
+
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise StoreLockedError(STORE_LOCKED.format(path=self.path)) from exc
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def _create(
         self, updates: Sequence[SeriesUpdate], *, accept_revisions: bool
     ) -> list[WriteReport] | None:
         """Build a new store in a temporary file and publish it at the path with a hard link.
 
-        Returns the reports, or ``None`` if another process created the store meanwhile
-        (nothing of this attempt is kept). Only the temporary file is ever removed.
+        Called under :meth:`_creation_lock`. Returns the reports, or ``None`` if the store
+        appeared meanwhile (nothing of this attempt is kept). Only temporary files are ever
+        removed: this one, and those a killed creator left (no other creator is running).
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.new*"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}-{uuid.uuid4().hex}.new")
         tmp_wal = tmp.with_name(tmp.name + ".wal")
         try:
