@@ -105,7 +105,10 @@ sets ``max_revision_share`` for the series."""
 GUARD_MIN_VALUES = 12
 """A write that blanks or revises this many values or fewer is never refused by the guard."""
 
-_DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _OS_REASONS = tuple(
     os.strerror(code)
@@ -455,7 +458,7 @@ class Store:
         if sys.platform == "win32":  # no flock; the hard link alone keeps creation safe
             yield
             return
-        import fcntl  # noqa: PLC0415
+        import fcntl
 
         fd = os.open(self.path.parent, os.O_RDONLY)
         try:
@@ -552,7 +555,7 @@ class Store:
         vintage_id: int,
         batch_id: int,
         written_at: datetime,
-        accept_revisions: bool,  # noqa: FBT001
+        accept_revisions: bool,
     ) -> WriteReport:
         current = self._read_latest(con, update.series_id)
         change = _diff(current, update, accept_revisions=accept_revisions)
@@ -865,8 +868,8 @@ def _check_identity(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     tables = {str(name) for (name,) in rows}
     if not tables:
         return
-    if not _STORE_TABLES <= tables:
-        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")  # noqa: PLR2004
+    if not tables >= _STORE_TABLES:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         detail = f" (a DuckDB file with other tables: {shown})"
         raise StoreFormatError(NOT_A_STORE.format(path=path, detail=detail))
     version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -888,7 +891,7 @@ def _publish(tmp: Path, path: Path) -> bool:
     never replaces an existing file; a file system without hard links falls back to a rename
     after a check (a narrow race, on such file systems only).
     """
-    with open(tmp, "rb+") as handle:
+    with tmp.open("rb+") as handle:
         os.fsync(handle.fileno())
     try:
         os.link(tmp, path)
@@ -910,13 +913,13 @@ def _publish(tmp: Path, path: Path) -> bool:
 
 
 def _first_line(exc: BaseException, limit: int = 300) -> str:
-    """The first line of an error's message, shortened to ``limit`` characters."""
+    """Return the first line of an error's message, shortened to ``limit`` characters."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _os_reason(exc: BaseException) -> str | None:
-    """The operating system's reason in an I/O error (e.g. ``No space left on device``)."""
+    """Return the operating system's reason in an I/O error (``No space left on device``)."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     text = str(exc)

@@ -71,7 +71,7 @@ def _refuse(message: str, check: str) -> DataValidationError:
 
 
 def _shorten(text: str) -> str:
-    """A cell or column name as quoted in a message: at most about 60 characters."""
+    """Shorten a cell or column name quoted in a message to about 60 characters."""
     if len(text) <= _MAX_SHOWN:
         return text
     return f"{text[:_MAX_SHOWN]}... ({len(text):,} characters)"
@@ -135,7 +135,7 @@ def _read_bounded(path: Path) -> bytes:
     finally:
         os.close(fd)
     if size > limit:
-        size = max(size, os.stat(path).st_size) if path.exists() else size
+        size = max(size, path.stat().st_size) if path.exists() else size
         message = TOO_LARGE.format(path=path, size=size, limit=limit, env=MAX_IMPORT_ENV)
         raise _refuse(message, f"file is at most {limit} bytes")
     return b"".join(chunks)
@@ -199,7 +199,7 @@ def parse_series(
     for column in (date_col, value_col):
         if column not in raw.columns:
             found = ", ".join(_shorten(c) for c in raw.columns[:20]) or "none"
-            if len(raw.columns) > 20:  # noqa: PLR2004
+            if len(raw.columns) > 20:
                 found += f", ... ({len(raw.columns)} columns)"
             message = MISSING_COLUMN.format(path=origin, column=column, found=found)
             raise _refuse(message, f"required column {column!r} present")

@@ -2,9 +2,7 @@
 
 import hashlib
 import multiprocessing
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +127,7 @@ def small_disk(tmp_path: Path) -> Any:
     mount = tmp_path / "mnt"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],  # noqa: S607
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -137,7 +135,7 @@ def small_disk(tmp_path: Path) -> Any:
     try:
         yield mount
     finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+        subprocess.run(["umount", "-l", str(mount)], check=False)  # noqa: S607
 
 
 def test_a_full_disk_is_one_line_no_wal_and_the_same_bytes(small_disk: Path) -> None:
@@ -195,7 +193,7 @@ def test_a_bad_file_is_refused_in_one_line_and_never_modified(tmp_path: Path, ca
     before = digest(path)
     store = Store(path)
     calls = [
-        lambda: store.status(),
+        store.status,
         lambda: store.read_many(["brent_usd"]),
         lambda: store.plan([update(monthly_frame())]),
         lambda: store.write([update(monthly_frame())]),
@@ -257,5 +255,3 @@ def test_filling_missing_values_is_not_a_revision(store: Store) -> None:
     store.write([update(gappy, "us_cpi")])
     (report,) = store.write([update(cpi, "us_cpi")])
     assert report.revised == 51
-
-
