@@ -79,6 +79,10 @@ class SeriesSpec:
         A series whose last observation is older than this (against today) is flagged stale.
     sources
         The sources that can deliver it, in order of preference.
+    max_revision_share
+        Largest share of the stored values one write may revise before the store refuses it
+        (see :meth:`forecast.store.Store.write`); ``None`` uses the store's default. Set for
+        series whose whole history is legitimately revised.
     """
 
     id: str
@@ -92,6 +96,7 @@ class SeriesSpec:
     stale_after_days: int = 70
     sources: tuple[SourceRef, ...] = field(default_factory=tuple)
     note: str = ""
+    max_revision_share: float | None = None
 
     def source_code(self, source: str) -> str | None:
         """Return this series' code at ``source``, or ``None`` if it has none."""
@@ -179,8 +184,11 @@ CATALOG: dict[str, SeriesSpec] = {
             upper=1000.0,
             allow_missing=True,
             sources=(SourceRef("fred", "CPIAUCSL"),),
+            max_revision_share=0.5,
             note="No October 2025 release (federal shutdown): the row is kept with an empty "
-            "value, and models interpolate it.",
+            "value, and models interpolate it. Seasonal factors revise about five years at "
+            "each annual update, and sources round differently (the Philadelphia Fed's "
+            "real-time CPI to 0.1 differs from FRED's in 224 of 551 months since 1980).",
         ),
         SeriesSpec(
             id="kilian_rea",
@@ -190,6 +198,9 @@ CATALOG: dict[str, SeriesSpec] = {
             lower=-400.0,
             upper=400.0,
             sources=(SourceRef("fred", "IGREA"),),
+            max_revision_share=1.0,
+            note="Recomputed from the whole freight-rate history at each release, so every "
+            "value can be revised at once.",
         ),
         SeriesSpec(
             id="world_crude_production_kbd",

@@ -18,10 +18,13 @@ __all__ = [
     "DataValidationError",
     "EstimationError",
     "ForecastError",
+    "RevisionGuardError",
     "ScenarioError",
     "SelectionError",
     "StoreError",
+    "StoreFormatError",
     "StoreLockedError",
+    "StoreWriteError",
     "UnknownSeriesError",
 ]
 
@@ -72,6 +75,30 @@ class StoreError(ForecastError):
 
 class StoreLockedError(StoreError):
     """Another process holds the store's write lock."""
+
+
+class StoreFormatError(StoreError):
+    """The file is not a forecast store (another format or schema), or it is damaged.
+
+    Raised before anything is written: the file is never modified.
+    """
+
+
+class StoreWriteError(StoreError):
+    """A write could not be committed (disk full, a file that cannot be created).
+
+    The message names the store and the operating system's reason; the store is left as it
+    was before the write.
+    """
+
+
+class RevisionGuardError(DataValidationError):
+    """A write would blank or revise too much of a stored series at once.
+
+    The message names the series, the counts and how to accept the write
+    (``accept_revisions=True``). A subclass of :class:`DataValidationError`, so a refresh
+    fails that series alone and keeps its last good vintage.
+    """
 
 
 class EstimationError(ForecastError):

@@ -13,8 +13,22 @@ Two tables:
 Writes happen after validation, in one transaction for a whole batch (a refresh of one
 source, or one import): a reader sees the store fully before or fully after it, and a process
 killed mid-write leaves the last committed state (DuckDB's write-ahead log rolls back the
-rest). If the file did not exist and the write fails, it is removed again. :meth:`Store.plan`
-reports what a write would do, through the same computation, on a read-only connection.
+rest). :meth:`Store.plan` reports what a write would do, through the same computation, on a
+read-only connection.
+
+A new store is built in a temporary file next to the target and published with a hard link,
+which fails if the target exists: the path only ever holds a committed store, and a failed or
+losing write removes only its own temporary file, never what another process committed (the
+loser writes again, into the store the winner created). A failed commit (disk full) raises
+:class:`~forecast.errors.StoreWriteError` naming the reason, and leaves no ``.wal`` behind.
+A file that is not a forecast store, or is damaged, raises
+:class:`~forecast.errors.StoreFormatError` and is never modified. DuckDB is opened with
+extension autoinstall and autoload off.
+
+Every write passes a guard (:data:`MAX_BLANK_SHARE`, :data:`DEFAULT_MAX_REVISION_SHARE`,
+per series ``SeriesSpec.max_revision_share``): an update that would blank or revise most of a
+stored series is refused with :class:`~forecast.errors.RevisionGuardError` unless
+``accept_revisions=True``.
 
 The path is the ``path`` argument, else ``$FORECAST_STORE``, else
 ``data/store/forecast.duckdb`` under the working directory.
@@ -23,9 +37,14 @@ The path is the ``path`` argument, else ``$FORECAST_STORE``, else
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import math
 import os
+import stat
+import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,12 +56,21 @@ import pandas as pd
 from forecast import catalog, schemas
 from forecast._paths import default_store_path
 from forecast._version import __version__
-from forecast.errors import StoreError, StoreLockedError
+from forecast.errors import (
+    RevisionGuardError,
+    StoreError,
+    StoreFormatError,
+    StoreLockedError,
+    StoreWriteError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
 __all__ = [
+    "DEFAULT_MAX_REVISION_SHARE",
+    "GUARD_MIN_VALUES",
+    "MAX_BLANK_SHARE",
     "SeriesUpdate",
     "Store",
     "WriteMode",
@@ -60,6 +88,34 @@ STORE_LOCKED = (
     "try again when it has finished"
 )
 STORE_UNREADABLE = "store {path} could not be opened: {reason}"
+NOT_A_STORE = "{path}: not a forecast store{detail}"
+STORE_DAMAGED = "{path}: damaged: {reason}"
+WRITE_FAILED = "{path}: could not write the store: {reason}; nothing was written"
+TOO_MUCH_CHANGE = (
+    "{series_id}: refused: this update would {what} {count} of the {stored} stored values "
+    "(limit {limit:.0%}); nothing was written. If the source really changed that much, write "
+    "again with accept_revisions=True (the --accept-revisions flag)"
+)
+
+MAX_BLANK_SHARE = 0.02
+"""Largest share of a series' stored values that one write may turn into missing values."""
+DEFAULT_MAX_REVISION_SHARE = 0.25
+"""Largest share of a series' stored values that one write may revise, unless the catalog
+sets ``max_revision_share`` for the series."""
+GUARD_MIN_VALUES = 12
+"""A write that blanks or revises this many values or fewer is never refused by the guard."""
+
+_DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+_OS_REASONS = tuple(
+    os.strerror(code)
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                 errno.EISDIR, errno.ENOENT, errno.EIO, errno.EFBIG)
+)  # fmt: skip
+_STORE_TABLES = frozenset({"meta", "vintages", "observations"})
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -206,32 +262,68 @@ class Store:
 
     # -- connections --------------------------------------------------------------------
 
+    @property
+    def _wal(self) -> Path:
+        return self.path.with_name(self.path.name + ".wal")
+
+    def _check_header(self) -> None:
+        """Refuse a path that is not a regular DuckDB file, reading only its first bytes."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise StoreError(STORE_UNREADABLE.format(path=self.path, reason=reason)) from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StoreFormatError(
+                    NOT_A_STORE.format(path=self.path, detail=" (not a regular file)")
+                )
+            header = os.read(fd, 12)
+        finally:
+            os.close(fd)
+        if header[8:12] != _DUCKDB_MAGIC:
+            detail = " (the file is empty)" if not header else " (not a DuckDB file)"
+            raise StoreFormatError(NOT_A_STORE.format(path=self.path, detail=detail))
+
     @contextlib.contextmanager
     def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the existing store; a DuckDB error while it is open means it is damaged."""
+        self._check_header()
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only, config=_DUCKDB_CONFIG)
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise StoreError(STORE_UNREADABLE.format(path=self.path, reason=exc)) from exc
+                if "could not set lock" not in str(exc).lower():
+                    raise StoreFormatError(self._damaged(exc)) from exc
                 if time.monotonic() >= deadline:
                     raise StoreLockedError(STORE_LOCKED.format(path=self.path)) from exc
                 time.sleep(0.2)
             except duckdb.Error as exc:
-                raise StoreError(STORE_UNREADABLE.format(path=self.path, reason=exc)) from exc
+                raise StoreFormatError(self._damaged(exc)) from exc
         try:
+            _check_identity(con, self.path)
             yield con
+        except duckdb.Error as exc:
+            raise StoreFormatError(self._damaged(exc)) from exc
         finally:
-            con.close()
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+
+    def _damaged(self, exc: BaseException) -> str:
+        return STORE_DAMAGED.format(path=self.path, reason=_first_line(exc))
 
     @contextlib.contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
         """Yield a read-only connection, or ``None`` if the store has no tables (yet).
 
-        An absent store reads as empty and is not created.
+        An absent store reads as empty and is not created; one being created (by another
+        process, under :meth:`_creation_lock`) is waited for like a locked store.
         """
+        if not self.exists() and self.path.parent.is_dir():
+            with self._creation_lock(shared=True):
+                pass
         if not self.exists():
             yield None
             return
@@ -250,20 +342,34 @@ class Store:
 
     # -- writing --------------------------------------------------------------------------
 
-    def plan(self, updates: Sequence[SeriesUpdate]) -> list[WriteReport]:
+    def plan(
+        self, updates: Sequence[SeriesUpdate], *, accept_revisions: bool = False
+    ) -> list[WriteReport]:
         """Return what :meth:`write` would do with these updates, without writing anything.
 
-        The same computation as :meth:`write`: the same counts, and every resulting series
-        validated the same way. Each report's status is ``planned`` where a write would add a
-        vintage (``vintage_id`` is ``None``) and ``unchanged`` where it would not. The store
-        is opened read-only; an absent store plans every row as added and is not created.
+        The same computation as :meth:`write`: the same counts, the same guard, and every
+        resulting series validated the same way. Each report's status is ``planned`` where a
+        write would add a vintage (``vintage_id`` is ``None``) and ``unchanged`` where it
+        would not. The store is opened read-only; an absent store plans every row as added
+        and is not created.
+
+        Parameters
+        ----------
+        updates
+            The series to write, in order.
+        accept_revisions
+            Let through updates that the guard would refuse (see :meth:`write`).
 
         Raises
         ------
         DataValidationError
             If a resulting series fails its schema (a write would refuse the batch).
+        RevisionGuardError
+            If an update would blank or revise too much of a stored series.
         StoreLockedError
             If another process holds the store.
+        StoreFormatError
+            If the file is not a forecast store, or is damaged.
         StoreError
             If the file cannot be opened or read.
         """
@@ -278,43 +384,140 @@ class Store:
                     current = pending[sid]
                 else:
                     current = self._read_latest(con, sid) if con is not None else {}
-                change = _diff(current, update)
+                change = _diff(current, update, accept_revisions=accept_revisions)
                 pending[sid] = change.result
                 reports.append(change.report("planned"))
             return reports
 
-    def write(self, updates: Sequence[SeriesUpdate]) -> list[WriteReport]:
+    def write(
+        self, updates: Sequence[SeriesUpdate], *, accept_revisions: bool = False
+    ) -> list[WriteReport]:
         """Write each update as a new vintage of its series, all in one transaction.
 
         A series whose data did not change gets no new vintage. Every resulting series is
         validated again against its schema (a ``merge`` could open a gap) before anything is
         written; on any error nothing is written.
 
+        The guard refuses, per series, an update that would turn more than
+        :data:`MAX_BLANK_SHARE` of the stored values into missing values, or revise more than
+        the series' ``max_revision_share`` (default :data:`DEFAULT_MAX_REVISION_SHARE`) of
+        them; changes to :data:`GUARD_MIN_VALUES` values or fewer always pass.
+
+        Parameters
+        ----------
+        updates
+            The series to write, in order.
+        accept_revisions
+            Write updates that the guard would refuse (a source that really did revise its
+            whole history). The schema checks still apply.
+
         Raises
         ------
         DataValidationError
             If a resulting series fails its schema.
+        RevisionGuardError
+            If an update would blank or revise too much of a stored series.
         StoreLockedError
             If another process holds the store.
+        StoreFormatError
+            If the file is not a forecast store, or is damaged (it is not modified).
+        StoreWriteError
+            If the write could not be committed (e.g. the disk is full).
         StoreError
-            If the file cannot be opened or written.
+            If the file cannot be opened.
         """
         if not updates:
             return []
-        created = not self.path.exists()
-        if created:
+        if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._creation_lock():
+                if not self.path.exists():  # decided under the lock
+                    created = self._create(updates, accept_revisions=accept_revisions)
+                    if created is not None:
+                        return created
+            # another process created the store first: write into it as usual
+        with self._connect(read_only=False) as con:
+            wal_before = self._wal.exists()  # under the write lock
+            try:
+                return self._write(con, updates, accept_revisions=accept_revisions)
+            except BaseException:
+                if not wal_before:  # any WAL now is this failed write's own
+                    with contextlib.suppress(OSError):
+                        self._wal.unlink(missing_ok=True)
+                raise
+
+    @contextlib.contextmanager
+    def _creation_lock(self, *, shared: bool = False) -> Iterator[None]:
+        """Hold an exclusive lock on the store's folder while a new store is created.
+
+        Only creators take it, so a second writer of a store being created waits (up to
+        ``lock_timeout``) as it would for a store's own lock; a reader of an absent store
+        takes it ``shared`` for an instant, to wait for a creation in progress. Writers of an
+        existing store do not need it: the path only appears once the new store is committed.
+        """
+        if sys.platform == "win32":  # no flock; the hard link alone keeps creation safe
+            yield
+            return
+        import fcntl
+
+        fd = os.open(self.path.parent, os.O_RDONLY)
         try:
-            with self._connect(read_only=False) as con:
-                return self._write(con, updates)
-        except BaseException:
-            if created:
-                for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise StoreLockedError(STORE_LOCKED.format(path=self.path)) from exc
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _create(
+        self, updates: Sequence[SeriesUpdate], *, accept_revisions: bool
+    ) -> list[WriteReport] | None:
+        """Build a new store in a temporary file and publish it at the path with a hard link.
+
+        Called under :meth:`_creation_lock`. Returns the reports, or ``None`` if the store
+        appeared meanwhile (nothing of this attempt is kept). Only temporary files are ever
+        removed: this one, and those a killed creator left (no other creator is running).
+        """
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.new*"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}-{uuid.uuid4().hex}.new")
+        tmp_wal = tmp.with_name(tmp.name + ".wal")
+        try:
+            try:
+                con = duckdb.connect(str(tmp), config=_DUCKDB_CONFIG)
+            except duckdb.Error as exc:
+                raise StoreWriteError(_write_failed(self.path, exc)) from exc
+            try:
+                reports = self._write(con, updates, accept_revisions=accept_revisions)
+                con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                raise StoreWriteError(_write_failed(self.path, exc)) from exc
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
+            if tmp_wal.exists():
+                raise StoreWriteError(
+                    WRITE_FAILED.format(path=self.path, reason="the new store was not checkpointed")
+                )
+            return reports if _publish(tmp, self.path) else None
+        finally:
+            for leftover in (tmp, tmp_wal):
+                with contextlib.suppress(OSError):
                     leftover.unlink(missing_ok=True)
-            raise
 
     def _write(
-        self, con: duckdb.DuckDBPyConnection, updates: Sequence[SeriesUpdate]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        updates: Sequence[SeriesUpdate],
+        *,
+        accept_revisions: bool,
     ) -> list[WriteReport]:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -330,13 +533,18 @@ class Store:
             written_at = datetime.now(UTC).replace(tzinfo=None)
             reports = []
             for update in updates:
-                report = self._write_one(con, update, next_vintage, batch_id, written_at)
+                report = self._write_one(
+                    con, update, next_vintage, batch_id, written_at, accept_revisions
+                )
                 if report.status == "written":
                     next_vintage += 1
                 reports.append(report)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+            _commit(con)
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):  # no transaction left after a failed commit
+                con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error) and _os_reason(exc) is not None:
+                raise StoreWriteError(_write_failed(self.path, exc)) from exc
             raise
         return reports
 
@@ -347,8 +555,10 @@ class Store:
         vintage_id: int,
         batch_id: int,
         written_at: datetime,
+        accept_revisions: bool,
     ) -> WriteReport:
-        change = _diff(self._read_latest(con, update.series_id), update)
+        current = self._read_latest(con, update.series_id)
+        change = _diff(current, update, accept_revisions=accept_revisions)
         if not change.changed:
             return change.report("written")  # reports "unchanged"
         dates = change.added + change.revised + change.removed
@@ -567,17 +777,22 @@ class _Change:
         )  # fmt: skip
 
 
-def _diff(current: dict[pd.Timestamp, float], update: SeriesUpdate) -> _Change:
+def _diff(
+    current: dict[pd.Timestamp, float], update: SeriesUpdate, *, accept_revisions: bool = False
+) -> _Change:
     """Return what writing ``update`` over ``current`` (its series' latest values) does.
 
     The one place that decides a write's result, for :meth:`Store.write` and
     :meth:`Store.plan`: ``replace`` makes the frame the whole series, ``merge`` lays it over
-    ``current``; the result is validated against the series' schema (a merge can open a gap).
+    ``current``; the result is validated against the series' schema (a merge can open a gap),
+    then passes the guard unless ``accept_revisions``.
 
     Raises
     ------
     DataValidationError
         If the resulting series fails its schema.
+    RevisionGuardError
+        If the update blanks or revises too much of the stored series.
     """
     incoming = _as_mapping(update.frame)
     result = dict(current) if update.mode == "merge" else {}
@@ -588,14 +803,131 @@ def _diff(current: dict[pd.Timestamp, float], update: SeriesUpdate) -> _Change:
         update.series_id,
         origin=f"{update.origin} merged with the store's latest vintage",
     )
+    revised = [d for d in incoming if d in current and not _same(incoming[d], current[d])]
+    if not accept_revisions:
+        _guard(update.series_id, current, incoming, revised)
     return _Change(
         update.series_id,
         result,
         frame,
         added=[d for d in incoming if d not in current],
-        revised=[d for d in incoming if d in current and not _same(incoming[d], current[d])],
+        revised=revised,
         removed=[d for d in current if d not in result],
     )
+
+
+def _guard(
+    series_id: str,
+    current: dict[pd.Timestamp, float],
+    incoming: dict[pd.Timestamp, float],
+    revised: list[pd.Timestamp],
+) -> None:
+    """Refuse an update that blanks or revises too much of a stored series.
+
+    Only stored values that are not missing count: filling a missing value is not a revision.
+
+    Raises
+    ------
+    RevisionGuardError
+        Naming the series, the counts, the limit and how to accept the update.
+    """
+    stored = sum(not math.isnan(v) for v in current.values())
+    known = [d for d in revised if not math.isnan(current[d])]
+    blanked = sum(math.isnan(incoming[d]) for d in known)
+    changed = len(known) - blanked
+    share = catalog.get(series_id).max_revision_share
+    limit_revised = DEFAULT_MAX_REVISION_SHARE if share is None else share
+    for what, count, limit in (
+        ("blank", blanked, MAX_BLANK_SHARE),
+        ("revise", changed, limit_revised),
+    ):
+        if count > GUARD_MIN_VALUES and count > limit * stored:
+            message = TOO_MUCH_CHANGE.format(
+                series_id=series_id, what=what, count=count, stored=stored, limit=limit
+            )
+            failures = schemas.failure_frame(
+                [{"row": None, "column": "value", "check": f"{what} at most {limit:.0%} of "
+                  "stored values", "value": count}]
+            )  # fmt: skip
+            raise RevisionGuardError(message, failure_cases=failures)
+
+
+def _check_identity(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a DuckDB file holding tables that are not a forecast store's.
+
+    A file with no tables at all is a store not written yet.
+
+    Raises
+    ------
+    StoreFormatError
+        If the tables or the schema version are not this store's.
+    """
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+    ).fetchall()
+    tables = {str(name) for (name,) in rows}
+    if not tables:
+        return
+    if not tables >= _STORE_TABLES:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        detail = f" (a DuckDB file with other tables: {shown})"
+        raise StoreFormatError(NOT_A_STORE.format(path=path, detail=detail))
+    version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if version is None or version[0] != SCHEMA_VERSION:
+        found = "none" if version is None else repr(version[0])[:40]
+        detail = f" (schema version {found}, expected {SCHEMA_VERSION})"
+        raise StoreFormatError(NOT_A_STORE.format(path=path, detail=detail))
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the write's transaction (a seam: tests make it fail as a full disk would)."""
+    con.execute("COMMIT")
+
+
+def _publish(tmp: Path, path: Path) -> bool:
+    """Give the new store at ``tmp`` the name ``path``, unless ``path`` exists.
+
+    Returns ``False`` if another process created ``path`` first. A hard link is atomic and
+    never replaces an existing file; a file system without hard links falls back to a rename
+    after a check (a narrow race, on such file systems only).
+    """
+    with tmp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise StoreWriteError(_write_failed(path, exc)) from exc
+        if path.exists():
+            return False
+        tmp.rename(path)
+    with contextlib.suppress(OSError):
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return True
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """Return the first line of an error's message, shortened to ``limit`` characters."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _os_reason(exc: BaseException) -> str | None:
+    """Return the operating system's reason in an I/O error (``No space left on device``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc)
+    return next((reason for reason in _OS_REASONS if reason in text), None)
+
+
+def _write_failed(path: Path, exc: BaseException) -> str:
+    return WRITE_FAILED.format(path=path, reason=_os_reason(exc) or _first_line(exc))
 
 
 def _vintage_log(con: duckdb.DuckDBPyConnection, series_ids: list[str] | None) -> pd.DataFrame:

@@ -178,7 +178,7 @@ def test_origins_read_the_vintage_known_at_the_time(
     first = pd.DataFrame({"date": months, "value": np.linspace(50.0, 90.0, months.size)})
     revised = first.assign(value=first["value"] + 1.0)
     store.write([SeriesUpdate("brent_usd", first, "test", "first")])
-    store.write([SeriesUpdate("brent_usd", revised, "test", "revised")])
+    store.write([SeriesUpdate("brent_usd", revised, "test", "revised")], accept_revisions=True)
     original = Store.vintages
 
     def backdated(self: Store, series_id: str | None = None) -> pd.DataFrame:
