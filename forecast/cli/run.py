@@ -13,15 +13,61 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from forecast.cli._common import guard, store_option
+from forecast.models import registry
+from forecast.spec import DRAWS_RANGE, HORIZON_RANGE, RunSpec
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["report_command", "run_command"]
+__all__ = ["report_command", "run_command", "spec_from_options"]
+
+
+def _check_models(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Refuse a ``--model`` the registry does not know (a usage error, exit 2)."""
+    known = (*registry.names("price"), *registry.names("cuba"))
+    for name in value:
+        if name not in known:
+            raise click.BadParameter(f"unknown model {name!r}; known models: {', '.join(known)}")
+    return value
+
+
+def _flag(model: str, option: str) -> str:
+    return f"--{model.replace('_', '-')}-{option.replace('_', '-')}"
+
+
+def _dest(model: str, option: str) -> str:
+    return f"model_option__{model}__{option}"
+
+
+def _model_option_flags() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """One ``--<model>-<option>`` flag per option of every registered model."""
+    flags = []
+    for entry in (*registry.entries("price"), *registry.entries("cuba")):
+        for option in entry.options:
+            kind: Any = (
+                click.Choice(option.choices)
+                if option.choices is not None
+                else click.IntRange(min=option.minimum)
+            )
+            flags.append(
+                click.option(
+                    _flag(entry.name, option.name),
+                    _dest(entry.name, option.name),
+                    type=kind,
+                    default=option.default,
+                    show_default=True,
+                    help=f"{entry.name} model: {option.help}",
+                )
+            )
+    return flags
 
 
 def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the options that `run` and `report` share."""
+    """Add the options that `run` and `report` share (models and choices from the registry)."""
+    defaults = RunSpec()
+    models = ", ".join((*registry.names("price"), *registry.names("cuba")))
     options = [
         click.option(
             "--scenario",
@@ -36,22 +82,24 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "models",
             multiple=True,
             metavar="NAME",
-            help="Model to run; repeat for several [default: elasticity, cuba_calibrated].",
+            callback=_check_models,
+            help=f"Model to run; repeat for several [default: "
+            f"{', '.join(registry.default_models())}; models: {models}].",
         ),
         click.option(
             "--as-of", metavar="YYYY-MM", help="Last observed month [default: last Brent month]."
         ),
         click.option(
             "--horizon",
-            type=click.IntRange(1, 120),
-            default=24,
+            type=click.IntRange(*HORIZON_RANGE),
+            default=defaults.horizon,
             show_default=True,
             help="Months to project.",
         ),
         click.option(
             "--draws",
-            type=click.IntRange(100, 100_000),
-            default=1000,
+            type=click.IntRange(*DRAWS_RANGE),
+            default=defaults.draws,
             show_default=True,
             help="Simulation draws.",
         ),
@@ -63,20 +111,13 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--price-baseline",
-            type=click.Choice(["no_change_eom", "no_change", "arima", "ets"]),
-            default="no_change_eom",
+            type=click.Choice(registry.names("baseline")),
+            default=defaults.price_baseline,
             show_default=True,
             help="No-outage price model; no_change_eom starts from the last daily close of "
             "the as-of month (no model beat it in the backtest).",
         ),
-        click.option(
-            "--svar-identification",
-            type=click.Choice(["recursive", "sign"]),
-            default="recursive",
-            show_default=True,
-            help="How the SVAR separates supply from demand shocks: recursive (Kilian 2009) or "
-            "sign restrictions with an elasticity bound (Kilian and Murphy 2012).",
-        ),
+        *_model_option_flags(),
         click.option(
             "--set",
             "overrides",
@@ -90,6 +131,24 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def spec_from_options(options: dict[str, Any]) -> RunSpec:
+    """Build the run's :class:`~forecast.spec.RunSpec` from the parsed CLI options (only here)."""
+    model_options: dict[str, dict[str, Any]] = {}
+    for key, value in options.items():
+        if key.startswith("model_option__"):
+            _, model, option = key.split("__")
+            model_options.setdefault(model, {})[option] = value
+    return RunSpec(
+        as_of=options["as_of"],
+        horizon=options["horizon"],
+        draws=options["draws"],
+        seed=options["seed"],
+        models=tuple(options["models"]),
+        price_baseline=options["price_baseline"],
+        model_options=model_options,
+    )
 
 
 def _progress() -> tuple[Any, Callable[[str], None]]:
@@ -113,16 +172,10 @@ def _execute(
     with status:
         result = run(
             list(options["scenarios"]) or None,
-            as_of=options["as_of"],
-            horizon=options["horizon"],
-            draws=options["draws"],
-            seed=options["seed"],
+            spec=spec_from_options(options),
             store=options["store_path"],
-            models=list(options["models"]) or None,
-            price_baseline=options["price_baseline"],
             overrides=list(options["overrides"]),
             progress=step,
-            svar_identification=options["svar_identification"],
         )
         if extra is not None:
             extra(result, step)
