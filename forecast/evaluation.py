@@ -61,7 +61,7 @@ forecasts}`` returning the log monthly-average price in the space(s) it models):
     conditional on the observed series (as for ``bvar_oil``) and the VAR is iterated forward
     from it (:func:`svar_forecast`). Only the point forecast is used, which does not depend
     on the identification. It models the real price; its nominal forecast is the real one at
-    trend inflation. Skipped with a note if :mod:`forecast.models.svar` is not installed.
+    trend inflation.
 ``combination``
     In the spirit of Baumeister & Kilian (2015): a weighted average of the level forecasts of
     ``no_change_eom``, ``arima``, ``ets``, ``bvar``, ``bvar_oil`` and ``svar``, with
@@ -89,8 +89,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import importlib
-import importlib.util
 import math
 import multiprocessing
 import os
@@ -103,6 +101,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ConvergenceWarning, EstimationError, ForecastError
+from forecast.models import _cpi, _var
 from forecast.models.bvar import MinnesotaPrior, fit_bvar, forecast_path
 
 if TYPE_CHECKING:
@@ -179,14 +178,6 @@ MODEL_FAILED = (
 MODEL_TROUBLE = (
     "{model}: the estimation reported trouble at {count} origin(s) (first {first:%Y-%m}: "
     "{reason}); the estimates were used"
-)
-SVAR_MISSING = (
-    "svar skipped: forecast.models.svar is not available yet (no module with fit_svar); "
-    "wire it in forecast.evaluation.svar_forecast once it lands"
-)
-SVAR_NOT_WIRED = (
-    "svar skipped: forecast.models.svar has fit_svar but no point-forecast hook is wired in "
-    "forecast.evaluation.svar_forecast yet"
 )
 
 
@@ -357,7 +348,9 @@ def origin_data(
             values[max(stop - lag, 0) :, j] = np.nan
     if not np.isfinite(values[-1, 0]):
         raise ForecastError(NO_PRICE_AT_ORIGIN.format(origin=month))
-    log_cpi, inflation = _known_log_cpi(values[:, PANEL_COLUMNS.index("us_cpi")], inflation_months)
+    log_cpi, inflation = _cpi.nowcast_logs(
+        values[:, PANEL_COLUMNS.index("us_cpi")], inflation_months
+    )
     values.flags.writeable = False
     log_cpi.flags.writeable = False
     return OriginData(
@@ -371,21 +364,6 @@ def origin_data(
     )
 
 
-def _known_log_cpi(cpi: np.ndarray, months: int) -> tuple[np.ndarray, float]:
-    """Interpolate interior holes in logs and nowcast the tail at trend inflation."""
-    out = np.full(cpi.size, np.nan)
-    known = np.flatnonzero(np.isfinite(cpi) & (cpi > 0))
-    if known.size == 0:
-        return out, 0.0
-    first, last = int(known[0]), int(known[-1])
-    positions = np.arange(first, last + 1)
-    out[first : last + 1] = np.interp(positions, known, np.log(cpi[known]))
-    window = out[max(first, last - months) : last + 1]
-    inflation = float(np.mean(np.diff(window))) if window.size > 1 else 0.0
-    out[last + 1 :] = out[last] + inflation * np.arange(1, cpi.size - last)
-    return out, inflation
-
-
 def actual_log_prices(panel: pd.DataFrame) -> dict[Space, pd.Series]:
     """Return the realised log monthly-average Brent, nominal and real, by month.
 
@@ -395,11 +373,7 @@ def actual_log_prices(panel: pd.DataFrame) -> dict[Space, pd.Series]:
     dates = pd.DatetimeIndex(pd.to_datetime(panel["date"]))
     log_nominal = np.log(panel["brent_usd"].to_numpy(dtype=float))
     cpi = panel["us_cpi"].to_numpy(dtype=float)
-    log_cpi = np.full(cpi.size, np.nan)
-    known = np.flatnonzero(np.isfinite(cpi) & (cpi > 0))
-    if known.size:
-        span = np.arange(known[0], known[-1] + 1)
-        log_cpi[span] = np.interp(span, known, np.log(cpi[known]))
+    log_cpi = _cpi.interpolated_logs(cpi)
     return {
         "nominal": pd.Series(log_nominal, index=dates),
         "real": pd.Series(log_nominal - log_cpi + _LOG_100, index=dates),
@@ -801,34 +775,15 @@ def svar_forecast(
     frame = frame.iloc[first:].reset_index(drop=True)
     fit = svar.fit_svar(frame.iloc[: last - first + 1], lags=lags)
     filled, _ = svar.fill_ragged_edge(fit, frame)
-    path = _var_path(fit.coefs, fit.intercept, filled[-lags:], max(horizons))
+    path = _var.simulate(  # lags summed by einsum, the order the backtest was recorded with
+        fit.coefs,
+        fit.intercept,
+        filled[-lags:],
+        np.zeros((max(horizons), fit.k)),
+        summation="einsum",
+    )
     price = svar.VARIABLES.index("real_price_log")
     return {"real": path[np.asarray(horizons) - 1, price] / 100.0}
-
-
-def _var_path(
-    coefs: np.ndarray, intercept: np.ndarray, initial: np.ndarray, steps: int
-) -> np.ndarray:
-    """Iterate ``y_t = c + sum_l A_l y_{t-l}`` ``steps`` months past ``initial`` (``(p, K)``)."""
-    lags, k = coefs.shape[0], coefs.shape[1]
-    history = np.vstack([initial, np.empty((steps, k))])
-    for t in range(lags, lags + steps):
-        recent = history[t - lags : t][::-1]  # y_{t-1}, ..., y_{t-p}
-        history[t] = intercept + np.einsum("lij,lj->i", coefs, recent)
-    return history[lags:]
-
-
-_SVAR_WIRED = True  # svar_forecast calls forecast.models.svar
-
-
-def _svar_unavailable() -> str | None:
-    try:
-        found = importlib.util.find_spec("forecast.models.svar") is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found or not hasattr(importlib.import_module("forecast.models.svar"), "fit_svar"):
-        return SVAR_MISSING
-    return None if _SVAR_WIRED else SVAR_NOT_WIRED
 
 
 ADAPTERS: dict[str, ModelAdapter] = {
@@ -852,9 +807,7 @@ ADAPTERS: dict[str, ModelAdapter] = {
             "Minnesota BVAR adding world production growth and the Kilian index change",
             lambda s: _BVARForecaster(s.bvars["bvar_oil"]),
         ),
-        ModelAdapter(
-            "svar", "oil-market SVAR (Kilian 2009)", lambda _s: svar_forecast, _svar_unavailable
-        ),
+        ModelAdapter("svar", "oil-market SVAR (Kilian 2009)", lambda _s: svar_forecast),
     )
 }
 """The models the backtest runs at each origin (``combination`` is built from them)."""

@@ -368,17 +368,19 @@ def test_the_cli_offers_every_model() -> None:
     assert set(MODEL_NAMES) == {*ev.ADAPTERS, "combination"}
 
 
-def test_svar_is_skipped_with_a_note_without_its_module(monkeypatch) -> None:
-    monkeypatch.setattr(ev.importlib.util, "find_spec", lambda _name: None)
-    assert ev._svar_unavailable() == ev.SVAR_MISSING
+def test_an_unavailable_model_is_skipped_with_a_note(monkeypatch) -> None:
+    missing = "svar skipped: not available"
+    adapter = ev.ModelAdapter("svar", "stand-in", lambda _s: ev.svar_forecast, lambda: missing)
+    monkeypatch.setitem(ev.ADAPTERS, "svar", adapter)
+    assert ev.ADAPTERS["svar"].unavailable() == missing
     reported, run, notes = ev._resolve_models(["svar", "combination"], ev.EvaluationSettings())
     assert "svar" not in reported
     assert "svar" not in run
-    assert notes == [ev.SVAR_MISSING]
+    assert notes == [missing]
 
 
 def test_svar_is_wired_and_joins_the_combination() -> None:
-    assert ev._svar_unavailable() is None
+    assert ev.ADAPTERS["svar"].unavailable() is None
     assert "svar" in ev.CombinationSpec().components
     reported, run, notes = ev._resolve_models(["combination"], ev.EvaluationSettings())
     assert reported == ("no_change", "no_change_eom", "combination")
