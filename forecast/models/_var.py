@@ -201,6 +201,7 @@ def simulate(
     innovations: np.ndarray,
     *,
     summation: Summation = "blas",
+    lag_matrix: np.ndarray | None = None,
 ) -> np.ndarray:
     """Run the VAR forward from ``initial`` ``(..., p, K)`` with ``innovations`` ``(..., H, K)``.
 
@@ -208,7 +209,10 @@ def simulate(
     or one per draw). Returns the ``H`` new observations, ``(..., H, K)``. ``summation``
     chooses the floating-point order of each step (:data:`Summation`); every choice gives
     the same numbers up to rounding, and each caller keeps the order its outputs were
-    recorded with.
+    recorded with. ``lag_matrix``, with one VAR for every draw and ``"blas"``, is the
+    ``(p K, K)`` block ``[A_1, ..., A_p]'`` to multiply by when the caller holds it (the
+    rows after the constant of statsmodels-layout parameters): BLAS results depend in the
+    last bits on where a matrix lies in memory, so a copy would not reproduce them.
 
     The path is kept in reverse time order, so that the ``p`` lags of every step are one
     contiguous slice (a view); with one VAR for all draws each step is a single GEMM.
@@ -221,6 +225,10 @@ def simulate(
     wide = wide_coefs(coefs)
     shared = wide.ndim == 2
     wide_t = np.ascontiguousarray(wide.T) if shared else wide
+    if lag_matrix is not None:
+        if not shared or summation != "blas" or lag_matrix.shape != wide_t.shape:
+            raise ValueError("lag_matrix needs one VAR for every draw, 'blas', shape (p K, K)")
+        wide_t = lag_matrix
     step_of = _step_function(coefs, intercept, wide, summation, lead)
     size = lags + horizon
     # backwards[..., s, :] is y at time size - 1 - s (time 0 = the oldest initial value).

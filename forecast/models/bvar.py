@@ -658,7 +658,12 @@ def forecast_path(fit: BVARFit, horizon: int) -> np.ndarray:
         If ``horizon`` is not a positive whole number.
     """
     check_count("horizon", horizon)
-    return _iterate(fit.coef_mean, np.asarray(fit.state), int(horizon))
+    k, coef = len(fit.variables), np.asarray(fit.coef_mean)
+    coefs, intercept = _var.coefs_from_params(coef, k, fit.lags, 1)
+    initial = np.asarray(fit.state)[::-1]  # oldest first
+    return _var.simulate(  # the lag rows of coef_mean itself: its BLAS product as recorded
+        coefs, intercept, initial, np.zeros((int(horizon), k)), lag_matrix=coef[1:]
+    )
 
 
 def simulate_bvar(
@@ -748,19 +753,3 @@ def _ar1_scale(series: np.ndarray) -> float:
     resid = series[1:] - x @ np.linalg.lstsq(x, series[1:], rcond=None)[0]
     scale = float(np.sqrt(resid @ resid / max(series.size - 3, 1)))
     return scale if scale > 0 else 1.0
-
-
-def _iterate(coef: np.ndarray, state: np.ndarray, horizon: int) -> np.ndarray:
-    """Iterate the VAR at ``coef`` (statsmodels layout) from ``state``, most recent first.
-
-    Kept apart from :func:`forecast.models._var.simulate`: the same sum, but BLAS takes the
-    lag rows as a view into ``coef`` here, and its results depend on that memory layout in
-    the last bits (the recorded backtest forecasts do).
-    """
-    state = state.copy()
-    out = np.empty((horizon, state.shape[1]))
-    for step in range(horizon):
-        new = coef[0] + state.reshape(-1) @ coef[1:]
-        out[step] = new
-        state = np.vstack([new, state[:-1]])
-    return out
