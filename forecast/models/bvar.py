@@ -256,15 +256,10 @@ class BVARFit:
     @property
     def nowcast(self) -> pd.DataFrame:
         """Tidy ``date, variable, value, filled`` of the months after ``sample_end``."""
-        k, n = len(self.variables), self.tail_values.shape[0]
-        dates = pd.date_range(self.sample_end, periods=n + 1, freq="MS")[1:]
-        return pd.DataFrame(
-            {
-                "date": np.repeat(dates.astype("datetime64[ns]").to_numpy(), k),
-                "variable": np.tile(np.array(self.variables, dtype=object), n),
-                "value": self.tail_values.reshape(-1),
-                "filled": self.tail_filled.reshape(-1),
-            }
+        return _by_month(
+            self.sample_end,
+            self.variables,
+            {"value": self.tail_values, "filled": self.tail_filled},
         )
 
     @property
@@ -625,16 +620,7 @@ def forecast_bvar(fit: BVARFit, horizon: int) -> pd.DataFrame:
     ValueError
         If ``horizon`` is not a positive whole number.
     """
-    path = forecast_path(fit, horizon)
-    k = len(fit.variables)
-    dates = pd.date_range(fit.last_date, periods=horizon + 1, freq="MS")[1:]
-    return pd.DataFrame(
-        {
-            "date": np.repeat(dates.astype("datetime64[ns]").to_numpy(), k),
-            "variable": np.tile(np.array(fit.variables, dtype=object), horizon),
-            "mean": path.reshape(-1),
-        }
-    )
+    return _by_month(fit.last_date, fit.variables, {"mean": forecast_path(fit, horizon)})
 
 
 def forecast_path(fit: BVARFit, horizon: int) -> np.ndarray:
@@ -753,3 +739,16 @@ def _ar1_scale(series: np.ndarray) -> float:
     resid = series[1:] - x @ np.linalg.lstsq(x, series[1:], rcond=None)[0]
     scale = float(np.sqrt(resid @ resid / max(series.size - 3, 1)))
     return scale if scale > 0 else 1.0
+
+
+def _by_month(
+    after: pd.Timestamp, variables: Sequence[str], columns: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    """Tidy ``date, variable, *columns`` from ``(n, K)`` arrays of the months after ``after``."""
+    n, k = next(iter(columns.values())).shape
+    dates = pd.date_range(after, periods=n + 1, freq="MS")[1:]
+    frame = {
+        "date": np.repeat(dates.astype("datetime64[ns]").to_numpy(), k),
+        "variable": np.tile(np.array(variables, dtype=object), n),
+    }
+    return pd.DataFrame(frame | {name: values.reshape(-1) for name, values in columns.items()})
