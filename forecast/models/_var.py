@@ -352,11 +352,11 @@ def kalman_fill(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill the NaNs of ``future`` ``(m, K)`` by a Kalman filter on the VAR's companion form.
 
-    The same conditional expectation as :func:`conditional_fill` (up to rounding), computed
-    month by month: each month is predicted from the state, then updated with its observed
-    values; a missing value is filled with its filtered mean (its expectation given the data
-    through that month). The BVAR uses it for the filtered state it carries forward, which
-    :func:`conditional_fill` does not give.
+    Each month is predicted from the state, then updated with its observed values; a
+    missing value is filled with its filtered mean, its expectation given the data through
+    that month. :func:`conditional_fill` conditions on the whole window instead (a smoother:
+    later observations of the other variables move earlier fills), so the two agree only in
+    the last month. The BVAR uses this one, and carries its filtered state forward.
 
     Parameters
     ----------
@@ -373,7 +373,8 @@ def kalman_fill(
     -------
     tuple of numpy.ndarray
         ``future`` with its NaNs filled (observed values are the filtered means, equal to
-        them), and the filtered mean of the last ``p`` months, ``(p, K)``, most recent first.
+        them), and the filtered state: the mean of the last ``p`` months given all of
+        ``future``, ``(p, K)``, most recent first (as :func:`conditional_fill` gives them).
     """
     p, k = initial.shape
     state = initial[::-1]
