@@ -9,13 +9,20 @@ constant (if any), then lag 1 of every variable, lag 2, ...
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal, get_args
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = [
+    "Summation",
     "coefs_from_params",
     "companion",
     "conditional_fill",
     "haar_rotations",
+    "kalman_fill",
     "lagged",
     "ma_rep",
     "ols",
@@ -176,13 +183,36 @@ def structural_ma(coefs: np.ndarray, impact: np.ndarray, steps: int) -> np.ndarr
     return ma_rep(coefs, steps) @ impact[..., None, :, :]
 
 
+Summation = Literal["blas", "einsum", "regressors"]
+"""How :func:`simulate` sums the lags of one step (the results differ in the last bits).
+
+``"blas"``: ``[y_{t-1}, ..., y_{t-p}] @ [A_1, ..., A_p]'`` (one GEMM or batched matmul), then
+``+ (c + e_t)``. ``"einsum"``: ``c + einsum("lij,lj->i", A, y)`` (the SVAR backtest forecast),
+then ``+ e_t``. ``"regressors"``: one ``einsum`` over the regressors ``[1, y_{t-1}, ...,
+y_{t-p}]`` and the statsmodels-layout parameters (the constant summed first, as the BVAR's
+posterior draws do), then ``+ e_t``.
+"""
+
+
 def simulate(
-    coefs: np.ndarray, intercept: np.ndarray, initial: np.ndarray, innovations: np.ndarray
+    coefs: np.ndarray,
+    intercept: np.ndarray,
+    initial: np.ndarray,
+    innovations: np.ndarray,
+    *,
+    summation: Summation = "blas",
+    lag_matrix: np.ndarray | None = None,
 ) -> np.ndarray:
     """Run the VAR forward from ``initial`` ``(..., p, K)`` with ``innovations`` ``(..., H, K)``.
 
     Coefficients and intercepts broadcast against the leading axes (one VAR for every draw,
-    or one per draw). Returns the ``H`` new observations, ``(..., H, K)``.
+    or one per draw). Returns the ``H`` new observations, ``(..., H, K)``. ``summation``
+    chooses the floating-point order of each step (:data:`Summation`); every choice gives
+    the same numbers up to rounding, and each caller keeps the order its outputs were
+    recorded with. ``lag_matrix``, with one VAR for every draw and ``"blas"``, is the
+    ``(p K, K)`` block ``[A_1, ..., A_p]'`` to multiply by when the caller holds it (the
+    rows after the constant of statsmodels-layout parameters): BLAS results depend in the
+    last bits on where a matrix lies in memory, so a copy would not reproduce them.
 
     The path is kept in reverse time order, so that the ``p`` lags of every step are one
     contiguous slice (a view); with one VAR for all draws each step is a single GEMM.
@@ -195,17 +225,59 @@ def simulate(
     wide = wide_coefs(coefs)
     shared = wide.ndim == 2
     wide_t = np.ascontiguousarray(wide.T) if shared else wide
+    if lag_matrix is not None:
+        if not shared or summation != "blas" or lag_matrix.shape != wide_t.shape:
+            raise ValueError("lag_matrix needs one VAR for every draw, 'blas', shape (p K, K)")
+        wide_t = lag_matrix
+    step_of = _step_function(coefs, intercept, wide, summation, lead)
     size = lags + horizon
     # backwards[..., s, :] is y at time size - 1 - s (time 0 = the oldest initial value).
     backwards = np.empty((*lead, size, k))
     backwards[..., horizon:, :] = np.flip(initial, axis=-2)
-    drift = np.asarray(intercept)[..., None, :] + innovations  # (..., H, K)
+    if summation == "blas":
+        drift = np.asarray(intercept)[..., None, :] + innovations  # (..., H, K)
+    else:
+        drift = np.broadcast_to(innovations, (*lead, horizon, k))
     for t in range(horizon):
         at = horizon - 1 - t  # slot of time lags + t; its lags fill slots at + 1 .. at + p
-        recent = backwards[..., at + 1 : at + 1 + lags, :].reshape(*lead, lags * k)
-        step = recent @ wide_t if shared else (wide @ recent[..., None])[..., 0]
+        block = backwards[..., at + 1 : at + 1 + lags, :]
+        if step_of is not None:
+            step = step_of(block)
+        else:
+            recent = block.reshape(*lead, lags * k)
+            step = recent @ wide_t if shared else (wide @ recent[..., None])[..., 0]
         backwards[..., at, :] = step + drift[..., t, :]
     return np.flip(backwards[..., :horizon, :], axis=-2).copy()
+
+
+def _step_function(
+    coefs: np.ndarray,
+    intercept: np.ndarray,
+    wide: np.ndarray,
+    summation: Summation,
+    lead: tuple[int, ...],
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Return the lag sum of one step for the ``einsum`` orders (``None`` for ``blas``)."""
+    if summation == "blas":
+        return None
+    if summation == "einsum":
+        return lambda block: intercept + np.einsum("...lij,...lj->...i", coefs, block)
+    if summation != "regressors":
+        raise ValueError(f"summation must be one of {get_args(Summation)}, not {summation!r}")
+    params = np.ascontiguousarray(  # statsmodels layout, C order (einsum follows strides)
+        np.concatenate(
+            [np.broadcast_to(intercept, wide.shape[:-1])[..., None, :], wide.swapaxes(-1, -2)],
+            axis=-2,
+        )
+    )
+    ones = np.ones((*lead, 1))
+
+    def step(block: np.ndarray) -> np.ndarray:
+        regressors = np.concatenate([ones, block.reshape(*lead, -1)], axis=-1)
+        summed: np.ndarray = np.einsum("...m,...mk->...k", regressors, params)
+        return summed
+
+    return step
 
 
 def haar_rotations(rng: np.random.Generator, shape: tuple[int, ...], k: int) -> np.ndarray:
@@ -269,3 +341,62 @@ def conditional_fill(
     conditional = (forecast.reshape(-1) + big @ shocks).reshape(months, k)
     filled[np.isnan(future)] = conditional[np.isnan(future)]
     return filled
+
+
+def kalman_fill(
+    coefs: np.ndarray,
+    intercept: np.ndarray,
+    sigma: np.ndarray,
+    initial: np.ndarray,
+    future: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fill the NaNs of ``future`` ``(m, K)`` by a Kalman filter on the VAR's companion form.
+
+    Each month is predicted from the state, then updated with its observed values; a
+    missing value is filled with its filtered mean, its expectation given the data through
+    that month. :func:`conditional_fill` conditions on the whole window instead (a smoother:
+    later observations of the other variables move earlier fills), so the two agree only in
+    the last month. The BVAR uses this one, and carries its filtered state forward.
+
+    Parameters
+    ----------
+    coefs, intercept
+        VAR coefficients ``(p, K, K)`` and intercepts ``(K,)``.
+    sigma
+        Reduced-form shock covariance ``(K, K)``.
+    initial
+        The last ``p`` complete months, oldest first, ``(p, K)``.
+    future
+        The months after them, NaN where unobserved.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``future`` with its NaNs filled (observed values are the filtered means, equal to
+        them), and the filtered state: the mean of the last ``p`` months given all of
+        ``future``, ``(p, K)``, most recent first (as :func:`conditional_fill` gives them).
+    """
+    p, k = initial.shape
+    state = initial[::-1]
+    filled = future.copy()
+    if future.shape[0] == 0:
+        return filled, state
+    dim = p * k
+    transition = companion(coefs)
+    shift = np.zeros(dim)
+    shift[:k] = intercept
+    shock_cov = np.zeros((dim, dim))
+    shock_cov[:k, :k] = sigma
+    mean = state.reshape(-1).copy()
+    cov = np.zeros((dim, dim))
+    for row in range(future.shape[0]):
+        mean = shift + transition @ mean
+        cov = transition @ cov @ transition.T + shock_cov
+        seen = np.flatnonzero(np.isfinite(future[row]))
+        if seen.size:
+            gain = np.linalg.solve(cov[np.ix_(seen, seen)], cov[seen]).T  # (dim, n_seen)
+            mean = mean + gain @ (future[row, seen] - mean[seen])
+            cov = cov - gain @ cov[seen]
+            cov = (cov + cov.T) / 2
+        filled[row] = mean[:k]
+    return filled, mean.reshape(p, k)

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from forecast._arrays import check_count, frozen, psd_sqrt
 from forecast.errors import ConvergenceWarning, EstimationError
 
 if TYPE_CHECKING:
@@ -90,7 +91,6 @@ NOT_POSITIVE = (
 )
 FIT_FAILED = "the {method} baseline could not be estimated on {start}..{end}: {reason}"
 NOT_CONVERGED = "the {method} baseline on {start}..{end}: {reason}"
-BAD_HORIZON = "{name} must be a positive whole number, not {value!r}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +153,14 @@ class LinearStateSpace:
         if np.any(matrices["obs_cov"] != 0):
             raise EstimationError("state-space models with measurement error do not simulate")
         return cls(
-            design=_frozen(matrices["design"][0, :, 0]),
+            design=frozen(matrices["design"][0, :, 0]),
             obs_intercept=float(matrices["obs_intercept"][0, 0]),
-            transition=_frozen(matrices["transition"][:, :, 0]),
-            state_intercept=_frozen(matrices["state_intercept"][:, 0]),
-            selection=_frozen(matrices["selection"][:, :, 0]),
-            state_cov_sqrt=_frozen(_psd_sqrt(matrices["state_cov"][:, :, 0])),
-            initial_mean=_frozen(np.asarray(results.predicted_state)[:, -1]),
-            initial_cov_sqrt=_frozen(_psd_sqrt(np.asarray(results.predicted_state_cov)[:, :, -1])),
+            transition=frozen(matrices["transition"][:, :, 0]),
+            state_intercept=frozen(matrices["state_intercept"][:, 0]),
+            selection=frozen(matrices["selection"][:, :, 0]),
+            state_cov_sqrt=frozen(psd_sqrt(matrices["state_cov"][:, :, 0])),
+            initial_mean=frozen(np.asarray(results.predicted_state)[:, -1]),
+            initial_cov_sqrt=frozen(psd_sqrt(np.asarray(results.predicted_state_cov)[:, :, -1])),
         )
 
     def simulate(self, horizon: int, draws: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -362,7 +362,7 @@ def fit_baseline(
         "sample_start": start.to_timestamp(),
         "nobs": int(values.size),
         "window_months": window_months,
-        "log_changes": _frozen(changes - changes.mean()),
+        "log_changes": frozen(changes - changes.mean()),
     }
     if method in {"no_change", "no_change_eom"}:
         if method == "no_change_eom":
@@ -425,9 +425,8 @@ def simulate_baseline(
     >>> paths.shape
     (500, 12)
     """
-    for name, value in (("horizon", horizon), ("draws", draws)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(BAD_HORIZON.format(name=name, value=value))
+    check_count("horizon", horizon)
+    check_count("draws", draws)
     horizon, draws = int(horizon), int(draws)
     if fit.method in {"no_change", "no_change_eom"}:
         log_paths = _bootstrap_walk(fit.log_changes, horizon, draws, rng)
@@ -449,20 +448,6 @@ def simulate_baseline(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    out = np.array(array, dtype=float)
-    out.flags.writeable = False
-    return out
-
-
-def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
-    """Return the symmetric square root of a covariance matrix (tiny negatives -> 0)."""
-    symmetric = (matrix + matrix.T) / 2
-    eigenvalues, vectors = np.linalg.eigh(symmetric)
-    root: np.ndarray = (vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ vectors.T
-    return root
 
 
 def _window(

@@ -66,7 +66,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from forecast._arrays import check_count, frozen
 from forecast.errors import EstimationError
+from forecast.models import _var
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -254,15 +256,10 @@ class BVARFit:
     @property
     def nowcast(self) -> pd.DataFrame:
         """Tidy ``date, variable, value, filled`` of the months after ``sample_end``."""
-        k, n = len(self.variables), self.tail_values.shape[0]
-        dates = pd.date_range(self.sample_end, periods=n + 1, freq="MS")[1:]
-        return pd.DataFrame(
-            {
-                "date": np.repeat(dates.astype("datetime64[ns]").to_numpy(), k),
-                "variable": np.tile(np.array(self.variables, dtype=object), n),
-                "value": self.tail_values.reshape(-1),
-                "filled": self.tail_filled.reshape(-1),
-            }
+        return _by_month(
+            self.sample_end,
+            self.variables,
+            {"value": self.tail_values, "filled": self.tail_filled},
         )
 
     @property
@@ -530,7 +527,7 @@ def fit_bvar(
     dates, variables, values = _checked(data)
     first, last = _balanced(dates, variables, values, prior.lags, window_months)
     sample = values[first : last + 1]
-    x, y = _design(sample, prior.lags)
+    x, y = _var.lagged(sample, prior.lags, 1)
     grid = tuple(float(v) for v in overall_grid) if overall_grid else ()
     candidates = [replace(prior, overall=lam) for lam in grid] if grid else [prior]
     best: tuple[float, MinnesotaPrior, NIWPrior, tuple[Any, ...]] | None = None
@@ -549,24 +546,25 @@ def fit_bvar(
     log_ml, prior, niw, (coef, scale, sigma_scale, sigma_df) = best
     k = len(variables)
     tail = values[last + 1 :]
-    state, filled = _ragged_state(
-        coef, sigma_scale / (sigma_df - k - 1), sample[-prior.lags :][::-1], tail
+    coefs, intercept = _var.coefs_from_params(coef, k, prior.lags, 1)
+    filled, state = _var.kalman_fill(
+        coefs, intercept, sigma_scale / (sigma_df - k - 1), sample[-prior.lags :], tail
     )
     return BVARFit(
         variables=variables,
         prior=prior,
         niw_prior=niw,
-        coef_mean=_frozen(coef),
-        coef_scale=_frozen(scale),
-        sigma_scale=_frozen(sigma_scale),
+        coef_mean=frozen(coef),
+        coef_scale=frozen(scale),
+        sigma_scale=frozen(sigma_scale),
         sigma_df=sigma_df,
         sample_start=dates[first],
         sample_end=dates[last],
         nobs=int(y.shape[0]),
         last_date=dates[-1],
-        state=_frozen(state),
-        tail_values=_frozen(filled),
-        tail_filled=_frozen_bool(np.isnan(tail)),
+        state=frozen(state),
+        tail_values=frozen(filled),
+        tail_filled=frozen(np.isnan(tail), bool),
         log_marginal_likelihood=float(log_ml),
         overall_grid=grid,
     )
@@ -622,16 +620,7 @@ def forecast_bvar(fit: BVARFit, horizon: int) -> pd.DataFrame:
     ValueError
         If ``horizon`` is not a positive whole number.
     """
-    path = forecast_path(fit, horizon)
-    k = len(fit.variables)
-    dates = pd.date_range(fit.last_date, periods=horizon + 1, freq="MS")[1:]
-    return pd.DataFrame(
-        {
-            "date": np.repeat(dates.astype("datetime64[ns]").to_numpy(), k),
-            "variable": np.tile(np.array(fit.variables, dtype=object), horizon),
-            "mean": path.reshape(-1),
-        }
-    )
+    return _by_month(fit.last_date, fit.variables, {"mean": forecast_path(fit, horizon)})
 
 
 def forecast_path(fit: BVARFit, horizon: int) -> np.ndarray:
@@ -654,8 +643,13 @@ def forecast_path(fit: BVARFit, horizon: int) -> np.ndarray:
     ValueError
         If ``horizon`` is not a positive whole number.
     """
-    _check_count("horizon", horizon)
-    return _iterate(fit.coef_mean, np.asarray(fit.state), int(horizon))
+    check_count("horizon", horizon)
+    k, coef = len(fit.variables), np.asarray(fit.coef_mean)
+    coefs, intercept = _var.coefs_from_params(coef, k, fit.lags, 1)
+    initial = np.asarray(fit.state)[::-1]  # oldest first
+    return _var.simulate(  # the lag rows of coef_mean itself: its BLAS product as recorded
+        coefs, intercept, initial, np.zeros((int(horizon), k)), lag_matrix=coef[1:]
+    )
 
 
 def simulate_bvar(
@@ -690,8 +684,8 @@ def simulate_bvar(
     """
     from scipy import stats
 
-    _check_count("horizon", horizon)
-    _check_count("draws", draws)
+    check_count("horizon", horizon)
+    check_count("draws", draws)
     k, m = len(fit.variables), fit.coef_mean.shape[0]
     sigmas = stats.invwishart(df=fit.sigma_df, scale=np.asarray(fit.sigma_scale)).rvs(
         size=draws, random_state=rng
@@ -702,14 +696,11 @@ def simulate_bvar(
     z = rng.standard_normal((draws, m, k))
     coefs = fit.coef_mean + np.einsum("ij,djk,dlk->dil", chol_omega, z, chol_sigma)
     shocks = np.einsum("dij,hdj->hdi", chol_sigma, rng.standard_normal((horizon, draws, k)))
-    state = np.broadcast_to(np.asarray(fit.state), (draws, *fit.state.shape)).copy()
-    out = np.empty((draws, horizon, k))
-    for step in range(horizon):  # a loop over months; every draw moves at once
-        regressors = np.concatenate([np.ones((draws, 1)), state.reshape(draws, -1)], axis=1)
-        new = np.einsum("dm,dmk->dk", regressors, coefs) + shocks[step]
-        out[:, step] = new
-        state = np.concatenate([new[:, None, :], state[:, :-1]], axis=1)
-    return out
+    lag_coefs, intercept = _var.coefs_from_params(coefs, k, fit.lags, 1)
+    initial = np.asarray(fit.state)[::-1]  # oldest first
+    return _var.simulate(  # the constant summed first, as the draws were recorded
+        lag_coefs, intercept, initial, shocks.swapaxes(0, 1), summation="regressors"
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -721,23 +712,6 @@ def _positive(value: object) -> bool:
 
 def _nonnegative(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value) and value >= 0
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    out = np.array(array, dtype=float)
-    out.flags.writeable = False
-    return out
-
-
-def _frozen_bool(array: np.ndarray) -> np.ndarray:
-    out = np.array(array, dtype=bool)
-    out.flags.writeable = False
-    return out
 
 
 def _checked(data: pd.DataFrame) -> tuple[pd.DatetimeIndex, tuple[str, ...], np.ndarray]:
@@ -759,14 +733,6 @@ def _checked(data: pd.DataFrame) -> tuple[pd.DatetimeIndex, tuple[str, ...], np.
     return pd.DatetimeIndex(months.astype("datetime64[ns]")), variables, values
 
 
-def _design(sample: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``X`` ``(T, 1 + K p)`` (constant, lag 1, ..., lag p) and ``Y`` ``(T, K)``."""
-    total = sample.shape[0]
-    blocks = [sample[lags - lag : total - lag] for lag in range(1, lags + 1)]
-    x = np.concatenate([np.ones((total - lags, 1)), *blocks], axis=1)
-    return x, sample[lags:]
-
-
 def _ar1_scale(series: np.ndarray) -> float:
     """Residual standard deviation of an AR(1) with a constant (OLS, ``T - 2`` dof)."""
     x = np.column_stack([np.ones(series.size - 1), series[:-1]])
@@ -775,49 +741,14 @@ def _ar1_scale(series: np.ndarray) -> float:
     return scale if scale > 0 else 1.0
 
 
-def _iterate(coef: np.ndarray, state: np.ndarray, horizon: int) -> np.ndarray:
-    """Iterate the VAR at coefficients ``coef`` from ``state`` ``(p, K)``, most recent first."""
-    state = state.copy()
-    out = np.empty((horizon, state.shape[1]))
-    for step in range(horizon):
-        new = coef[0] + state.reshape(-1) @ coef[1:]
-        out[step] = new
-        state = np.vstack([new, state[:-1]])
-    return out
-
-
-def _ragged_state(
-    coef: np.ndarray, sigma: np.ndarray, state: np.ndarray, tail: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run a Kalman filter over the ragged months; return the final state and filled tail.
-
-    ``state`` holds the last ``p`` complete months, most recent first. Each tail month is
-    predicted from the state, then updated with its observed values; a missing value is
-    filled with its filtered mean (its expectation given the data through that month), and
-    the state carried forward is the filtered mean of the last ``p`` months.
-    """
-    p, k = state.shape
-    filled = tail.copy()
-    if tail.shape[0] == 0:
-        return state, filled
-    dim = p * k
-    transition = np.zeros((dim, dim))
-    transition[:k] = coef[1:].T
-    transition[k:, :-k] = np.eye(dim - k)
-    intercept = np.zeros(dim)
-    intercept[:k] = coef[0]
-    shock_cov = np.zeros((dim, dim))
-    shock_cov[:k, :k] = sigma
-    mean = state.reshape(-1).copy()
-    cov = np.zeros((dim, dim))
-    for row in range(tail.shape[0]):
-        mean = intercept + transition @ mean
-        cov = transition @ cov @ transition.T + shock_cov
-        seen = np.flatnonzero(np.isfinite(tail[row]))
-        if seen.size:
-            gain = np.linalg.solve(cov[np.ix_(seen, seen)], cov[seen]).T  # (dim, n_seen)
-            mean = mean + gain @ (tail[row, seen] - mean[seen])
-            cov = cov - gain @ cov[seen]
-            cov = (cov + cov.T) / 2
-        filled[row] = mean[:k]
-    return mean.reshape(p, k), filled
+def _by_month(
+    after: pd.Timestamp, variables: Sequence[str], columns: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    """Tidy ``date, variable, *columns`` from ``(n, K)`` arrays of the months after ``after``."""
+    n, k = next(iter(columns.values())).shape
+    dates = pd.date_range(after, periods=n + 1, freq="MS")[1:]
+    frame = {
+        "date": np.repeat(dates.astype("datetime64[ns]").to_numpy(), k),
+        "variable": np.tile(np.array(variables, dtype=object), n),
+    }
+    return pd.DataFrame(frame | {name: values.reshape(-1) for name, values in columns.items()})

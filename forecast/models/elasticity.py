@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast._arrays import check_count, frozen
 from forecast.errors import EstimationError
 
 __all__ = [
@@ -73,7 +74,6 @@ IMPLIED_MISMATCH = (
 )
 BAD_FADE = "fade_months must be two numbers 0 < low <= high, got {fade!r}"
 BAD_PRIOR = "elasticity prior: {problem}"
-BAD_DRAWS = "draws must be a positive whole number, not {draws!r}"
 BAD_LOSS = (
     "net_loss_share must be a one-dimensional array of fractions of world supply in [0, 1) "
     "(clip a net gain to 0); {problem}"
@@ -275,8 +275,7 @@ def draw_elasticities(
     >>> bool(sample.multiplier.min() >= 2.0 and sample.multiplier.max() <= 1 / 0.24)
     True
     """
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise ValueError(BAD_DRAWS.format(draws=draws))
+    check_count("draws", draws)
     k = len(prior.studies)
     exponentials = -np.log1p(-rng.random((int(draws), k)))
     totals = exponentials.sum(axis=1, keepdims=True)
@@ -288,11 +287,11 @@ def draw_elasticities(
     low, high = prior.fade_months
     fade = low * (high / low) ** rng.random(int(draws))
     return ElasticityDraws(
-        multiplier=_read_only(multiplier),
-        fade_months=_read_only(fade),
-        supply=_read_only(supply),
-        demand=_read_only(demand),
-        weights=_read_only(weights),
+        multiplier=frozen(multiplier),
+        fade_months=frozen(fade),
+        supply=frozen(supply),
+        demand=frozen(demand),
+        weights=frozen(weights),
     )
 
 
@@ -375,11 +374,6 @@ def apply_impact(baseline_draws: np.ndarray, impact: np.ndarray) -> np.ndarray:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
 
 
 def _floats(column: pd.Series) -> np.ndarray:

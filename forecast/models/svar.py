@@ -69,7 +69,9 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from forecast._arrays import check_count, frozen_numeric
 from forecast.errors import EstimationError
+from forecast.models import _cpi as _cpi_logs
 from forecast.models import _var
 
 __all__ = [
@@ -147,6 +149,8 @@ CPI_EXTRAPOLATED = (
     "us_cpi ends {last}; {months} extrapolated at its mean monthly log change over the last "
     "12 months ({rate:.3f}% a month)"
 )
+CPI_TREND_MONTHS = 12
+"""Known CPI months whose mean log change extends a missing end of the CPI."""
 RAGGED = (
     "{variable} ends {last}: {first}..{end} ({count} months) are filled by the forecast "
     "conditional on the observed variables (Waggoner & Zha 1999)"
@@ -161,7 +165,6 @@ TOO_FEW = (
     "a VAR({lags}) with {m} regressors per equation needs more than {m} rows after the lags; "
     "got {rows}"
 )
-BAD_LAGS = "lags must be a positive whole number, not {lags!r}"
 BAD_TREND = "trend must be 'c' (constant) or 'n' (none), not {trend!r}"
 BAD_IDENTIFICATION = "identification must be one of {known}, not {value!r}"
 SIGN_NEEDS = "sign identification needs {what}"
@@ -171,7 +174,6 @@ NO_ROTATION = (
 )
 NOT_PD = "the residual covariance is not positive definite ({reason})"
 BAD_METHOD = "method must be one of {known}, not {value!r}"
-BAD_COUNT = "{name} must be a positive whole number, not {value!r}"
 BAD_STATE = "state must be a finite {lags} x {k} array (the last lags observations), got {shape}"
 BAD_TARGET = "production_level_deviation must be a finite array of shape ({horizon},); {problem}"
 NEEDS_THREE = "{what} needs the three oil-market variables (K = 3), the fit has K = {k}"
@@ -616,7 +618,7 @@ def fit_svar(
     >>> fit.params.shape, fit.impact.shape
     ((7, 3), (3, 3))
     """
-    _check_count("lags", lags)
+    check_count("lags", lags)
     if trend not in ("c", "n"):
         raise ValueError(BAD_TREND.format(trend=trend))
     if identification not in _IDENTIFICATIONS:
@@ -643,7 +645,7 @@ def fit_svar(
             raise ValueError(SIGN_NEEDS.format(what=f"three variables, got {k}"))
         if rng is None:
             raise ValueError(SIGN_NEEDS.format(what="an rng to draw rotations"))
-        _check_count("rotations", rotations)
+        check_count("rotations", rotations)
         candidates = chol @ _var.haar_rotations(rng, (int(rotations),), k)
         accepted, ordered = _sign_filter(candidates, elasticity_bound)
         if not accepted.any():
@@ -657,15 +659,15 @@ def fit_svar(
         lags=int(lags),
         trend=trend,
         identification=identification,
-        data=_frozen(values),
+        data=frozen_numeric(values),
         dates=dates,
-        params=_frozen(params),
-        coefs=_frozen(coefs),
-        intercept=_frozen(intercept),
-        sigma=_frozen(sigma),
-        residuals=_frozen(resid),
-        impact=_frozen(impact),
-        impact_set=_frozen(impact_set),
+        params=frozen_numeric(params),
+        coefs=frozen_numeric(coefs),
+        intercept=frozen_numeric(intercept),
+        sigma=frozen_numeric(sigma),
+        residuals=frozen_numeric(resid),
+        impact=frozen_numeric(impact),
+        impact_set=frozen_numeric(impact_set),
         elasticity_bound=bound,
         rotations=tried,
         supply_disruption=supply_disruption,
@@ -777,7 +779,7 @@ def bootstrap_svar(
     >>> len(boot), boot.irfs(12).shape
     (50, (50, 13, 3, 3))
     """
-    _check_count("draws", draws)
+    check_count("draws", draws)
     if method not in _METHODS:
         raise ValueError(BAD_METHOD.format(known=", ".join(_METHODS), value=method))
     n, p, k = int(draws), fit.lags, fit.k
@@ -805,7 +807,7 @@ def bootstrap_svar(
     if fit.identification == "recursive":
         impact = chol * col_signs
     else:
-        _check_count("rotations", rotations)
+        check_count("rotations", rotations)
         candidates = chol[:, None] @ _var.haar_rotations(rng, (n, int(rotations)), k)
         accepted, ordered = _sign_filter(candidates, float(fit.elasticity_bound or 0.0))
         keep = accepted.any(axis=1)
@@ -820,10 +822,10 @@ def bootstrap_svar(
                 "rotations satisfied the sign restrictions"
             )
     return SVARDraws(
-        coefs=_frozen(coefs),
-        intercept=_frozen(intercept),
-        sigma=_frozen(sigma),
-        impact=_frozen(impact),
+        coefs=frozen_numeric(coefs),
+        intercept=frozen_numeric(intercept),
+        sigma=frozen_numeric(sigma),
+        impact=frozen_numeric(impact),
         method=method,
         identification=fit.identification,
         requested=n,
@@ -860,7 +862,7 @@ def irf_frame(
     pandas.DataFrame
         ``shock, variable, horizon, estimate, mean, q05, q16, q50, q84, q95``.
     """
-    _check_count("horizon", horizon)
+    check_count("horizon", horizon)
     point = fit.irfs(horizon)
     samples = draws.irfs(horizon) if draws is not None else None
     names = list(fit.variables)
@@ -892,7 +894,7 @@ def fevd_frame(fit: SVARFit, draws: SVARDraws | None = None, horizon: int = 24) 
         the ``horizon``-step forecast-error variance of ``variable`` due to ``shock``. Shares
         of each variable and horizon add up to 1 (in the estimate and in every draw).
     """
-    _check_count("horizon", horizon)
+    check_count("horizon", horizon)
     point = _fevd(fit.irfs(horizon - 1))
     samples = _fevd(draws.irfs(horizon - 1)) if draws is not None else None
     return _tidy(point, samples, fit.shocks, list(fit.variables), np.arange(1, horizon + 1))
@@ -1009,7 +1011,7 @@ def supply_price_response(
     SupplyPriceResponse
         The response path and its peak, with bands.
     """
-    _check_count("horizon", horizon)
+    check_count("horizon", horizon)
     if fit.k != 3:
         raise ValueError(NEEDS_THREE.format(what="supply_price_response", k=fit.k))
 
@@ -1232,7 +1234,7 @@ def project_svar(
     """
     if fit.k != 3:
         raise ValueError(NEEDS_THREE.format(what="project_svar", k=fit.k))
-    _check_count("horizon", horizon)
+    check_count("horizon", horizon)
     horizon = int(horizon)
     start = np.asarray(state, dtype=float)
     if start.shape != (fit.lags, fit.k) or not np.all(np.isfinite(start)):
@@ -1246,12 +1248,12 @@ def project_svar(
         raise ValueError(f"innovations must be 'bootstrap' or 'gaussian', not {innovations!r}")
     if draws is None:
         n = 1 if paths is None else paths
-        _check_count("paths", n)
+        check_count("paths", n)
         index = np.full(int(n), -1)
         coefs, intercept, impact = fit.coefs[None], fit.intercept[None], fit.impact[None]
     else:
         n = len(draws) if paths is None else paths
-        _check_count("paths", n)
+        check_count("paths", n)
         index = np.arange(int(n)) % len(draws)
         coefs, intercept, impact = draws.coefs[index], draws.intercept[index], draws.impact[index]
     n = int(n)
@@ -1277,31 +1279,20 @@ def project_svar(
     supply = np.broadcast_to(supply, (n, horizon))
     scenario = baseline + effect
     return SVARProjection(
-        baseline_prod_growth=_frozen(baseline[..., 0]),
-        baseline_rea=_frozen(baseline[..., 1]),
-        baseline_real_price_log=_frozen(baseline[..., 2]),
-        scenario_prod_growth=_frozen(scenario[..., 0]),
-        scenario_rea=_frozen(scenario[..., 1]),
-        scenario_real_price_log=_frozen(scenario[..., 2]),
-        supply_shocks=_frozen(supply),
-        production_level_deviation=_frozen(target),
-        draw_index=_frozen(index),
+        baseline_prod_growth=frozen_numeric(baseline[..., 0]),
+        baseline_rea=frozen_numeric(baseline[..., 1]),
+        baseline_real_price_log=frozen_numeric(baseline[..., 2]),
+        scenario_prod_growth=frozen_numeric(scenario[..., 0]),
+        scenario_rea=frozen_numeric(scenario[..., 1]),
+        scenario_real_price_log=frozen_numeric(scenario[..., 2]),
+        supply_shocks=frozen_numeric(supply),
+        production_level_deviation=frozen_numeric(target),
+        draw_index=frozen_numeric(index),
         innovations=innovations if shocks else "none",
     )
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    out = np.array(array, dtype=array.dtype if array.dtype.kind in "biu" else float)
-    out.flags.writeable = False
-    return out
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(BAD_COUNT.format(name=name, value=value))
 
 
 def _monthly(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -1334,9 +1325,8 @@ def _cpi(cpi: pd.Series, months: pd.PeriodIndex) -> tuple[pd.Series, list[str]]:
     if observed.empty or observed.index[0] > months[0]:
         raise EstimationError(NO_START.format(variable="us_cpi", month=months[0]))
     span = pd.period_range(observed.index[0], max(months[-1], observed.index[-1]), freq="M")
-    logs = np.log(cpi.reindex(span).to_numpy(dtype=float))
-    position = np.arange(span.size, dtype=float)
-    known = ~np.isnan(logs)
+    levels_on_span = cpi.reindex(span).to_numpy(dtype=float)
+    known = ~np.isnan(levels_on_span)
     last = int(np.flatnonzero(known)[-1])
     notes = []
     holes = np.flatnonzero(~known[: last + 1])
@@ -1344,11 +1334,8 @@ def _cpi(cpi: pd.Series, months: pd.PeriodIndex) -> tuple[pd.Series, list[str]]:
     inside = window[(window >= months[0]) & (window <= months[-1])]
     if inside.size:
         notes.append(CPI_HOLE.format(months=", ".join(str(m) for m in inside)))
-    logs[: last + 1] = np.interp(position[: last + 1], position[known], logs[known])
+    logs, rate = _cpi_logs.nowcast_logs(levels_on_span, CPI_TREND_MONTHS)
     if last < span.size - 1:
-        recent = logs[max(0, last - 12) : last + 1]
-        rate = float(np.mean(np.diff(recent))) if recent.size > 1 else 0.0
-        logs[last + 1 :] = logs[last] + rate * (position[last + 1 :] - last)
         notes.append(
             CPI_EXTRAPOLATED.format(
                 last=span[last], months=f"{span[last + 1]}..{span[-1]}", rate=100 * rate

@@ -14,6 +14,7 @@ from forecast import evaluation as ev
 from forecast.charts import cumulative_loss_chart, cumulative_loss_frame
 from forecast.cli.backtest import MODEL_NAMES
 from forecast.errors import EstimationError, ForecastError
+from forecast.evaluation import _run as ev_run
 
 # --- a synthetic monthly panel ----------------------------------------------------------------
 
@@ -211,9 +212,9 @@ def test_run_result_layout(small_runs) -> None:
 
 def test_a_real_model_reaches_the_nominal_target_through_trend_inflation() -> None:
     cpi_ahead = np.log(np.array([250.0, 260.0])) - np.log(100.0)
-    both = ev._both_spaces({"real": np.array([3.0, 3.1])}, cpi_ahead)
+    both = ev_run._both_spaces({"real": np.array([3.0, 3.1])}, cpi_ahead)
     np.testing.assert_allclose(both["nominal"], [3.0 + cpi_ahead[0], 3.1 + cpi_ahead[1]])
-    back = ev._both_spaces({"nominal": both["nominal"]}, cpi_ahead)
+    back = ev_run._both_spaces({"nominal": both["nominal"]}, cpi_ahead)
     np.testing.assert_allclose(back["real"], [3.0, 3.1])
 
 
@@ -368,19 +369,21 @@ def test_the_cli_offers_every_model() -> None:
     assert set(MODEL_NAMES) == {*ev.ADAPTERS, "combination"}
 
 
-def test_svar_is_skipped_with_a_note_without_its_module(monkeypatch) -> None:
-    monkeypatch.setattr(ev.importlib.util, "find_spec", lambda _name: None)
-    assert ev._svar_unavailable() == ev.SVAR_MISSING
-    reported, run, notes = ev._resolve_models(["svar", "combination"], ev.EvaluationSettings())
+def test_an_unavailable_model_is_skipped_with_a_note(monkeypatch) -> None:
+    missing = "svar skipped: not available"
+    adapter = ev.ModelAdapter("svar", "stand-in", lambda _s: ev.svar_forecast, lambda: missing)
+    monkeypatch.setitem(ev.ADAPTERS, "svar", adapter)
+    assert ev.ADAPTERS["svar"].unavailable() == missing
+    reported, run, notes = ev_run._resolve_models(["svar", "combination"], ev.EvaluationSettings())
     assert "svar" not in reported
     assert "svar" not in run
-    assert notes == [ev.SVAR_MISSING]
+    assert notes == [missing]
 
 
 def test_svar_is_wired_and_joins_the_combination() -> None:
-    assert ev._svar_unavailable() is None
+    assert ev.ADAPTERS["svar"].unavailable() is None
     assert "svar" in ev.CombinationSpec().components
-    reported, run, notes = ev._resolve_models(["combination"], ev.EvaluationSettings())
+    reported, run, notes = ev_run._resolve_models(["combination"], ev.EvaluationSettings())
     assert reported == ("no_change", "no_change_eom", "combination")
     assert "svar" in run
     assert notes == []

@@ -1,0 +1,110 @@
+"""The shared VAR kernel (forecast.models._var) and CPI helper (forecast.models._cpi)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forecast.models import _cpi, _var
+
+K, P, H = 3, 4, 9
+
+
+@pytest.fixture(scope="module")
+def var() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(42)
+    coefs = rng.normal(scale=0.15, size=(P, K, K))
+    intercept = rng.normal(size=K)
+    initial = rng.normal(size=(P, K))
+    shocks = rng.normal(size=(5, H, K))
+    return coefs, intercept, initial, shocks
+
+
+def _loop(coefs: np.ndarray, intercept: np.ndarray, initial: np.ndarray, shocks: np.ndarray):
+    """The textbook recursion, one step at a time."""
+    history = [*initial]
+    for t in range(shocks.shape[0]):
+        step = intercept + sum(coefs[lag] @ history[-1 - lag] for lag in range(P))
+        history.append(step + shocks[t])
+    return np.array(history[P:])
+
+
+@pytest.mark.parametrize("summation", ["blas", "einsum", "regressors"])
+def test_every_summation_order_is_the_same_recursion(var, summation: str) -> None:
+    coefs, intercept, initial, shocks = var
+    out = _var.simulate(coefs, intercept, initial, shocks, summation=summation)  # type: ignore[arg-type]
+    assert out.shape == (5, H, K)
+    for d in range(5):
+        np.testing.assert_allclose(out[d], _loop(coefs, intercept, initial, shocks[d]), atol=1e-12)
+
+
+def test_per_draw_coefficients_broadcast(var) -> None:
+    coefs, intercept, initial, shocks = var
+    many = np.broadcast_to(coefs, (5, *coefs.shape)).copy()
+    for summation in ("blas", "regressors"):
+        out = _var.simulate(many, intercept, initial, shocks, summation=summation)  # type: ignore[arg-type]
+        np.testing.assert_allclose(out, _var.simulate(coefs, intercept, initial, shocks))
+
+
+def test_lag_matrix_is_the_stacked_lag_block(var) -> None:
+    coefs, intercept, initial, _ = var
+    zeros = np.zeros((H, K))
+    params = np.vstack([intercept, _var.wide_coefs(coefs).T])  # statsmodels layout
+    out = _var.simulate(coefs, intercept, initial, zeros, lag_matrix=params[1:])
+    np.testing.assert_allclose(out, _var.simulate(coefs, intercept, initial, zeros), atol=1e-12)
+    with pytest.raises(ValueError, match="lag_matrix needs"):
+        _var.simulate(coefs, intercept, initial, zeros, lag_matrix=params)
+    with pytest.raises(ValueError, match="lag_matrix needs"):
+        _var.simulate(coefs, intercept, initial, zeros, summation="einsum", lag_matrix=params[1:])
+
+
+def test_unknown_summation_is_refused(var) -> None:
+    coefs, intercept, initial, shocks = var
+    with pytest.raises(ValueError, match="summation must be one of"):
+        _var.simulate(coefs, intercept, initial, shocks, summation="fast")  # type: ignore[arg-type]
+
+
+def test_kalman_fill_is_the_shock_fill_given_the_data_through_each_month(var) -> None:
+    coefs, intercept, initial, _ = var
+    rng = np.random.default_rng(7)
+    sigma = np.cov(rng.normal(size=(K, 50))) + np.eye(K) * 0.1
+    impact = np.linalg.cholesky(sigma)
+    future = _var.simulate(coefs, intercept, initial, rng.normal(size=(6, K)))
+    future[2:, 0] = np.nan
+    future[4:, 1] = np.nan
+    by_kalman, state = _var.kalman_fill(coefs, intercept, sigma, initial, future)
+    for row in range(future.shape[0]):  # filtered (Kalman) = smoothed (shocks) at the last row
+        through = _var.conditional_fill(coefs, intercept, impact, initial, future[: row + 1])
+        np.testing.assert_allclose(by_kalman[row], through[-1], atol=1e-8)
+    smoothed = _var.conditional_fill(coefs, intercept, impact, initial, future)
+    assert not np.allclose(by_kalman[2:4, 0], smoothed[2:4, 0])  # later data move the smoother
+    # The state carried forward is the filtered state vector: the last p months given all data.
+    np.testing.assert_allclose(state, smoothed[::-1][:P], atol=1e-8)
+    observed = np.isfinite(future)
+    np.testing.assert_allclose(by_kalman[observed], future[observed], atol=1e-8)
+    empty, unchanged = _var.kalman_fill(coefs, intercept, sigma, initial, np.empty((0, K)))
+    assert empty.shape == (0, K)
+    np.testing.assert_array_equal(unchanged, initial[::-1])
+
+
+def test_cpi_holes_are_interpolated_in_logs_and_the_end_nowcast() -> None:
+    cpi = np.array([np.nan, 100.0, np.nan, 104.04, 106.1208, np.nan, np.nan])
+    logs = _cpi.interpolated_logs(cpi)
+    assert np.isnan(logs[0])
+    assert np.isnan(logs[-2:]).all()
+    assert logs[2] == pytest.approx(np.log(102.0))
+    filled, rate = _cpi.nowcast_logs(cpi, 12)
+    assert rate == pytest.approx(np.log(1.02))
+    np.testing.assert_allclose(np.exp(filled[1:]), 100 * 1.02 ** np.arange(6))
+    short, short_rate = _cpi.nowcast_logs(cpi, 1)  # only the last change
+    assert short_rate == pytest.approx(np.log(106.1208 / 104.04))
+    assert short[-1] == pytest.approx(np.log(106.1208) + 2 * short_rate)
+
+
+def test_cpi_without_known_values() -> None:
+    logs, rate = _cpi.nowcast_logs(np.array([np.nan, 0.0, -1.0]), 12)
+    assert np.isnan(logs).all()
+    assert rate == 0.0
+    one, flat = _cpi.nowcast_logs(np.array([np.nan, 50.0, np.nan]), 12)
+    assert flat == 0.0
+    np.testing.assert_allclose(one[1:], np.log(50.0))
