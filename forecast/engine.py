@@ -31,7 +31,7 @@ import pandas as pd
 
 from forecast import catalog, facts, schemas
 from forecast.errors import ForecastError
-from forecast.models import cuba, cuba_calibrated, elasticity, svar
+from forecast.models import cuba, elasticity, svar
 from forecast.models.baseline import BaselineMethod, fit_baseline, simulate_baseline
 from forecast.panel import SeriesData, read_series
 from forecast.results import RunResult
@@ -504,16 +504,16 @@ class _CubaSetup:
             self.draws: Any = cuba.draw_cuba(self.fit, draws, years, rng=_rng(seed, _STREAM_CUBA))
             self.notes: tuple[str, ...] = self.fit.notes
         else:
-            self.fit = cuba_calibrated.calibrate(**inputs.cuba_tables)
+            self.fit = cuba.calibrated.calibrate(**inputs.cuba_tables)
             self.calibration = self.fit
-            self.draws = cuba_calibrated.draw_cuba(
+            self.draws = cuba.calibrated.draw_cuba(
                 self.fit, draws, years, rng=_rng(seed, _STREAM_CUBA)
             )
             self.notes = self.fit.notes
 
     def project(self, **channels: Any) -> dict[str, np.ndarray]:
         """Project every Cuba channel for one scenario (see the models' ``project_cuba``)."""
-        module: Any = cuba if self.name == "cuba" else cuba_calibrated
+        module: Any = cuba if self.name == "cuba" else cuba.calibrated
         result: dict[str, np.ndarray] = module.project_cuba(self.fit, self.draws, **channels)
         return result
 
