@@ -41,9 +41,9 @@ def _dest(model: str, option: str) -> str:
     return f"model_option__{model}__{option}"
 
 
-def _model_option_flags() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
-    """One ``--<model>-<option>`` flag per option of every registered model."""
-    flags = []
+def _model_option_flags() -> list[Any]:
+    """Return one ``--<model>-<option>`` flag per option of every registered model."""
+    flags: list[Any] = []
     for entry in (*registry.entries("price"), *registry.entries("cuba")):
         for option in entry.options:
             kind: Any = (
@@ -68,7 +68,7 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that `run` and `report` share (models and choices from the registry)."""
     defaults = RunSpec()
     models = ", ".join((*registry.names("price"), *registry.names("cuba")))
-    options = [
+    options: list[Any] = [
         click.option(
             "--scenario",
             "scenarios",

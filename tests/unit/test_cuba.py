@@ -1,4 +1,4 @@
-"""Tests for forecast.models.cuba: data assembly, estimation, projection and backcast."""
+"""Tests for forecast.models.cuba (econometric): data, estimation, projection and backcast."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from forecast import facts, schemas
 from forecast.errors import DataValidationError, EstimationError
-from forecast.models import cuba_calibrated
 from forecast.models.cuba import (
     AGREEMENT_BAND,
     INTERPOLATION_WIDENING,
@@ -18,11 +17,13 @@ from forecast.models.cuba import (
     MULTI_YEAR_BAND,
     ONE_ESTIMATE_BAND,
     PARTIAL_YEAR_BAND,
-    CubaDraws,
     CubaFit,
+    PosteriorDraws,
     annual_cpi,
+    annual_shipments_kbd,
     backcast,
     backcast_summary,
+    calibrated,
     cuba_dataset,
     dataset_schema,
     draw_cuba,
@@ -31,6 +32,7 @@ from forecast.models.cuba import (
     reconcile_shipments,
     special_period_prior,
 )
+from forecast.models.cuba.data import soviet_deliveries_mt
 
 TABLES = {
     "gdp_growth": "cuba_real_gdp_growth_annual",
@@ -64,13 +66,13 @@ def fit(tables: dict[str, pd.DataFrame]) -> CubaFit:
 
 
 @pytest.fixture(scope="module")
-def cdraws(fit: CubaFit) -> CubaDraws:
+def cdraws(fit: CubaFit) -> PosteriorDraws:
     return draw_cuba(fit, DRAWS, len(YEARS), rng=np.random.default_rng(20260101))
 
 
 def run(
     fit: CubaFit,
-    cdraws: CubaDraws,
+    cdraws: PosteriorDraws,
     lost: list[float],
     replaced: list[float],
     brent: float | np.ndarray = 65.0,
@@ -96,7 +98,7 @@ def test_reconciled_shipments_follow_the_stated_rule(tables: dict[str, pd.DataFr
     assert (ships["low_kbd"] <= ships["central_kbd"]).all()
     assert (ships["central_kbd"] <= ships["high_kbd"]).all()
     # central values: the calibrated model's reconciliation wherever it has a value
-    calibrated = cuba_calibrated.annual_shipments_kbd(tables["shipments"]).set_index("year")
+    calibrated = annual_shipments_kbd(tables["shipments"]).set_index("year")
     pd.testing.assert_series_equal(
         ships.loc[calibrated.index, "central_kbd"],
         calibrated["shipments_kbd"],
@@ -180,7 +182,7 @@ def test_missing_inputs_raise(tables: dict[str, pd.DataFrame]) -> None:
             needs_kbd=122.0,
         )
     special = tables["special_period"]
-    with pytest.raises(EstimationError, match="two rows of soviet_russian"):
+    with pytest.raises(EstimationError, match="at least 2 rows of soviet_russian"):
         cuba_dataset(
             tables["gdp_growth"],
             special[special["period"] != "1992"],
@@ -198,6 +200,30 @@ def test_missing_inputs_raise(tables: dict[str, pd.DataFrame]) -> None:
         )
     with pytest.raises(EstimationError, match="needs_kbd"):
         cuba_dataset(tables["gdp_growth"], special, tables["shipments"], prices, needs_kbd=0.0)
+
+
+def test_shipment_rules_need_estimate_type_only_for_the_band(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    shipments = tables["shipments"]
+    bare = shipments.drop(columns="estimate_type")
+    pd.testing.assert_frame_equal(annual_shipments_kbd(bare), annual_shipments_kbd(shipments))
+    with pytest.raises(EstimationError, match="estimate_type"):
+        reconcile_shipments(bare)
+
+
+def test_both_models_read_the_soviet_deliveries_alike(tables: dict[str, pd.DataFrame]) -> None:
+    special = tables["special_period"]
+    deliveries = soviet_deliveries_mt(special)
+    assert deliveries.to_dict() == {1989: 13.3, 1992: 1.8}
+    short = special[special["period"] != "1992"]
+    rest = {k: v for k, v in tables.items() if k not in ("prices", "special_period")}
+    for call in (
+        lambda: calibrated.calibrate(**rest, special_period=short),
+        lambda: soviet_deliveries_mt(short),
+    ):
+        with pytest.raises(EstimationError, match="need at least 2 rows of soviet_russian"):
+            call()
 
 
 def test_annual_cpi_averages_months_and_skips_empty_values() -> None:
@@ -324,7 +350,9 @@ def test_same_seed_gives_identical_draws_and_paths(fit: CubaFit) -> None:
     assert not np.array_equal(a.coefficients, c.coefficients)
 
 
-def test_draws_respect_the_restrictions_and_the_posterior(fit: CubaFit, cdraws: CubaDraws) -> None:
+def test_draws_respect_the_restrictions_and_the_posterior(
+    fit: CubaFit, cdraws: PosteriorDraws
+) -> None:
     assert cdraws.coefficients.shape == (DRAWS, len(fit.terms))
     assert cdraws.shocks_pct.shape == (DRAWS, len(YEARS))
     assert (cdraws.coefficient("supply_change_pct") >= 0).all()
@@ -342,14 +370,18 @@ def test_draws_respect_the_restrictions_and_the_posterior(fit: CubaFit, cdraws: 
     # restricting the oil coefficients to >= 0 raises their mean
     for term in ("supply_change_pct", "supply_change_lag_pct"):
         assert cdraws.coefficient(term).mean() > fit.posterior_of(term)[0]
-    with pytest.raises(ValueError, match="both >= 1"):
+    for array in (cdraws.coefficients, cdraws.sigma, cdraws.shocks_pct, fit.posterior_mean):
+        assert not array.flags.writeable
+    with pytest.raises(ValueError, match="draws must be a positive whole number"):
         draw_cuba(fit, 0, 3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="years must be a positive whole number"):
+        draw_cuba(fit, 3, 0, rng=np.random.default_rng(0))
 
 
 # --- projection ------------------------------------------------------------------------------
 
 
-def test_zero_loss_is_exactly_the_baseline(fit: CubaFit, cdraws: CubaDraws) -> None:
+def test_zero_loss_is_exactly_the_baseline(fit: CubaFit, cdraws: PosteriorDraws) -> None:
     brent = np.full((DRAWS, 3), 90.0)
     out = run(fit, cdraws, [0, 0, 0], [0, 0, 0], brent=brent)
     # baseline by hand: intercept + shift, observed 2025 supply change as the 2026 lag
@@ -375,14 +407,14 @@ def test_zero_loss_is_exactly_the_baseline(fit: CubaFit, cdraws: CubaDraws) -> N
         assert (out[key] == 0).all()
 
 
-def first_year_effect(fit: CubaFit, cdraws: CubaDraws, brent: np.ndarray) -> np.ndarray:
+def first_year_effect(fit: CubaFit, cdraws: PosteriorDraws, brent: np.ndarray) -> np.ndarray:
     base = run(fit, cdraws, [0, 0, 0], [0, 0, 0], brent=np.full((DRAWS, 3), 65.0))
     halt = run(fit, cdraws, [HALT_KBD] * 3, [0, 0, 0], brent=brent)
     return halt["cuba_gdp_growth_pct"][:, 0] - base["cuba_gdp_growth_pct"][:, 0]
 
 
 def test_both_halts_lower_first_year_growth_with_a_visible_band(
-    fit: CubaFit, cdraws: CubaDraws
+    fit: CubaFit, cdraws: PosteriorDraws
 ) -> None:
     cuba_only = first_year_effect(fit, cdraws, np.full((DRAWS, 3), 65.0))
     # a full halt also raises Brent (here 20 % in the first year, 10 % in the second)
@@ -402,7 +434,9 @@ def test_both_halts_lower_first_year_growth_with_a_visible_band(
     )
 
 
-def test_full_replacement_smaller_growth_loss_larger_bill(fit: CubaFit, cdraws: CubaDraws) -> None:
+def test_full_replacement_smaller_growth_loss_larger_bill(
+    fit: CubaFit, cdraws: PosteriorDraws
+) -> None:
     base = run(fit, cdraws, [0, 0, 0], [0, 0, 0])
     none = run(fit, cdraws, [HALT_KBD] * 3, [0, 0, 0])
     full = run(fit, cdraws, [HALT_KBD] * 3, [HALT_KBD] * 3)
@@ -422,7 +456,7 @@ def test_full_replacement_smaller_growth_loss_larger_bill(fit: CubaFit, cdraws: 
 
 
 def test_more_barrels_lost_never_raises_growth_in_the_loss_year(
-    fit: CubaFit, cdraws: CubaDraws
+    fit: CubaFit, cdraws: PosteriorDraws
 ) -> None:
     previous = None
     for lost in (0.0, 5.0, 15.0, 27.0, 60.0, 120.0):
@@ -452,7 +486,7 @@ def test_import_bill_and_drag_hand_computed(fit: CubaFit) -> None:
     assert drag == pytest.approx(0.355875)
 
 
-def test_price_channel(fit: CubaFit, cdraws: CubaDraws) -> None:
+def test_price_channel(fit: CubaFit, cdraws: PosteriorDraws) -> None:
     low = run(fit, cdraws, [0, 0, 0], [0, 0, 0], brent=60.0)
     high = run(fit, cdraws, [0, 0, 0], [0, 0, 0], brent=np.array([72.0, 72.0, 60.0]))
     diff = high["cuba_gdp_growth_pct"] - low["cuba_gdp_growth_pct"]
@@ -475,7 +509,7 @@ def test_prices_after_the_gdp_table_set_the_reference(tables: dict[str, pd.DataF
     assert fit.price_reference(2026) == (2025, 69.0)
 
 
-def test_level_index_consistent_with_growth(fit: CubaFit, cdraws: CubaDraws) -> None:
+def test_level_index_consistent_with_growth(fit: CubaFit, cdraws: PosteriorDraws) -> None:
     out = run(fit, cdraws, [30, 30, 0], [5, 0, 0])
     level, growth = out["cuba_gdp_level_index"], out["cuba_gdp_growth_pct"]
     np.testing.assert_allclose(level[:, 1:] / level[:, :-1], 1 + growth[:, 1:] / 100, rtol=1e-12)
@@ -500,7 +534,7 @@ def test_level_index_consistent_with_growth(fit: CubaFit, cdraws: CubaDraws) -> 
         run(fit, cdraws, [0, 0, 0], [0, 0, 0], years=[2010, 2011, 2012])
 
 
-def test_bad_inputs_raise(fit: CubaFit, cdraws: CubaDraws) -> None:
+def test_bad_inputs_raise(fit: CubaFit, cdraws: PosteriorDraws) -> None:
     with pytest.raises(ValueError, match="larger than lost_kbd"):
         run(fit, cdraws, [10, 10, 10], [20, 0, 0])
     with pytest.raises(ValueError, match="lost_kbd has shape"):

@@ -1,4 +1,4 @@
-"""Tests for forecast.models.cuba_calibrated: calibration on the real fact tables, projection."""
+"""Tests for forecast.models.cuba.calibrated: calibration on the real fact tables, projection."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from forecast.errors import EstimationError
-from forecast.models.cuba_calibrated import (
+from forecast.models.cuba import annual_shipments_kbd
+from forecast.models.cuba.calibrated import (
     FIRST_YEAR_SHARE,
+    CalibratedDraws,
     CubaCalibration,
-    CubaDraws,
-    annual_shipments_kbd,
     calibrate,
     draw_cuba,
     project_cuba,
@@ -47,13 +47,13 @@ def calib(frames: dict[str, pd.DataFrame]) -> CubaCalibration:
 
 
 @pytest.fixture(scope="module")
-def cdraws(calib: CubaCalibration) -> CubaDraws:
+def cdraws(calib: CubaCalibration) -> CalibratedDraws:
     return draw_cuba(calib, DRAWS, len(YEARS), rng=np.random.default_rng(20260101))
 
 
 def run(
     calib: CubaCalibration,
-    cdraws: CubaDraws,
+    cdraws: CalibratedDraws,
     lost: list[float],
     replaced: list[float],
     brent: float = 65.0,
@@ -208,19 +208,21 @@ def test_same_seed_gives_identical_draws_and_paths(calib: CubaCalibration) -> No
     assert not np.array_equal(a.elasticity, c.elasticity)
 
 
-def test_draw_shapes_and_distribution(calib: CubaCalibration, cdraws: CubaDraws) -> None:
+def test_draw_shapes_and_distribution(calib: CubaCalibration, cdraws: CalibratedDraws) -> None:
     assert cdraws.elasticity.shape == (DRAWS,)
     assert cdraws.baseline_growth_pct.shape == (DRAWS, len(YEARS))
     assert (cdraws.elasticity > 0).all()
     assert np.median(cdraws.elasticity) == pytest.approx(calib.elasticity_median, rel=0.05)
-    with pytest.raises(ValueError, match="both >= 1"):
+    assert not cdraws.elasticity.flags.writeable
+    assert not cdraws.baseline_growth_pct.flags.writeable
+    with pytest.raises(ValueError, match="draws must be a positive whole number"):
         draw_cuba(calib, 0, 3, rng=np.random.default_rng(0))
 
 
 # --- projection ---------------------------------------------------------------------------------
 
 
-def test_zero_loss_is_exactly_the_baseline(calib: CubaCalibration, cdraws: CubaDraws) -> None:
+def test_zero_loss_is_exactly_the_baseline(calib: CubaCalibration, cdraws: CalibratedDraws) -> None:
     out = run(calib, cdraws, [0, 0, 0], [0, 0, 0], brent=90.0)
     np.testing.assert_array_equal(out["cuba_gdp_growth_pct"], cdraws.baseline_growth_pct)
     for key in (
@@ -234,7 +236,7 @@ def test_zero_loss_is_exactly_the_baseline(calib: CubaCalibration, cdraws: CubaD
 
 
 def test_full_replacement_smaller_growth_loss_larger_bill(
-    calib: CubaCalibration, cdraws: CubaDraws
+    calib: CubaCalibration, cdraws: CalibratedDraws
 ) -> None:
     none = run(calib, cdraws, [30, 30, 30], [0, 0, 0])
     full = run(calib, cdraws, [30, 30, 30], [30, 30, 30])
@@ -251,7 +253,7 @@ def test_full_replacement_smaller_growth_loss_larger_bill(
 
 
 def test_more_barrels_lost_never_raises_growth_or_level(
-    calib: CubaCalibration, cdraws: CubaDraws
+    calib: CubaCalibration, cdraws: CalibratedDraws
 ) -> None:
     previous = None
     for lost in (0.0, 5.0, 15.0, 30.0, 60.0, 120.0):
@@ -268,7 +270,7 @@ def test_more_barrels_lost_never_raises_growth_or_level(
 
 
 def test_first_year_effect_of_losing_30_kbd_unreplaced(
-    calib: CubaCalibration, cdraws: CubaDraws
+    calib: CubaCalibration, cdraws: CalibratedDraws
 ) -> None:
     out = run(calib, cdraws, [30, 30, 30], [0, 0, 0])
     effect = out["cuba_gdp_growth_pct"] - cdraws.baseline_growth_pct
@@ -306,7 +308,7 @@ def test_import_bill_and_drag_hand_computed(calib: CubaCalibration) -> None:
     assert drag * 100 == pytest.approx(0.355875)
 
 
-def test_electricity_at_risk(calib: CubaCalibration, cdraws: CubaDraws) -> None:
+def test_electricity_at_risk(calib: CubaCalibration, cdraws: CalibratedDraws) -> None:
     out = run(calib, cdraws, [30, 20, 0], [10, 0, 0])
     np.testing.assert_allclose(
         out["cuba_electricity_at_risk_gwh"][0], np.array([20.0, 20.0, 0.0]) * calib.gwh_per_kbd
@@ -316,7 +318,9 @@ def test_electricity_at_risk(calib: CubaCalibration, cdraws: CubaDraws) -> None:
     )
 
 
-def test_level_index_consistent_with_growth(calib: CubaCalibration, cdraws: CubaDraws) -> None:
+def test_level_index_consistent_with_growth(
+    calib: CubaCalibration, cdraws: CalibratedDraws
+) -> None:
     out = run(calib, cdraws, [30, 30, 0], [5, 0, 0])
     level, growth = out["cuba_gdp_level_index"], out["cuba_gdp_growth_pct"]
     np.testing.assert_allclose(level[:, 1:] / level[:, :-1], 1 + growth[:, 1:] / 100, rtol=1e-12)
@@ -332,7 +336,7 @@ def test_level_index_consistent_with_growth(calib: CubaCalibration, cdraws: Cuba
     )
 
 
-def test_bad_inputs_raise(calib: CubaCalibration, cdraws: CubaDraws) -> None:
+def test_bad_inputs_raise(calib: CubaCalibration, cdraws: CalibratedDraws) -> None:
     with pytest.raises(ValueError, match="larger than lost_kbd"):
         run(calib, cdraws, [10, 10, 10], [20, 0, 0])
     with pytest.raises(ValueError, match="lost_kbd has shape"):

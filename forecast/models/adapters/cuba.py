@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.models import cuba, cuba_calibrated
+from forecast.models import cuba
 from forecast.models.adapters._base import AdapterBase
 from forecast.models.protocol import Assumption
 
@@ -152,11 +152,11 @@ class EconometricAdapter(_CubaAdapter):
 class CalibratedAdapter(_CubaAdapter):
     """Cuba's calibrated channels (two episodes: the Special Period and 2019-24)."""
 
-    module = cuba_calibrated
+    module = cuba.calibrated
 
     def __init__(self, context: RunContext) -> None:
-        self.fit = cuba_calibrated.calibrate(**_tables(context))
-        self.draws = cuba_calibrated.draw_cuba(
+        self.fit = cuba.calibrated.calibrate(**_tables(context))
+        self.draws = cuba.calibrated.draw_cuba(
             self.fit, context.draws, len(context.years), rng=context.rng("cuba")
         )
         self._finish(context, self.fit)

@@ -16,7 +16,8 @@ market price. The model turns the barrels lost in each year into:
   US$ a year; the drag on the GDP level in that year is :data:`IMPORT_BILL_PASS_THROUGH` times
   that bill as a per cent of a round dollar GDP (:data:`GDP_USD_M`);
 * **accounting channels**: the oil supply gap in kb/d and as a per cent of needs, the extra
-  import bill, and the electricity generation at risk.
+  import bill, and the electricity generation at risk (:mod:`forecast.models.cuba.accounting`,
+  shared with the econometric model).
 
 Growth is computed in levels: the GDP level relative to a no-loss path is
 ``R_t = (1 - elasticity * phased_gap_pct_t / 100) * (1 - drag_pct_t / 100)`` with
@@ -41,13 +42,15 @@ values and whose 10th and 90th percentiles are the two episode values (so its 5-
 covers both with a margin). This is a judgement range built on two data points, not a
 statistical estimate; a later version estimates the channel econometrically.
 
+The fact tables are read by :mod:`forecast.models.cuba.data` (shipments, deliveries, GDP) and
+here (oil balance, electricity); the notes are written by :mod:`forecast.models.cuba.notes`.
+
 Everything here is a pure function of frames, numbers and a :class:`numpy.random.Generator`;
 nothing reads files.
 """
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -58,19 +61,33 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from forecast._arrays import check_count, frozen
 from forecast.errors import EstimationError
+from forecast.models.cuba import notes
+from forecast.models.cuba.accounting import BAD_SHAPE, LEVEL_FLOOR, scenario_accounts, start_level
+from forecast.models.cuba.data import (
+    BAD_VALUE,
+    BARRELS_PER_TONNE,
+    GDP_TABLE,
+    LEVEL_BASE_YEAR,
+    SHIPMENTS_TABLE,
+    SPECIAL_TABLE,
+    TOO_FEW_ROWS,
+    annual_shipments_kbd,
+    gdp_growth_series,
+    require_columns,
+    soviet_deliveries_mt,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = [
-    "BARRELS_PER_TONNE",
     "BASELINE_FIRST_YEAR",
     "BASELINE_SKIP_YEARS",
     "FIRST_YEAR_SHARE",
     "GDP_USD_M",
     "IMPORT_BILL_PASS_THROUGH",
-    "LEVEL_BASE_YEAR",
     "MIN_ELASTICITY_SIGMA",
     "NEEDS_VARIABLES",
     "OIL_TO_POWER_SHARE",
@@ -78,12 +95,9 @@ __all__ = [
     "RECENT_OIL_ATTRIBUTION",
     "RECENT_START_YEAR",
     "SPECIAL_PERIOD_OIL_ATTRIBUTION",
+    "CalibratedDraws",
     "CalibrationEpisode",
-    "CubaAccounts",
     "CubaCalibration",
-    "CubaDraws",
-    "accounting_channels",
-    "annual_shipments_kbd",
     "calibrate",
     "draw_cuba",
     "project_cuba",
@@ -92,9 +106,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 # --- assumptions (each one is printed in CubaCalibration.notes) ------------------------------
-
-BARRELS_PER_TONNE: Final = 7.33
-"""Barrels per tonne of crude, as used by the Special Period table's own notes."""
 
 FIRST_YEAR_SHARE: Final = 0.6
 """Share of a gap's cumulative GDP level effect that lands in the year the gap opens.
@@ -161,26 +172,11 @@ half of the bill is assumed to come out of output, the rest out of credit, reser
 consumption imports. A judgement.
 """
 
-LEVEL_BASE_YEAR: Final = 2019
-"""Base year of the GDP level index (= 100)."""
-
-_LEVEL_FLOOR: Final = 0.1
-"""Numerical guard: GDP never falls below a tenth of its no-loss level (binds only far outside
-the calibrated range, for extreme elasticity draws)."""
-
 # --- message templates --------------------------------------------------------------------------
 
-MISSING_COLUMNS = "{table}: missing column(s) {columns}; the calibration needs {needed}"
 MISSING_ROW = "{table}: no row for {what}; the Cuba calibration needs it ({why})"
-TOO_FEW_ROWS = "{table}: need at least {n} rows of {what}; found {found}"
 MISSING_YEARS = "{table}: no row for year(s) {years}; the Cuba calibration needs {why}"
-BAD_VALUE = "{table}: {what} is {value}; expected {expected}"
-BAD_SHAPE = "{name} has shape {shape}; expected {expected}"
-BAD_INPUT = "{name}: {problem}"
 
-_GDP = "cuba_real_gdp_growth_annual"
-_SPECIAL = "cuba_special_period_1989_1993"
-_SHIPMENTS = "venezuela_to_cuba_oil_shipments"
 _BALANCE = "cuba_oil_balance_estimates"
 _ELECTRICITY = "cuba_electricity_generation_onei"
 
@@ -379,9 +375,9 @@ class CubaCalibration:
             ("first_year_share", self.first_year_share, "share",
              "share of the level effect in the first year; rest in the second"),
             ("baseline_growth_mean_pct", self.baseline_growth_mean_pct, "%",
-             f"mean real GDP growth, {_years_text(self.baseline_years)}"),
+             f"mean real GDP growth, {notes.run_text(self.baseline_years)}"),
             ("baseline_growth_sd_pct", self.baseline_growth_sd_pct, "pp",
-             f"sd of real GDP growth, {_years_text(self.baseline_years)}"),
+             f"sd of real GDP growth, {notes.run_text(self.baseline_years)}"),
             ("oil_needs_kbd", self.oil_needs_kbd, "kb/d",
              "mean of " + ", ".join(f"{v:g}" for v in self.oil_needs_estimates_kbd)),
             ("oil_fired_generation_gwh", self.oil_fired_generation_gwh, "GWh",
@@ -401,10 +397,10 @@ class CubaCalibration:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class CubaDraws:
-    """Per-draw parameters of the Cuba channel, drawn by :func:`draw_cuba`.
+class CalibratedDraws:
+    """Per-draw parameters of the calibrated Cuba channel, drawn by :func:`draw_cuba`.
 
-    The arrays are read-only by convention. The same generator state gives the same draws
+    The arrays are read-only. The same generator state gives the same draws
     whatever the scenario (common random numbers), so scenario differences are not noise.
 
     Parameters
@@ -449,97 +445,15 @@ class CubaDraws:
 # --- reading the fact frames --------------------------------------------------------------------
 
 
-def _require_columns(frame: pd.DataFrame, table: str, needed: Sequence[str]) -> None:
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise EstimationError(
-            MISSING_COLUMNS.format(table=table, columns=missing, needed=list(needed))
-        )
-
-
 def _years_of(frame: pd.DataFrame, column: str = "date") -> pd.Series:
     """Calendar year of a date column given as strings or datetimes."""
     return pd.to_datetime(frame[column]).dt.year.astype("int64")
 
 
-def _years_text(years: Sequence[int]) -> str:
-    """Compact text for a sorted run of years, e.g. ``2016-19, 2022-24``."""
-    runs: list[list[int]] = []
-    for year in years:
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{str(r[-1])[-2:]}" for r in runs)
-
-
-def annual_shipments_kbd(shipments: pd.DataFrame) -> pd.DataFrame:
-    """Reconcile the conflicting Venezuela-to-Cuba shipment estimates into one value a year.
-
-    The rule, applied year by year:
-
-    1. rows with ``period_type == "year"`` (annual averages and conservative annual estimates)
-       are averaged with equal weight: conflicting annual figures are neither chosen between
-       nor summed;
-    2. a year without such a row takes the mean of its ``"month"`` rows (monthly averages,
-       approximate or not), however few months there are;
-    3. other rows are left out: the 2000 agreement (a promised, not a delivered, volume), the
-       2006-15 approximate level (a multi-year figure), and partial-month and year-to-date
-       figures (not comparable with full periods).
-
-    Parameters
-    ----------
-    shipments
-        The ``venezuela_to_cuba_oil_shipments`` table (``date`` as text or datetime,
-        ``period_type``, ``value_bpd``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``year`` (int), ``shipments_kbd`` (float, kb/d), ``basis`` (``"annual"`` or
-        ``"monthly"``) and ``n_rows`` (rows averaged), one row per year with data, in order.
-
-    Raises
-    ------
-    EstimationError
-        If a required column is missing.
-    """
-    _require_columns(shipments, _SHIPMENTS, ("date", "period_type", "value_bpd"))
-    frame = pd.DataFrame(
-        {
-            "year": _years_of(shipments).to_numpy(),
-            "period_type": shipments["period_type"].astype(str).to_numpy(),
-            "kbd": pd.to_numeric(shipments["value_bpd"]).to_numpy(dtype=float) / 1000.0,
-        }
-    )
-    annual = frame[frame["period_type"] == "year"].groupby("year")["kbd"].agg(["mean", "size"])
-    monthly = frame[frame["period_type"] == "month"].groupby("year")["kbd"].agg(["mean", "size"])
-    monthly = monthly[~monthly.index.isin(annual.index)]
-    out = pd.concat([annual.assign(basis="annual"), monthly.assign(basis="monthly")])
-    out = out.sort_index().reset_index()
-    return pd.DataFrame(
-        {
-            "year": out["year"].astype("int64"),
-            "shipments_kbd": out["mean"].astype("float64"),
-            "basis": out["basis"].astype(str),
-            "n_rows": out["size"].astype("int64"),
-        }
-    )
-
-
-def _gdp_series(gdp_growth: pd.DataFrame) -> pd.Series:
-    _require_columns(gdp_growth, _GDP, ("year", "real_gdp_growth_pct"))
-    series = pd.Series(
-        pd.to_numeric(gdp_growth["real_gdp_growth_pct"]).to_numpy(dtype=float),
-        index=pd.to_numeric(gdp_growth["year"]).to_numpy(dtype="int64"),
-    )
-    return series[~series.index.duplicated(keep="last")].sort_index()
-
-
 def _require_years(series: pd.Series, years: Sequence[int], why: str) -> None:
     missing = [y for y in years if y not in series.index]
     if missing:
-        raise EstimationError(MISSING_YEARS.format(table=_GDP, years=missing, why=why))
+        raise EstimationError(MISSING_YEARS.format(table=GDP_TABLE, years=missing, why=why))
 
 
 def _cumulative_change_pct(growth: pd.Series, first: int, last: int) -> float:
@@ -551,42 +465,19 @@ def _cumulative_change_pct(growth: pd.Series, first: int, last: int) -> float:
 
 
 def _special_period(special_period: pd.DataFrame) -> CalibrationEpisode:
-    _require_columns(special_period, _SPECIAL, ("variable", "period", "value"))
+    require_columns(special_period, SPECIAL_TABLE, ("variable", "period", "value"))
     variable = special_period["variable"].astype(str)
     period = special_period["period"].astype(str).str.strip()
     value = pd.to_numeric(special_period["value"]).astype(float)
 
-    deliveries = variable == "soviet_russian_oil_deliveries_to_cuba"
-    if int(deliveries.sum()) < 2:
-        raise EstimationError(
-            TOO_FEW_ROWS.format(
-                table=_SPECIAL,
-                n=2,
-                what="soviet_russian_oil_deliveries_to_cuba (one before and one after the "
-                "collapse)",
-                found=int(deliveries.sum()),
-            )
-        )
-    try:
-        delivery_years = period[deliveries].astype(int).to_numpy()
-    except ValueError as exc:
-        raise EstimationError(
-            BAD_VALUE.format(
-                table=_SPECIAL,
-                what="the period of soviet_russian_oil_deliveries_to_cuba",
-                value=period[deliveries].tolist(),
-                expected="single years",
-            )
-        ) from exc
-    tonnes = pd.Series(value[deliveries].to_numpy(), index=delivery_years)
-    tonnes = tonnes.sort_index()
+    tonnes = soviet_deliveries_mt(special_period)
     before_year, after_year = int(tonnes.index[0]), int(tonnes.index[-1])
     to_kbd = BARRELS_PER_TONNE / 365.0 * 1000.0  # Mt/yr -> kb/d
     before, after = float(tonnes.iloc[0]) * to_kbd, float(tonnes.iloc[-1]) * to_kbd
     if not before > after >= 0.0:
         raise EstimationError(
             BAD_VALUE.format(
-                table=_SPECIAL,
+                table=SPECIAL_TABLE,
                 what=f"Soviet deliveries {before_year} -> {after_year} ({before:.0f} -> "
                 f"{after:.0f} kb/d)",
                 value="not a fall",
@@ -598,7 +489,7 @@ def _special_period(special_period: pd.DataFrame) -> CalibrationEpisode:
     if gdp_rows.empty:
         raise EstimationError(
             MISSING_ROW.format(
-                table=_SPECIAL,
+                table=SPECIAL_TABLE,
                 what="variable cuba_real_gdp_cumulative_change",
                 why="the GDP fall of the Special Period",
             )
@@ -620,7 +511,7 @@ def _special_period(special_period: pd.DataFrame) -> CalibrationEpisode:
 
 
 def _oil_needs(oil_balance: pd.DataFrame) -> tuple[float, ...]:
-    _require_columns(oil_balance, _BALANCE, ("variable", "value"))
+    require_columns(oil_balance, _BALANCE, ("variable", "value"))
     rows = oil_balance[oil_balance["variable"].astype(str).isin(NEEDS_VARIABLES)]
     if rows.empty:
         raise EstimationError(
@@ -643,8 +534,18 @@ def _oil_needs(oil_balance: pd.DataFrame) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
+def _latest(frame: pd.DataFrame, variable: str, why: str) -> pd.Series:
+    """Return the latest-year row of ``variable`` in the electricity table."""
+    rows = frame[frame["variable"] == variable]
+    if rows.empty:
+        raise EstimationError(
+            MISSING_ROW.format(table=_ELECTRICITY, what=f"variable {variable}", why=why)
+        )
+    return rows.sort_values("year").iloc[-1]
+
+
 def _electricity(electricity: pd.DataFrame) -> tuple[int, float, float]:
-    _require_columns(electricity, _ELECTRICITY, ("variable", "value"))
+    require_columns(electricity, _ELECTRICITY, ("variable", "value"))
     years = (
         pd.to_numeric(electricity["year"]).astype("int64")
         if "year" in electricity.columns
@@ -657,26 +558,11 @@ def _electricity(electricity: pd.DataFrame) -> tuple[int, float, float]:
             "value": pd.to_numeric(electricity["value"]).to_numpy(dtype=float),
         }
     )
-    gen = frame[frame["variable"] == "gross_electricity_generation_total"]
-    if gen.empty:
-        raise EstimationError(
-            MISSING_ROW.format(
-                table=_ELECTRICITY,
-                what="variable gross_electricity_generation_total",
-                why="the generation oil fuels",
-            )
-        )
-    latest = gen.sort_values("year").iloc[-1]
-    ren = frame[frame["variable"] == "renewable_share_of_generation"]
-    if ren.empty:
-        raise EstimationError(
-            MISSING_ROW.format(
-                table=_ELECTRICITY,
-                what="variable renewable_share_of_generation",
-                why="the share of generation that is not oil-fired",
-            )
-        )
-    ren_share = float(ren.sort_values("year").iloc[-1]["value"])
+    latest = _latest(frame, "gross_electricity_generation_total", "the generation oil fuels")
+    ren = _latest(
+        frame, "renewable_share_of_generation", "the share of generation that is not oil-fired"
+    )
+    ren_share = float(ren["value"])
     return int(latest["year"]), float(latest["value"]), ren_share
 
 
@@ -751,7 +637,7 @@ def calibrate(
     >>> round(calib.elasticity_median, 2)  # doctest: +SKIP
     0.25
     """
-    growth = _gdp_series(gdp_growth)
+    growth = gdp_growth_series(gdp_growth)
     needs_estimates = _oil_needs(oil_balance)
     needs = float(np.mean(needs_estimates))
 
@@ -762,7 +648,7 @@ def calibrate(
         if year not in annual.index:
             raise EstimationError(
                 MISSING_ROW.format(
-                    table=_SHIPMENTS,
+                    table=SHIPMENTS_TABLE,
                     what=f"{year} (no annual or monthly average)",
                     why="the shipments of the recent episode",
                 )
@@ -800,7 +686,7 @@ def calibrate(
     if len(baseline_years) < 3:
         raise EstimationError(
             TOO_FEW_ROWS.format(
-                table=_GDP, n=3, what="years for baseline growth", found=len(baseline_years)
+                table=GDP_TABLE, n=3, what="years for baseline growth", found=len(baseline_years)
             )
         )
     sample = growth.loc[list(baseline_years)].to_numpy(dtype=float)
@@ -808,7 +694,9 @@ def calibrate(
 
     if last_year < LEVEL_BASE_YEAR:
         raise EstimationError(
-            MISSING_YEARS.format(table=_GDP, years=[LEVEL_BASE_YEAR], why="the level base year")
+            MISSING_YEARS.format(
+                table=GDP_TABLE, years=[LEVEL_BASE_YEAR], why="the level base year"
+            )
         )
     _require_years(growth, range(LEVEL_BASE_YEAR + 1, last_year + 1), "the GDP level index")
     levels = [(LEVEL_BASE_YEAR, 100.0)]
@@ -843,85 +731,8 @@ def calibrate(
         special_period["variable"].astype(str) == "cuba_oil_consumption_change"
     ]
     consumption_pct = float(consumption["value"].iloc[0]) if not consumption.empty else None
-    notes = _notes(calib, wb_check=wb_check, consumption_pct=consumption_pct)
-    return dataclasses.replace(calib, notes=notes)
-
-
-def _notes(
-    calib: CubaCalibration, *, wb_check: float | None, consumption_pct: float | None
-) -> tuple[str, ...]:
-    sp, rd = calib.episodes
-    q05, q95 = calib.elasticity_quantile(0.05), calib.elasticity_quantile(0.95)
-    first = calib.first_year_share
-    notes = [
-        (
-            "The Cuba channel is calibrated on two episodes only, not estimated: its elasticity is "
-            "a judgement range around two data points, and other shocks overlapped with both."
-        ),
-        (
-            f"Special Period ({sp.start_year}-{sp.end_year}): Soviet oil deliveries fell from "
-            f"{sp.oil_before_kbd:.0f} to {sp.oil_after_kbd:.0f} kb/d ({sp.needs_lost_pct:.0f}% of "
-            f"Cuba's supply, taken as its needs) and real GDP changed by {sp.gdp_change_pct:.0f}%: "
-            f"{sp.elasticity:.2f}% of GDP per 1% of oil needs lost. All of Cuba's Soviet trade "
-            "collapsed at once, so this puts on oil what was partly a wider trade shock."
-        ),
-        (
-            f"Venezuelan decline ({rd.start_year}-{rd.end_year}): shipments fell from "
-            f"{rd.oil_before_kbd:.0f} to {rd.oil_after_kbd:.0f} kb/d ({rd.needs_lost_pct:.0f}% of "
-            f"needs) and real GDP changed by {rd.gdp_change_pct:.1f}%; COVID, tourism and "
-            f"sanctions overlapped, and {rd.oil_attribution:.0%} of the fall is put down to oil: "
-            f"{rd.elasticity:.2f}. A smaller share for oil gives a smaller value."
-        ),
-        (
-            f"The elasticity is drawn from a lognormal with median {calib.elasticity_median:.3f} "
-            f"(log mean {calib.elasticity_mu:.3f}) and log sd {calib.elasticity_sigma:.3f}: the "
-            f"episode values are its 10th and 90th percentiles, its 90% range is "
-            f"{q05:.2f}-{q95:.2f}% of GDP per 1% of needs lost without replacement."
-        ),
-        (
-            f"A loss hits GDP {first:.0%} in the year it starts and the remaining {1 - first:.0%} "
-            "the next year; a loss that lasts keeps its effect, one that ends is undone with the "
-            "same lag (a judgement)."
-        ),
-        (
-            f"Cuba's oil needs are taken as {calib.oil_needs_kbd:.0f} kb/d, the mean of estimates "
-            f"of {min(calib.oil_needs_estimates_kbd):.0f}-{max(calib.oil_needs_estimates_kbd):.0f} "
-            "kb/d; lower needs make the same loss a larger share, and its effect larger."
-        ),
-        (
-            f"Growth without the loss is drawn around {calib.baseline_growth_mean_pct:.2f}% a year "
-            f"(sd {calib.baseline_growth_sd_pct:.2f} pp), the {_years_text(calib.baseline_years)} "
-            "average (COVID years left out), with the uncertainty of that mean added."
-        ),
-        (
-            f"Barrels bought to replace lost ones cost their volume times Brent; "
-            f"{calib.import_bill_pass_through:.0%} of that bill, as a share of a round US$ "
-            f"{calib.gdp_usd_m / 1000:.0f} bn GDP (World Bank, 2018-20, at the official peso rate "
-            "that overstates dollar GDP), is taken off GDP in the year it is paid."
-        ),
-        (
-            f"Electricity at risk assumes unreplaced barrels cut every use of oil in proportion: "
-            f"{calib.gwh_per_kbd:.0f} GWh a year per kb/d of gap, from {calib.generation_year} "
-            f"generation of {calib.generation_gwh:,.0f} GWh, all non-renewable generation treated "
-            "as oil-fired (associated-gas plants are not separated, which overstates it)."
-        ),
-        (
-            "Cuba's GDP figures after 2022 are official statements, not World Bank data; dollar "
-            "GDP and the oil balance are rough."
-        ),
-    ]
-    if wb_check is not None:
-        notes.append(
-            f"Cross-check: the annual growth table gives {wb_check:.1f}% for "
-            f"{sp.start_year}-{sp.end_year}, against {sp.gdp_change_pct:.0f}% used."
-        )
-    if consumption_pct is not None:
-        notes.append(
-            f"Another account has Cuba's oil consumption down only {-consumption_pct:.0f}% by "
-            "1992 (re-exports of Soviet oil stopped first); measured that way the Special "
-            "Period would imply a much larger elasticity. It is not used."
-        )
-    return tuple(notes)
+    text = notes.calibration_notes(calib, wb_check=wb_check, consumption_pct=consumption_pct)
+    return dataclasses.replace(calib, notes=text)
 
 
 # --- draws and projection ------------------------------------------------------------------------
@@ -929,7 +740,7 @@ def _notes(
 
 def draw_cuba(
     calib: CubaCalibration, draws: int, years: int, *, rng: np.random.Generator
-) -> CubaDraws:
+) -> CalibratedDraws:
     """Draw the per-draw parameters of the Cuba channel.
 
     The generator is used in a fixed order whose size depends only on ``draws`` and ``years``:
@@ -955,7 +766,7 @@ def draw_cuba(
 
     Returns
     -------
-    CubaDraws
+    CalibratedDraws
         ``elasticity`` of shape ``(draws,)`` and ``baseline_growth_pct`` of shape
         ``(draws, years)``.
 
@@ -964,10 +775,8 @@ def draw_cuba(
     ValueError
         If ``draws`` or ``years`` is smaller than 1.
     """
-    if draws < 1 or years < 1:
-        raise ValueError(
-            BAD_INPUT.format(name="draw_cuba", problem=f"draws={draws}, years={years}; both >= 1")
-        )
+    check_count("draws", draws)
+    check_count("years", years)
     z_elasticity = rng.standard_normal(draws)
     z_mean = rng.standard_normal(draws)
     z_year = rng.standard_normal((draws, years))
@@ -975,144 +784,21 @@ def draw_cuba(
     sd = calib.baseline_growth_sd_pct
     mean_se = sd / math.sqrt(len(calib.baseline_years))
     baseline = calib.baseline_growth_mean_pct + mean_se * z_mean[:, None] + sd * z_year
-    return CubaDraws(elasticity=elasticity, baseline_growth_pct=baseline)
+    return CalibratedDraws(elasticity=frozen(elasticity), baseline_growth_pct=frozen(baseline))
 
 
-def _as_path(name: str, values: npt.ArrayLike, n: int) -> FloatArray:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.shape != (n,):
-        raise ValueError(BAD_SHAPE.format(name=name, shape=arr.shape, expected=f"({n},)"))
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(BAD_INPUT.format(name=name, problem="has non-finite values"))
-    return arr
+def _bridge_at_baseline(calib: CubaCalibration) -> Callable[[int, float, int], float]:
+    """Years between the last year of the GDP table and the projection grow at the baseline mean."""
 
+    def bridge(last_year: int, last_level: float, year: int) -> float:
+        return last_level * (1.0 + calib.baseline_growth_mean_pct / 100.0) ** (year - last_year)
 
-def _start_level(calib: CubaCalibration, first_year: int) -> float:
-    """GDP level index at the end of the year before ``first_year``.
-
-    Years between the last year of the GDP table and the projection grow at the baseline mean.
-    """
-    history = dict(calib.gdp_level_history)
-    prev = first_year - 1
-    if prev in history:
-        return history[prev]
-    last_year, last_level = calib.gdp_level_last
-    if prev < LEVEL_BASE_YEAR:
-        raise ValueError(
-            BAD_INPUT.format(
-                name="years",
-                problem=f"starts in {first_year}; the GDP level index starts in "
-                f"{LEVEL_BASE_YEAR} and needs the year before the projection",
-            )
-        )
-    gap_years = prev - last_year
-    return last_level * (1.0 + calib.baseline_growth_mean_pct / 100.0) ** gap_years
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class CubaAccounts:
-    """The accounting channels of a scenario, before any GDP elasticity.
-
-    Attributes
-    ----------
-    gap_kbd, gap_pct
-        ``(years,)``: unreplaced barrels, kb/d and % of needs (capped at 100).
-    bill_usd_m, drag_pct
-        ``(draws, years)``: the extra import bill (million US$) and its GDP drag (% of GDP).
-    electricity_gwh
-        ``(years,)``: generation at risk from the unreplaced barrels.
-    """
-
-    gap_kbd: np.ndarray
-    gap_pct: np.ndarray
-    bill_usd_m: np.ndarray
-    drag_pct: np.ndarray
-    electricity_gwh: np.ndarray
-
-    def drag_growth_pct(self) -> np.ndarray:
-        """``(draws, years)``: growth lost to the import bill alone, percentage points."""
-        level = np.maximum(1.0 - self.drag_pct / 100.0, _LEVEL_FLOOR)
-        prev_level = np.concatenate((np.ones((level.shape[0], 1)), level[:, :-1]), axis=1)
-        growth: np.ndarray = (level / prev_level - 1.0) * 100.0
-        return growth
-
-    def channels(self) -> dict[str, np.ndarray]:
-        """Return the four accounting outputs, each ``(draws, years)``."""
-        draws = self.bill_usd_m.shape[0]
-        return {
-            "cuba_oil_supply_gap_kbd": np.tile(self.gap_kbd, (draws, 1)),
-            "cuba_oil_supply_gap_pct": np.tile(self.gap_pct, (draws, 1)),
-            "cuba_import_bill_usd_m": self.bill_usd_m,
-            "cuba_electricity_at_risk_gwh": np.tile(self.electricity_gwh, (draws, 1)),
-        }
-
-
-def accounting_channels(
-    calib: CubaCalibration,
-    draws: int,
-    *,
-    years: npt.ArrayLike,
-    lost_kbd: npt.ArrayLike,
-    replaced_kbd: npt.ArrayLike,
-    brent_usd: npt.ArrayLike,
-) -> CubaAccounts:
-    """Compute the supply gap, import bill, its GDP drag and power at risk of a scenario.
-
-    Shared by every Cuba model: they differ in how lost barrels move GDP, not in this
-    accounting.
-
-    Parameters
-    ----------
-    calib
-        The calibration (oil needs, power per barrel, GDP and pass-through).
-    draws
-        Number of draws (rows of ``brent_usd``).
-    years
-        Consecutive calendar years of the projection.
-    lost_kbd, replaced_kbd
-        ``(years,)``: barrels lost against the baseline, and the part bought at market price.
-    brent_usd
-        ``(draws, years)``: annual average Brent per draw, nominal US$/bbl.
-
-    Raises
-    ------
-    ValueError
-        If a shape does not match, a value is negative or not finite, more barrels are
-        replaced than lost, or ``years`` are not consecutive.
-    """
-    year_arr = np.asarray(years, dtype=np.int64)
-    n_years = year_arr.size
-    if n_years > 1 and not np.all(np.diff(year_arr) == 1):
-        raise ValueError(BAD_INPUT.format(name="years", problem="not consecutive years"))
-    lost = _as_path("lost_kbd", lost_kbd, n_years)
-    replaced = _as_path("replaced_kbd", replaced_kbd, n_years)
-    if np.any(lost < 0) or np.any(replaced < 0):
-        raise ValueError(BAD_INPUT.format(name="lost_kbd/replaced_kbd", problem="negative"))
-    if np.any(replaced > lost):
-        raise ValueError(
-            BAD_INPUT.format(name="replaced_kbd", problem="larger than lost_kbd in some year")
-        )
-    shape = (draws, n_years)
-    brent = np.asarray(brent_usd, dtype=np.float64)
-    if brent.shape != shape:
-        raise ValueError(BAD_SHAPE.format(name="brent_usd", shape=brent.shape, expected=shape))
-    if not np.all(np.isfinite(brent)):
-        raise ValueError(BAD_INPUT.format(name="brent_usd", problem="has non-finite values"))
-    gap_kbd = lost - replaced
-    days = np.array([366.0 if calendar.isleap(int(y)) else 365.0 for y in year_arr])
-    bill = replaced * 1000.0 * days * brent / 1e6
-    return CubaAccounts(
-        gap_kbd=gap_kbd,
-        gap_pct=np.minimum(100.0 * gap_kbd / calib.oil_needs_kbd, 100.0),
-        bill_usd_m=bill,
-        drag_pct=calib.import_bill_pass_through * 100.0 * bill / calib.gdp_usd_m,
-        electricity_gwh=gap_kbd * calib.gwh_per_kbd,
-    )
+    return bridge
 
 
 def project_cuba(
     calib: CubaCalibration,
-    cdraws: CubaDraws,
+    cdraws: CalibratedDraws,
     *,
     years: Sequence[int],
     lost_kbd: npt.ArrayLike,
@@ -1169,15 +855,11 @@ def project_cuba(
         If a shape does not match, a value is negative or not finite, more barrels are
         replaced than lost, or ``years`` are not consecutive.
     """
-    year_arr = np.asarray(years, dtype=np.int64)
-    if year_arr.shape != (cdraws.years,):
-        raise ValueError(
-            BAD_SHAPE.format(name="years", shape=year_arr.shape, expected=f"({cdraws.years},)")
-        )
-    accounts = accounting_channels(
+    year_arr, accounts = scenario_accounts(
         calib,
         cdraws.draws,
-        years=year_arr,
+        cdraws.years,
+        years=years,
         lost_kbd=lost_kbd,
         replaced_kbd=replaced_kbd,
         brent_usd=brent_usd,
@@ -1188,12 +870,12 @@ def project_cuba(
 
     elasticity = cdraws.elasticity[:, None]
     level = (1.0 - elasticity * phased / 100.0) * (1.0 - accounts.drag_pct / 100.0)
-    level = np.maximum(level, _LEVEL_FLOOR)
+    level = np.maximum(level, LEVEL_FLOOR)
     prev_level = np.concatenate((np.ones((cdraws.draws, 1)), level[:, :-1]), axis=1)
     base = cdraws.baseline_growth_pct
     growth = base + (1.0 + base / 100.0) * (level / prev_level - 1.0) * 100.0
 
-    start = _start_level(calib, int(year_arr[0]))
+    start = start_level(calib, int(year_arr[0]), _bridge_at_baseline(calib))
     index = start * np.cumprod(1.0 + growth / 100.0, axis=1)
     return {
         "cuba_gdp_growth_pct": growth,
