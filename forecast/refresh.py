@@ -1,7 +1,8 @@
 """Refresh the store from FRED, EIA and Yahoo Finance: what ``forecast refresh`` runs.
 
 The order of work keeps the store's write lock short and never stores a partial or invalid
-series:
+series (steps 2 to 4 run for each source in turn, so each source's series are logged as that
+source finishes, not all at the end):
 
 1. Read what the store holds for the requested series (one read-only connection,
    :meth:`forecast.store.Store.read_many`; a store locked by another process for longer than
@@ -9,7 +10,10 @@ series:
    fetched).
 2. Fetch and validate every requested series of every requested source. The store is not
    open meanwhile. A series that fails (network, an HTML page, a truncated body, values that
-   fail the schema) fails alone.
+   fail the schema, or any other error while its answer is parsed and validated, such as a
+   date pandas cannot represent) fails alone, with a one-line message naming the source,
+   the series and the problem; the other series and sources go on. The requests of one
+   source share a time budget (``$FORECAST_HTTP_SOURCE_DEADLINE``).
 3. Plan each source's series against the store (:meth:`forecast.store.Store.plan`, the
    write's own computation on a read-only connection): the rows each adds, revises and
    removes, and the resulting series validated as the write will. FRED and EIA send full
@@ -24,10 +28,14 @@ series:
    (:meth:`forecast.store.Store.write`): a process killed at any moment leaves the store as
    it was before or after that source's write. A failed series keeps its last good vintage;
    an unchanged one gets no new vintage; a revised value gets a new vintage and the old one
-   stays readable (``Store.read(..., known_at=...)``).
+   stays readable (``Store.read(..., known_at=...)``). The store's revision guard refuses
+   a series that would blank or revise most of what is stored (a history of missing
+   values, say): that series fails alone, unless ``accept_revisions``.
 
 Each series ends with one :class:`SeriesRefresh` record and one log line on the
-``forecast.refresh`` logger (a skipped source logs one line for all its series).
+``forecast.refresh`` logger (a skipped source logs one line for all its series); a series
+that fails to fetch is logged when it fails, one that arrives is logged as it arrives and
+again when its source is stored. Secrets (API keys) are scrubbed from every message.
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ from forecast.errors import (
     StoreLockedError,
 )
 from forecast.sources import registry
-from forecast.sources._http import RetryPolicy
+from forecast.sources._http import RetryPolicy, scrub
 from forecast.sources.registry import FetchRequest
 from forecast.store import SeriesUpdate, Store
 
@@ -69,6 +77,7 @@ __all__ = [
     "RefreshSource",
     "RefreshStatus",
     "SeriesRefresh",
+    "check_store_location",
     "refresh",
     "select_series",
 ]
@@ -98,6 +107,9 @@ LOOKS_TRUNCATED = (
     "purpose, use 'forecast data import')"
 )
 WRITE_FAILED = "nothing from {source} was written: {error}"
+NOT_A_FOLDER = "store {path}: {parent} is not a folder, so the store cannot be created there"
+UNEXPECTED = "{source} {series_id}: could not parse or validate the answer: {kind}: {problem}"
+_MAX_PROBLEM = 200  # characters of an unexpected error's text in a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +268,7 @@ def refresh(
     fred_url: str | None = None,
     eia_url: str | None = None,
     today: date | None = None,
+    accept_revisions: bool = False,
 ) -> RefreshResult:
     """Fetch, validate and store the latest data of the requested series.
 
@@ -279,6 +292,9 @@ def refresh(
         public services.
     today
         The date the Yahoo window ends before (default: today, UTC).
+    accept_revisions
+        Write a series even when it blanks or revises most of what is stored (the store's
+        revision guard); without it such a series fails alone and keeps its vintage.
 
     Returns
     -------
@@ -295,7 +311,7 @@ def refresh(
         If the store stays locked by another process for ``lock_timeout`` seconds while its
         current contents are read (nothing is fetched or written).
     StoreError
-        If the store cannot be read.
+        If the store cannot be read, or its folder cannot exist (a parent is a file).
 
     Examples
     --------
@@ -304,6 +320,7 @@ def refresh(
     """
     selection = select_series(sources, series)
     target = Store(store, lock_timeout=lock_timeout)
+    check_store_location(target.path)
     policy = policy or RetryPolicy.from_env()
     today = today or datetime.now(UTC).date()
     bases = {"fred": fred_url, "eia": eia_url}
@@ -319,10 +336,16 @@ def refresh(
         source: FetchRequest(None, policy, today, base=bases.get(source), key=keys[source])
         for source in selection
     }
-    records, fetched = _fetch_all(selection, held, kept, requests)
-    for source, ids in selection.items():
-        if fetched[source]:
-            records.update(_store(target, source, fetched[source], kept, dry_run=dry_run))
+    secrets = [key for key in keys.values() if key]
+    records: dict[str, SeriesRefresh] = {}
+    for source, ids in selection.items():  # each source in turn: fetch, store, log
+        settled, fetched = _fetch_source(source, ids, held, kept, requests[source], secrets)
+        records.update(settled)
+        if fetched:
+            stored_now = _store(
+                target, source, fetched, kept, dry_run=dry_run, accept_revisions=accept_revisions
+            )
+            records.update({sid: _scrubbed(r, secrets) for sid, r in stored_now.items()})
         if (skipped := _key_missing(source, keys[source])) is not None:  # one line for all
             logger.warning("%s: skipped %s: %s", source, ", ".join(ids), skipped)
         else:
@@ -330,6 +353,21 @@ def refresh(
                 _log(records[sid], dry_run=dry_run)
     ordered = [records[sid] for ids in selection.values() for sid in ids]
     return RefreshResult(store=target.path, dry_run=dry_run, series=tuple(ordered))
+
+
+def check_store_location(path: Path) -> None:
+    """Refuse a store path whose folder cannot exist: one of its parents is a regular file.
+
+    Raises
+    ------
+    StoreError
+        Naming the store and the parent that is not a folder.
+    """
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise StoreError(NOT_A_FOLDER.format(path=path, parent=parent))
+            return
 
 
 def _key_missing(source: str, key: str | None) -> str | None:
@@ -340,31 +378,65 @@ def _key_missing(source: str, key: str | None) -> str | None:
     return NO_KEY.format(env=entry.key_env, title=entry.title, help=entry.key_help)
 
 
-def _fetch_all(
-    selection: dict[RefreshSource, list[str]],
+def _fetch_source(
+    source: RefreshSource,
+    ids: Sequence[str],
     held: dict[str, pd.DataFrame | None],
     kept: dict[str, dict[str, Any]],
-    requests: dict[RefreshSource, FetchRequest],
-) -> tuple[dict[str, SeriesRefresh], dict[str, list[SeriesUpdate]]]:
-    """Fetch every series; return the records of those already settled, and the updates."""
+    request: FetchRequest,
+    secrets: Sequence[str],
+) -> tuple[dict[str, SeriesRefresh], list[SeriesUpdate]]:
+    """Fetch a source's series; return the records of those already settled, and the updates.
+
+    The requests share the source's time budget (:meth:`RetryPolicy.for_source`).
+    """
     records: dict[str, SeriesRefresh] = {}
-    fetched: dict[str, list[SeriesUpdate]] = {source: [] for source in selection}
-    for source, ids in selection.items():
-        request = requests[source]
-        if (skipped := _key_missing(source, request.key)) is not None:
-            for sid in ids:
-                records[sid] = _record(source, sid, "skipped", kept, message=skipped)
+    fetched: list[SeriesUpdate] = []
+    if (skipped := _key_missing(source, request.key)) is not None:
+        return {sid: _record(source, sid, "skipped", kept, message=skipped) for sid in ids}, []
+    request = replace(request, policy=request.policy.for_source())
+    for sid in ids:
+        logger.debug("fetching %s %s", source, sid)
+        try:
+            update = _fetch_one(source, sid, replace(request, held=held[sid]))
+        except Exception as exc:  # noqa: BLE001 -- any parse error fails this series alone
+            message = scrub(_problem(source, sid, exc), secrets)
+            records[sid] = _record(source, sid, "failed", kept, message=message)
+            logger.debug("%s %s: fetch failed", source, sid)
             continue
-        for sid in ids:
-            logger.debug("fetching %s %s", source, sid)
-            try:
-                imported = registry.get(source).fetch(sid, replace(request, held=held[sid]))
-                if MODES[source] == "replace":
-                    _check_span(imported, held[sid])
-                fetched[source].append(_update(source, imported))
-            except ForecastError as exc:
-                records[sid] = _record(source, sid, "failed", kept, message=str(exc))
+        fetched.append(update)
+        last = update.frame["date"].iloc[-1].date() if len(update.frame) else None
+        logger.debug("%s %s: fetched %d rows through %s", source, sid, len(update.frame), last)
     return records, fetched
+
+
+def _fetch_one(source: str, series_id: str, request: FetchRequest) -> SeriesUpdate:
+    """Fetch, parse and validate one series; check a full history's span."""
+    imported = registry.get(source).fetch(series_id, request)
+    if MODES[source] == "replace":
+        _check_span(imported, request.held)
+    return _update(source, imported)
+
+
+def _problem(source: str, series_id: str, exc: Exception) -> str:
+    """Return one line saying why a series failed: the error's own message if it is ours."""
+    if isinstance(exc, ForecastError):
+        return str(exc)
+    text = " ".join(str(exc).split()) or "(no message)"
+    if len(text) > _MAX_PROBLEM:
+        text = text[:_MAX_PROBLEM] + "..."
+    return UNEXPECTED.format(
+        source=source, series_id=series_id, kind=type(exc).__name__, problem=text
+    )
+
+
+def _accepting(accept_revisions: bool) -> dict[str, bool]:
+    """Return the store's ``accept_revisions`` keyword, passed only when it is set."""
+    return {"accept_revisions": True} if accept_revisions else {}
+
+
+def _scrubbed(record: SeriesRefresh, secrets: Sequence[str]) -> SeriesRefresh:
+    return replace(record, message=scrub(record.message, secrets)) if record.message else record
 
 
 def _update(source: str, imported: ImportedSeries) -> SeriesUpdate:
@@ -449,26 +521,33 @@ def _store(
     kept: dict[str, dict[str, Any]],
     *,
     dry_run: bool,
+    accept_revisions: bool = False,
 ) -> dict[str, SeriesRefresh]:
     """Plan one source's fetched series; unless a dry run, write the changed ones."""
-    reports, records = _plan(store, source, updates, kept)
+    reports, records = _plan(store, source, updates, kept, accept_revisions=accept_revisions)
     records.update({report.series_id: _from_report(source, report, kept) for report in reports})
     changed = {report.series_id for report in reports if report.status == "planned"}
     if changed and not dry_run:  # else the store is not opened for writing
         writes = [update for update in updates if update.series_id in changed]
-        records.update(_write(store, source, writes, kept))
+        records.update(_write(store, source, writes, kept, accept_revisions=accept_revisions))
     return records
 
 
 def _plan(
-    store: Store, source: str, updates: list[SeriesUpdate], kept: dict[str, dict[str, Any]]
+    store: Store,
+    source: str,
+    updates: list[SeriesUpdate],
+    kept: dict[str, dict[str, Any]],
+    *,
+    accept_revisions: bool = False,
 ) -> tuple[list[WriteReport], dict[str, SeriesRefresh]]:
     """Plan a source's series in one read; a series whose result fails its schema fails alone.
 
-    Returns the plans, and the records of the series that failed.
+    So does one the revision guard refuses. Returns the plans, and the records of the
+    series that failed.
     """
     try:
-        return store.plan(updates), {}
+        return store.plan(updates, **_accepting(accept_revisions)), {}
     except StoreError as exc:
         return [], _failed(source, [u.series_id for u in updates], kept, exc)
     except DataValidationError as exc:
@@ -478,19 +557,24 @@ def _plan(
     reports: list[WriteReport] = []
     records: dict[str, SeriesRefresh] = {}
     for update in updates:  # which one failed? plan each alone
-        planned, failed = _plan(store, source, [update], kept)
+        planned, failed = _plan(store, source, [update], kept, accept_revisions=accept_revisions)
         reports += planned
         records.update(failed)
     return reports, records
 
 
 def _write(
-    store: Store, source: str, updates: list[SeriesUpdate], kept: dict[str, dict[str, Any]]
+    store: Store,
+    source: str,
+    updates: list[SeriesUpdate],
+    kept: dict[str, dict[str, Any]],
+    *,
+    accept_revisions: bool = False,
 ) -> dict[str, SeriesRefresh]:
     """Write one source's changed series in one transaction; on failure, all of them fail."""
     logger.info("writing %d series from %s to %s", len(updates), source, store.path)
     try:
-        reports = store.write(updates)
+        reports = store.write(updates, **_accepting(accept_revisions))
     except (StoreError, DataValidationError) as exc:
         return _failed(source, [u.series_id for u in updates], kept, exc)
     return {report.series_id: _from_report(source, report, kept) for report in reports}

@@ -31,7 +31,10 @@ class Reply:
     """One scripted response.
 
     ``length`` overrides the announced Content-Length (announce more than ``body`` to cut
-    the body off mid-transfer); ``delay`` waits before answering (a timeout test).
+    the body off mid-transfer; ``-1`` announces none, the body ends when the connection
+    closes); ``delay`` waits before answering (a timeout test); ``trickle`` sends the body
+    two bytes at a time, waiting that many seconds between them; ``reason`` replaces the
+    status line's reason phrase.
     """
 
     status: int = 200
@@ -40,6 +43,8 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     length: int | None = None
+    trickle: float = 0.0
+    reason: str | None = None
 
     @property
     def payload(self) -> bytes:
@@ -91,13 +96,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = reply.payload
         try:
-            self.send_response(reply.status)
+            self.send_response(reply.status, reply.reason)
             self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(reply.length or len(body)))
+            if reply.length != -1:
+                self.send_header("Content-Length", str(reply.length or len(body)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            if not reply.trickle:
+                self.wfile.write(body)
+                return
+            for start in range(0, len(body), 2):
+                self.wfile.write(body[start : start + 2])
+                self.wfile.flush()
+                if fake.stopping.wait(reply.trickle):
+                    return
         except (BrokenPipeError, ConnectionResetError):
             pass
 

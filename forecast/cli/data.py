@@ -34,25 +34,43 @@ def data() -> None:
     is_flag=True,
     help="Update and extend the stored series instead of replacing it with the file.",
 )
+@click.option(
+    "--accept-revisions",
+    is_flag=True,
+    help="Write even if the file blanks or revises most of the stored values.",
+)
 @store_option
 @guard
 def data_import(
-    file: str, series_id: str, date_col: str, value_col: str, merge: bool, store_path: str | None
+    file: str,
+    series_id: str,
+    date_col: str,
+    value_col: str,
+    merge: bool,
+    accept_revisions: bool,
+    store_path: str | None,
 ) -> None:
     """Validate FILE as series --series and store it as a new vintage.
 
     The file is checked in full first (dates parse, are unique, sorted and on the series'
     frequency with no missing periods; values are numbers within the unit's plausible range);
     any failure lists every problem with its line and leaves the store untouched. Importing
-    the same data again writes nothing.
+    the same data again writes nothing. A file that would blank or revise most of the stored
+    values is refused unless --accept-revisions.
     """
     from forecast import catalog
     from forecast.errors import DataValidationError
+    from forecast.refresh import check_store_location
     from forecast.sources.csvfile import read_series_csv
     from forecast.store import SeriesUpdate, Store
 
     catalog.get(series_id)
+    if date_col == value_col:
+        raise click.UsageError(
+            f"--date-col and --value-col name the same column ({date_col[:60]!r})"
+        )
     store = Store(store_path)
+    check_store_location(store.path)
     try:
         imported = read_series_csv(file, series_id, date_col=date_col, value_col=value_col)
     except DataValidationError as exc:
@@ -67,7 +85,7 @@ def data_import(
         origin_sha256=imported.sha256,
         mode="merge" if merge else "replace",
     )
-    (report,) = store.write([update])
+    (report,) = store.write([update], accept_revisions=accept_revisions)
     click.echo(f"{report.describe()} from {file} into {store.path}")
 
 

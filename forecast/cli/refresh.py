@@ -10,8 +10,9 @@ Output, decided for cron and systemd:
   changes, rows, last date``), a line before each source's write, the reason for every
   failure, and a last line naming the failed series. ``--verbose`` adds each fetch and retry.
 * stdout: a one-line summary, or with ``--json`` the machine-readable summary, with the same
-  keys when the store was locked or unreadable (then ``error`` says why and ``series`` is
-  empty), so ``forecast refresh --json > last-refresh.json`` always keeps a clean file.
+  keys when the store was locked or unreadable, or the run stopped on an unexpected error
+  (then ``error`` says why and ``series`` is empty), so ``forecast refresh --json >
+  last-refresh.json`` always keeps a clean file.
 """
 
 from __future__ import annotations
@@ -38,13 +39,18 @@ Environment:
   FORECAST_EIA_URL   EIA API base URL [https://api.eia.gov]
   FORECAST_STORE     store file, unless --store is given
   FORECAST_HTTP_TIMEOUT, FORECAST_HTTP_ATTEMPTS, FORECAST_HTTP_BACKOFF
-                     seconds per request [30], tries in all [4], first retry wait [2]
+                     seconds per connect or read [30], tries in all [4], first retry wait [2]
+  FORECAST_HTTP_DEADLINE, FORECAST_HTTP_SOURCE_DEADLINE
+                     seconds per request, retries included [300]; per source [1800]
+  FORECAST_HTTP_MAX_BYTES, FORECAST_HTTP_MAX_PAGES
+                     largest body [67108864]; most EIA pages per series [200]
 
 \b
 Exit codes:
   0   every requested series is ok or unchanged (EIA without EIA_API_KEY: skipped, still 0)
-  1   a series failed (network, HTML or truncated body, schema); stderr names each one,
-      and the store keeps its last good vintage of it
+  1   a series failed (network, HTML or truncated body, schema, a value that cannot be
+      parsed, or the revision guard refused it: see --accept-revisions); stderr names each
+      one, and the store keeps its last good vintage of it
   2   usage error (unknown option, source or series)
   75  the store is locked by another forecast process and stayed locked for
       --lock-timeout seconds; nothing was written (or, if it was taken between two
@@ -114,6 +120,12 @@ def _echo_json(payload: dict[str, Any]) -> None:
     metavar="SECONDS",
     help="Wait this long for another forecast process to release the store.",
 )
+@click.option(
+    "--accept-revisions",
+    is_flag=True,
+    help="Write a series even if it blanks or revises most of the stored values (without "
+    "it such a series fails and keeps its last good vintage).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also log each fetch and each retry.")
 @click.pass_context
 def refresh(
@@ -124,6 +136,7 @@ def refresh(
     dry_run: bool,
     as_json: bool,
     lock_timeout: float,
+    accept_revisions: bool,
     verbose: bool,
 ) -> None:
     """Run ``forecast refresh``; its help is :data:`HELP`."""
@@ -149,6 +162,7 @@ def refresh(
             store=store_path,
             dry_run=dry_run,
             lock_timeout=lock_timeout,
+            accept_revisions=accept_revisions,
         )
     except (UnknownSeriesError, SelectionError) as exc:
         raise click.UsageError(str(exc), ctx) from exc
@@ -159,6 +173,12 @@ def refresh(
             _echo_json({**nothing.to_dict(), "ok": False, "exit_code": code, "error": str(exc)})
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(code)
+    except Exception as exc:  # a bug: still leave a clean --json file, then the traceback
+        if as_json:
+            nothing = RefreshResult(resolve_store_path(store_path), dry_run, ())
+            error = f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            _echo_json({**nothing.to_dict(), "ok": False, "exit_code": EXIT_ERROR, "error": error})
+        raise
     finally:
         root.removeHandler(handler)
         root.setLevel(previous_level)

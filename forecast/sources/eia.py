@@ -13,10 +13,13 @@ answered by ``{"response": {"total": "611", "data": [{"period": "2023-10", "valu
 "81856.49", "unit": "TBPD", "countryRegionId": "WORL", ...}, ...]}}``. ``total`` and the
 values may be strings (API 2.1.6 sends every data point as a string). A response holds at
 most 5,000 rows; longer series are read page by page (``offset``, ``length``) until
-``total`` rows have arrived, and a page that stops early fails the series.
+``total`` rows have arrived, and a page that stops early fails the series, as does a page
+that repeats the previous one (a server ignoring ``offset``) or a series needing more than
+``$FORECAST_HTTP_MAX_PAGES`` pages (:attr:`~forecast.sources._http.RetryPolicy.max_pages`).
 
 The key comes from ``$EIA_API_KEY``; the base from ``$FORECAST_EIA_URL``, else
-``https://api.eia.gov``. The key never appears in messages or in the stored origin.
+``https://api.eia.gov`` (http or https only). The key never appears in messages or in the
+stored origin, wherever EIA echoes it (a JSON ``error``, a page that is not JSON).
 
 Values EIA marks as not available (``--``, ``NA``, ``ie``, ``w``, ``(s)``, null) are missing.
 Missing months at the start or the end of the series (not yet estimated) are dropped; a
@@ -72,6 +75,15 @@ _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 NO_CODE = "series {series_id!r} has no EIA code in the catalog"
 BAD_CODE = "EIA code {code!r} is not of the form INTL.<product>-<activity>-<area>-<unit>.<M|A|Q>"
 NOT_JSON = "{origin}: EIA sent something that is not JSON (it starts {start!r})"
+TOO_DEEP = "{origin}: EIA sent JSON nested too deeply to read: not an API v2 answer"
+REPEATED_PAGE = (
+    "{origin}: the page at offset {offset} repeats the previous one: the server ignores "
+    "'offset', so the series cannot be read in full"
+)
+TOO_MANY_PAGES = (
+    "{origin}: the series needs more than {limit} pages of {size} rows "
+    "($FORECAST_HTTP_MAX_PAGES): refused"
+)
 API_ERROR = "{origin}: EIA answered with an error: {error}"
 NO_DATA = "{origin}: unexpected JSON from EIA: {what}"
 SHORT_PAGE = (
@@ -170,16 +182,27 @@ def fetch_series(
     if code is None:
         raise DataSourceError(NO_CODE.format(series_id=series_id))
     parts = facets(code)
-    root = base or base_url()
+    root = _http.check_base(base or base_url(), URL_ENV)
     query = _query(parts)
     origin = _http.build_url(root, ROUTE, query)
     rows: list[dict[str, Any]] = []
     total = None
+    previous: list[dict[str, Any]] | None = None
+    max_pages = (policy or _http.RetryPolicy.from_env()).max_pages
+    pages = 0
     while total is None or len(rows) < total:
+        if pages >= max_pages:
+            raise DataSourceError(
+                TOO_MANY_PAGES.format(origin=origin, limit=max_pages, size=page_size)
+            )
+        pages += 1
         paging = [("offset", str(len(rows))), ("length", str(page_size))]
         url = _http.build_url(root, ROUTE, [("api_key", key), *query, *paging])
         response = _http.get(url, secrets=("api_key",), policy=policy, accept="application/json")
-        page_total, page = _read_page(response.text(), origin)
+        page_total, page = _read_page(response.text(), origin, key)
+        if page and page == previous:
+            raise DataSourceError(REPEATED_PAGE.format(origin=origin, offset=len(rows)))
+        previous = page
         if total is None:
             total = page_total
             if total == 0:
@@ -200,17 +223,23 @@ def refresh_fetch(series_id: str, request: FetchRequest) -> ImportedSeries:
     return fetch_series(series_id, key=request.key or "", base=request.base, policy=request.policy)
 
 
-def _read_page(text: str, origin: str) -> tuple[int, list[dict[str, Any]]]:
-    """Return ``(total, rows)`` of one page of an API v2 data response."""
+def _read_page(text: str, origin: str, key: str = "") -> tuple[int, list[dict[str, Any]]]:
+    """Return ``(total, rows)`` of one page of an API v2 data response.
+
+    What EIA sent is quoted with ``key`` replaced by ``***``.
+    """
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        start = " ".join(text.split())[:60]
+        start = _http.scrub(" ".join(text.split()), [key])[:60]
         raise DataSourceError(NOT_JSON.format(origin=origin, start=start)) from exc
+    except RecursionError as exc:
+        raise DataSourceError(TOO_DEEP.format(origin=origin)) from exc
     if not isinstance(payload, dict):
         raise DataSourceError(NO_DATA.format(origin=origin, what="not a JSON object"))
     if "error" in payload:
-        raise DataSourceError(API_ERROR.format(origin=origin, error=str(payload["error"])[:200]))
+        error = _http.scrub(" ".join(str(payload["error"]).split()), [key])[:200]
+        raise DataSourceError(API_ERROR.format(origin=origin, error=error))
     response = payload.get("response")
     data = response.get("data") if isinstance(response, dict) else None
     if not isinstance(response, dict) or not isinstance(data, list):

@@ -2,8 +2,8 @@
 
 ``GET {base}/graph/fredgraph.csv?id=CODE`` answers with a CSV whose header is
 ``observation_date,CODE`` (``DATE,CODE`` in the older format) and whose missing values are
-written ``.`` or left empty. The base is ``$FORECAST_FRED_URL`` (tests and mirrors), else
-``https://fred.stlouisfed.org``.
+written ``.`` or left empty. The base is ``$FORECAST_FRED_URL`` (tests and mirrors; http or
+https only), else ``https://fred.stlouisfed.org``.
 
 What the body must look like before its values are even parsed, so that an error page or a
 cut-off download is refused with a message saying so, never stored:
@@ -105,7 +105,8 @@ def fetch_series(
     code = spec.source_code("fred")
     if code is None:
         raise DataSourceError(NO_CODE.format(series_id=series_id))
-    url = _http.build_url(base or base_url(), "graph/fredgraph.csv", [("id", code)])
+    root = _http.check_base(base or base_url(), URL_ENV)
+    url = _http.build_url(root, "graph/fredgraph.csv", [("id", code)])
     response = _http.get(url, policy=policy, accept="text/csv")
     if response.content_type == "text/html":
         raise DataSourceError(_html_message(response.text(), response.url, response.status))
