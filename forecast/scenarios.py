@@ -144,7 +144,30 @@ MALFORMED_OVERRIDE = "override {item!r}: expected KEY=VALUE, e.g. outage.volume_
 OVERRIDE_NOT_A_TABLE = "override {item!r}: {key!r} is not a table"
 BAD_ARGUMENT = "{name} must be {requirement}, got {value!r}"
 
-_Kind = Literal["count", "start", "kbd", "share", "bool", "text", "title", "id"]
+_Kind = Literal["count", "start", "kbd", "volume", "share", "bool", "text", "title", "id"]
+
+MAX_VOLUME_KBD = 81_800.0
+"""The outage volume must stay below this: ``forecast.engine.WORLD_CRUDE_FALLBACK_KBD``, the
+world crude supply a run falls back to (a run refuses a loss of the whole world's supply)."""
+_MAX_SHOWN = 60  # characters of a value quoted in a message
+
+
+class _Shown:
+    """A value quoted in a message: its ``repr``, cut to about 60 characters."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return (
+            text
+            if len(text) <= _MAX_SHOWN
+            else f"{text[:_MAX_SHOWN]}... ({len(text):,} characters)"
+        )
+
+    __str__ = __repr__
+
 
 _REQUIREMENTS: dict[_Kind, str] = {
     "count": "a whole number >= 0",
@@ -152,6 +175,7 @@ _REQUIREMENTS: dict[_Kind, str] = {
         'a whole number of months >= 1 after the as-of month, or a month as a quoted "YYYY-MM"'
     ),
     "kbd": "a number of kb/d >= 0",
+    "volume": "a number of kb/d >= 0",
     "share": "a share between 0 and 1",
     "bool": "true or false",
     "text": "a string",
@@ -180,7 +204,7 @@ _RULES: dict[str, dict[str, _Rule]] = {
     "outage": {
         "start": _Rule("start", required=True),
         "duration_months": _Rule("count", required=True),
-        "volume_kbd": _Rule("kbd", nullable=True),
+        "volume_kbd": _Rule("volume", nullable=True),
         "ramp_up_months": _Rule("count"),
         "recovery_months": _Rule("count"),
         "affects_world_supply": _Rule("bool"),
@@ -222,6 +246,16 @@ def _is_number(value: object) -> bool:
         return False
 
 
+def _requirement(kind: _Kind, value: object) -> str:
+    """Return what a value of ``kind`` must be; for a volume, why this one fails."""
+    if kind == "volume" and _check("kbd", value)[0]:
+        return (
+            f"below world crude supply ({MAX_VOLUME_KBD:,.0f} kb/d, the fallback a run uses): "
+            "a run refuses an outage of the whole world's supply"
+        )
+    return _REQUIREMENTS[kind]
+
+
 def _check(kind: _Kind, value: object) -> tuple[bool, Any]:  # noqa: PLR0911
     """Return ``(ok, value normalised)`` for a value of the given kind."""
     if kind == "count":
@@ -230,6 +264,9 @@ def _check(kind: _Kind, value: object) -> tuple[bool, Any]:  # noqa: PLR0911
         if isinstance(value, int) and not isinstance(value, bool):
             return value >= 1, value
         return isinstance(value, str) and _MONTH_PATTERN.fullmatch(value) is not None, value
+    if kind == "volume":
+        ok, number = _check("kbd", value)
+        return ok and number < MAX_VOLUME_KBD, number
     if kind in {"kbd", "share"}:
         if not _is_number(value):
             return False, value
@@ -254,7 +291,9 @@ def _validate_fields(obj: object, table: str) -> None:
         key = f"{table}.{name}" if table else name
         if not ok:
             raise ScenarioError(
-                BAD_VALUE.format(key=key, requirement=_REQUIREMENTS[rule.kind], value=value)
+                BAD_VALUE.format(
+                    key=key, requirement=_requirement(rule.kind, value), value=_Shown(value)
+                )
             )
         if normalised is not value:
             object.__setattr__(obj, name, normalised)
@@ -420,7 +459,7 @@ class Scenario:
         for name, kind in (("outage", Outage), ("offsets", Offsets), ("cuba", Cuba)):
             value = getattr(self, name)
             if not isinstance(value, kind) and not (name == "outage" and value is None):
-                raise ScenarioError(NOT_A_TABLE.format(key=name, value=value))
+                raise ScenarioError(NOT_A_TABLE.format(key=name, value=_Shown(value)))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Scenario:
@@ -466,7 +505,7 @@ class Scenario:
             elif isinstance(value, Mapping):
                 tables[table] = _read_table(value, table, problems)
             else:
-                problems.append(NOT_A_TABLE.format(key=table, value=value))
+                problems.append(NOT_A_TABLE.format(key=table, value=_Shown(value)))
         if problems:
             raise ScenarioError(_join(where, problems))
         outage = tables["outage"]
@@ -583,7 +622,9 @@ def _read_table(data: Mapping[Any, Any], table: str, problems: list[str]) -> dic
             values[key] = normalised
         else:
             problems.append(
-                BAD_VALUE.format(key=dotted, requirement=_REQUIREMENTS[rule.kind], value=value)
+                BAD_VALUE.format(
+                    key=dotted, requirement=_requirement(rule.kind, value), value=_Shown(value)
+                )
             )
     for key, rule in rules.items():
         if rule.required and key not in data:
@@ -643,6 +684,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(TOML_SYNTAX.format(path=name, reason=exc)) from exc
+    except RecursionError as exc:  # arrays or tables nested thousands deep
+        reason = "values nested too deeply to read"
+        raise ScenarioError(TOML_SYNTAX.format(path=name, reason=reason)) from exc
     return Scenario.from_dict(data, source=name)
 
 
@@ -762,13 +806,13 @@ def apply_overrides(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
         raw_key, sep, raw_value = item.partition("=")
         parts = [part.strip() for part in raw_key.strip().split(".")]
         if not sep or not all(parts):
-            raise ScenarioError(MALFORMED_OVERRIDE.format(item=item))
+            raise ScenarioError(MALFORMED_OVERRIDE.format(item=_Shown(item)))
         target = data
         for depth, part in enumerate(parts[:-1]):
             child = target.setdefault(part, {})
             if not isinstance(child, dict):
                 key = ".".join(parts[: depth + 1])
-                raise ScenarioError(OVERRIDE_NOT_A_TABLE.format(item=item, key=key))
+                raise ScenarioError(OVERRIDE_NOT_A_TABLE.format(item=_Shown(item), key=key))
             target = child
         target[parts[-1]] = _parse_override_value(raw_value.strip())
     origin = scenario.source or f"scenario {scenario.id!r}"
@@ -782,7 +826,9 @@ def apply_overrides(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
 def _as_of_month(as_of: pd.Timestamp) -> pd.Timestamp:
     stamp = pd.Timestamp(as_of)
     if pd.isna(stamp):
-        raise ScenarioError(BAD_ARGUMENT.format(name="as_of", requirement="a date", value=as_of))
+        raise ScenarioError(
+            BAD_ARGUMENT.format(name="as_of", requirement="a date", value=_Shown(as_of))
+        )
     return pd.Timestamp(year=stamp.year, month=stamp.month, day=1)
 
 
@@ -790,14 +836,18 @@ def _check_count(name: str, value: int) -> None:
     ok, _ = _check("count", value)
     if not ok:
         requirement = _REQUIREMENTS["count"]
-        raise ScenarioError(BAD_ARGUMENT.format(name=name, requirement=requirement, value=value))
+        raise ScenarioError(
+            BAD_ARGUMENT.format(name=name, requirement=requirement, value=_Shown(value))
+        )
 
 
 def _check_kbd(name: str, value: float) -> float:
     ok, normalised = _check("kbd", value)
     if not ok:
         requirement = _REQUIREMENTS["kbd"]
-        raise ScenarioError(BAD_ARGUMENT.format(name=name, requirement=requirement, value=value))
+        raise ScenarioError(
+            BAD_ARGUMENT.format(name=name, requirement=requirement, value=_Shown(value))
+        )
     return float(normalised)
 
 

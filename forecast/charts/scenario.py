@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "colour_scales",
     "difference_chart",
+    "escape_text",
     "ordered",
     "price_fan_chart",
     "scenario_colours",
@@ -50,8 +51,22 @@ LABEL_WIDTH = 34
 
 
 def _labels(result: RunResult) -> dict[str, str]:
-    """Scenario titles wrapped for strips and legends."""
-    return {s.id: textwrap.fill(s.title, LABEL_WIDTH) for s in result.scenarios}
+    """Scenario titles wrapped for strips and legends: unique, and shown as written.
+
+    A title two scenarios share gets the scenario id appended (a copied built-in that kept
+    its title), and ``$`` is escaped so matplotlib never reads a title as mathtext.
+    """
+    titles = [s.title for s in result.scenarios]
+    labels = {}
+    for s in result.scenarios:
+        title = s.title if titles.count(s.title) == 1 else f"{s.title} ({s.id})"
+        labels[s.id] = escape_text(textwrap.fill(title, LABEL_WIDTH))
+    return labels
+
+
+def escape_text(text: str) -> str:
+    r"""Return ``text`` with ``$`` escaped (``\$``): matplotlib shows it, not mathtext."""
+    return text.replace("$", r"\$")
 
 
 def ordered(frame: pd.DataFrame, result: RunResult) -> pd.DataFrame:

@@ -231,14 +231,16 @@ def report_command(out_dir: str, backtest_dir: str | None, **options: Any) -> No
     scenario's assumptions, the data used (with a warning when it is stale or bundled), model
     diagnostics and the methodology.
     """
+    from forecast.reports.writer import BacktestEvidence
+
     written: dict[str, Any] = {}
+    evidence = BacktestEvidence.read(backtest_dir or "reports/backtest")  # checked before the run
+    if backtest_dir is not None and evidence is None:
+        raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
 
     def write(result: Any, step: Callable[[str], None]) -> None:
-        from forecast.reports.writer import BacktestEvidence, write_report
+        from forecast.reports.writer import write_report
 
-        evidence = BacktestEvidence.read(backtest_dir or "reports/backtest")
-        if backtest_dir is not None and evidence is None:
-            raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
         step("drawing charts and writing the report")
         written.update(write_report(result, out_dir, backtest=evidence))
 

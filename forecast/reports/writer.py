@@ -530,7 +530,26 @@ def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
         pd.DataFrame({"note": list(result.notes)}).to_excel(
             workbook, sheet_name="notes", index=False
         )
+        for sheet in workbook.sheets.values():
+            _cells_as_text(sheet)
     return written
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""A text cell starting with one of these is written as text, never as a formula."""
+
+
+def _cells_as_text(sheet: Any) -> None:
+    """Make every text cell starting with ``=``, ``+``, ``-`` or ``@`` plain, quoted text.
+
+    openpyxl writes a string starting with ``=`` as a live formula; a scenario title such
+    as ``=HYPERLINK(...)`` must stay text. Numbers are not touched.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,13 +562,24 @@ class BacktestEvidence:
 
     @classmethod
     def read(cls, folder: str | Path) -> BacktestEvidence | None:
-        """Read ``backtest.csv`` (and the chart, if there) from ``folder``; ``None`` if absent."""
+        """Read ``backtest.csv`` (and the chart, if there) from ``folder``; ``None`` if absent.
+
+        Raises
+        ------
+        DataSourceError
+            If ``backtest.csv`` is not a table written by ``forecast backtest`` (unreadable,
+            empty, columns missing, horizons or scores that are not numbers).
+        """
         folder = Path(folder)
         table_path = folder / "backtest.csv"
         if not table_path.is_file():
             return None
         chart = folder / "cumulative_sq_error_diff.png"
-        return cls(folder, pd.read_csv(table_path), chart.read_bytes() if chart.is_file() else None)
+        return cls(
+            folder,
+            _read_backtest_table(table_path),
+            chart.read_bytes() if chart.is_file() else None,
+        )
 
     def verdict(self) -> str:
         """One sentence, from the numbers: which model is best and whether it beats no-change."""
@@ -584,6 +614,38 @@ class BacktestEvidence:
         if self.chart_png is None:
             return None
         return "data:image/png;base64," + base64.b64encode(self.chart_png).decode("ascii")
+
+
+BACKTEST_COLUMNS = ("model", "horizon", "mspe", "mspe_ratio", "mspe_ratio_eom")
+"""The columns of ``backtest.csv`` the report reads."""
+BAD_BACKTEST = "{path}: not a 'forecast backtest' table: {problem}"
+
+
+def _read_backtest_table(path: Path) -> pd.DataFrame:
+    """Read and check ``backtest.csv``; a malformed file is one DataSourceError."""
+    from forecast.errors import DataSourceError
+
+    def bad(problem: str) -> DataSourceError:
+        return DataSourceError(BAD_BACKTEST.format(path=path, problem=problem))
+
+    try:
+        table = pd.read_csv(path)
+    except (
+        ValueError,
+        OSError,
+        UnicodeDecodeError,
+    ) as exc:  # pandas' parser errors are ValueErrors
+        raise bad(" ".join(str(exc).split())[:120]) from exc
+    missing = [c for c in BACKTEST_COLUMNS if c not in table.columns]
+    if missing:
+        found = ", ".join(str(c)[:30] for c in table.columns[:8])
+        raise bad(f"column(s) {', '.join(missing)} missing (found: {found})")
+    if table.empty:
+        raise bad("no rows")
+    for column in BACKTEST_COLUMNS[1:]:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise bad(f"column {column!r} holds values that are not numbers")
+    return table
 
 
 def write_report(
