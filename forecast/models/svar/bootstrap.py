@@ -124,6 +124,7 @@ def bootstrap_svar(
     Examples
     --------
     >>> import numpy as np
+    >>> from forecast.models.svar import fit_svar
     >>> y = np.random.default_rng(0).standard_normal((200, 3)).cumsum(axis=0) * 0.1
     >>> boot = bootstrap_svar(fit_svar(y, lags=2), 50, rng=np.random.default_rng(1))
     >>> len(boot), boot.irfs(12).shape
