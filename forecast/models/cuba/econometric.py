@@ -516,21 +516,9 @@ def fit_cuba(
         raise EstimationError(
             TOO_FEW_YEARS.format(n=0, sample="estimation", k=len(REGRESSORS) + 1, need="some")
         )
-    first, last = int(rows["year"].min()), int(rows["year"].max())
-    sp_text = notes.years_text(*SPECIAL_PERIOD)
-    full = _ols(rows, f"{first}-{last}")
-    without = _ols(
-        rows[~rows["special_period"]].reset_index(drop=True), f"{first}-{last} without {sp_text}"
-    )
-    no_shift = (
-        _ols(
-            rows[~rows["special_period"]].reset_index(drop=True),
-            f"{first}-{last} without {sp_text}, no {REGIME_START} shift",
-            regressors=tuple(t for t in REGRESSORS if t != REGIME),
-        )
-        if REGIME in without.terms
-        else None
-    )
+    last = int(rows["year"].max())
+    full, without, no_shift = _regressions(rows)
+    fitted = [reg for reg in (full, without, no_shift) if reg is not None]
     source = prior or _auto_prior(last, calib)
     coef_prior = calibrated_prior(calib) if source == "calibrated" else special_period_prior(calib)
     chosen, other = (without, full) if likelihood == "without_special_period" else (full, without)
@@ -538,32 +526,13 @@ def fit_cuba(
     alt_mean, alt_cov = _combine(other, coef_prior)
 
     posterior = _posterior_frame(chosen, coef_prior, mean, cov)
-    idx = [chosen.index(t) for t in OIL_TERMS]
-    other_idx = [other.index(t) for t in OIL_TERMS]
-    oil = pd.DataFrame(
+    oil = _oil_effect_table(
+        coef_prior,
+        fitted,
         [
-            {"source": "prior", **_oil_summary(coef_prior.mean, coef_prior.cov, (0, 1))},
-            {"source": f"ols {full.label}", **_oil_summary(full.params, full.cov, _oil_idx(full))},
-            {
-                "source": f"ols {without.label}",
-                **_oil_summary(without.params, without.cov, _oil_idx(without)),
-            },
-            *(
-                [
-                    {
-                        "source": f"ols {no_shift.label}",
-                        **_oil_summary(no_shift.params, no_shift.cov, _oil_idx(no_shift)),
-                    }
-                ]
-                if no_shift is not None
-                else []
-            ),
-            {"source": f"posterior ({chosen.label})", **_oil_summary(mean, cov, idx)},
-            {
-                "source": f"posterior if the likelihood were {other.label}",
-                **_oil_summary(alt_mean, alt_cov, other_idx),
-            },
-        ]
+            (f"posterior ({chosen.label})", mean, cov, _oil_idx(chosen)),
+            (f"posterior if the likelihood were {other.label}", alt_mean, alt_cov, _oil_idx(other)),
+        ],
     )
     nominal, _ = nominal_brent(prices)
     history = tuple(
@@ -572,10 +541,7 @@ def fit_cuba(
     fit = CubaFit(
         calibration=calib,
         dataset=data,
-        coefficients=pd.concat(
-            [reg.table() for reg in (full, without, no_shift) if reg is not None],
-            ignore_index=True,
-        ),
+        coefficients=pd.concat([reg.table() for reg in fitted], ignore_index=True),
         posterior=posterior,
         oil_effect=oil,
         prior=coef_prior,
@@ -600,6 +566,50 @@ def fit_cuba(
 
 def _oil_idx(reg: Regression) -> list[int]:
     return [reg.index(t) for t in OIL_TERMS]
+
+
+def _regressions(rows: pd.DataFrame) -> tuple[Regression, Regression, Regression | None]:
+    """OLS on every year, without the Special Period, and (with a regime term) without the shift."""
+    first, last = int(rows["year"].min()), int(rows["year"].max())
+    sp_text = notes.years_text(*SPECIAL_PERIOD)
+    full = _ols(rows, f"{first}-{last}")
+    without = _ols(
+        rows[~rows["special_period"]].reset_index(drop=True), f"{first}-{last} without {sp_text}"
+    )
+    no_shift = (
+        _ols(
+            rows[~rows["special_period"]].reset_index(drop=True),
+            f"{first}-{last} without {sp_text}, no {REGIME_START} shift",
+            regressors=tuple(t for t in REGRESSORS if t != REGIME),
+        )
+        if REGIME in without.terms
+        else None
+    )
+    return full, without, no_shift
+
+
+def _oil_effect_table(
+    prior: CoefficientPrior,
+    regressions: Sequence[Regression],
+    posteriors: Sequence[tuple[str, FloatArray, FloatArray, list[int]]],
+) -> pd.DataFrame:
+    """One row per source of the oil effect: the prior, each OLS fit, each posterior."""
+    return pd.DataFrame(
+        [
+            {"source": "prior", **_oil_summary(prior.mean, prior.cov, (0, 1))},
+            *(
+                {
+                    "source": f"ols {reg.label}",
+                    **_oil_summary(reg.params, reg.cov, _oil_idx(reg)),
+                }
+                for reg in regressions
+            ),
+            *(
+                {"source": source, **_oil_summary(mean, cov, idx)}
+                for source, mean, cov, idx in posteriors
+            ),
+        ]
+    )
 
 
 def _posterior_frame(
