@@ -82,6 +82,8 @@ from forecast.models.cuba.data import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from forecast.models.cuba.data import FloatArray
+
 __all__ = [
     "BASELINE_FIRST_YEAR",
     "BASELINE_SKIP_YEARS",
@@ -103,7 +105,6 @@ __all__ = [
     "project_cuba",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 # --- assumptions (each one is printed in CubaCalibration.notes) ------------------------------
 

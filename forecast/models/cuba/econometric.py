@@ -89,7 +89,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -119,6 +119,9 @@ from forecast.models.cuba.priors import CoefficientPrior, calibrated_prior, spec
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from forecast._typing import LikelihoodSample, PriorSource
+    from forecast.models.cuba.data import FloatArray
+
 __all__ = [
     "HAC_LAGS",
     "OIL_TERMS",
@@ -133,9 +136,6 @@ __all__ = [
     "project_cuba",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-LikelihoodSample = Literal["without_special_period", "full"]
-PriorSource = Literal["calibrated", "special_period"]
 
 # --- assumptions (each one is stated in the notes) --------------------------------------------
 

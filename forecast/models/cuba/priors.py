@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import numpy.typing as npt
 
 if TYPE_CHECKING:
     from forecast.models.cuba.calibrated import CubaCalibration
+    from forecast.models.cuba.data import FloatArray
 
 __all__ = ["SHARE_SD", "CoefficientPrior", "calibrated_prior", "special_period_prior"]
 
-FloatArray = npt.NDArray[np.float64]
 
 SHARE_SD: Final = 0.2
 """Prior sd of the first-year share of the oil effect (0.6 +/- 0.4 at two sd)."""

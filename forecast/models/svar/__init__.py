@@ -63,6 +63,7 @@ is our own and is tested equal to statsmodels').
 
 from __future__ import annotations
 
+from forecast._typing import BootstrapMethod, Identification, Innovations, Normalisation
 from forecast.models.svar._common import (
     BASE_COMPONENT,
     DEFAULT_START,
@@ -71,10 +72,6 @@ from forecast.models.svar._common import (
     QUANTILES,
     SHOCKS,
     VARIABLES,
-    BootstrapMethod,
-    Identification,
-    Innovations,
-    Normalisation,
 )
 from forecast.models.svar.analysis import (
     SupplyPriceResponse,

@@ -1,23 +1,14 @@
-"""What the SVAR modules share: variable and shock names, option types, messages, kernels."""
+"""What the SVAR modules share: variable and shock names, option types, messages, kernels.
+
+The option types (``Identification`` and the others) live in :mod:`forecast._typing`.
+"""
 
 from __future__ import annotations
-
-from typing import Literal
 
 import numpy as np
 
 from forecast.errors import EstimationError
 from forecast.models import _var
-
-Identification = Literal["recursive", "sign"]
-"""How the structural shocks are identified: Cholesky (Kilian 2009) or sign restrictions."""
-BootstrapMethod = Literal["residual", "wild", "gaussian"]
-"""Innovations of the recursive-design bootstrap samples."""
-Innovations = Literal["bootstrap", "gaussian"]
-"""Future structural shocks of projected paths: resampled estimates or standard normal."""
-Normalisation = Literal["impact", "sustained"]
-"""How a supply shock is scaled to a 1% loss of world supply (see supply_price_response)."""
-Trend = Literal["c", "n"]
 
 VARIABLES: tuple[str, str, str] = ("prod_growth_pct", "rea", "real_price_log")
 """The SVAR's variables, in order (see :mod:`forecast.models.svar` for units)."""

@@ -18,11 +18,11 @@ from forecast.models.svar._common import (
     PRODUCTION_LEVEL,
     QUANTILES,
     SUPPLY,
-    Normalisation,
     scenario_effect,
 )
 
 if TYPE_CHECKING:
+    from forecast._typing import Normalisation
     from forecast.models.svar.bootstrap import SVARDraws
     from forecast.models.svar.estimation import SVARFit
 

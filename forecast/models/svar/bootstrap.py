@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, get_args
 import numpy as np
 
 from forecast._arrays import check_count, frozen_numeric
+from forecast._typing import BootstrapMethod, Identification
 from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import (
     NO_ROTATION,
-    BootstrapMethod,
-    Identification,
     cholesky,
     disruption_signs,
     sign_filter,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._arrays import check_count, frozen_numeric
+from forecast._typing import Identification, Trend
 from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import (
@@ -16,8 +17,6 @@ from forecast.models.svar._common import (
     NO_ROTATION,
     SHOCKS,
     VARIABLES,
-    Identification,
-    Trend,
     cholesky,
     disruption_signs,
     sign_filter,

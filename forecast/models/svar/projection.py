@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from forecast._arrays import check_count, frozen_numeric
+from forecast._typing import Innovations
 from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import (
     NEEDS_THREE,
     PROD,
     SUPPLY,
-    Innovations,
     scenario_effect,
 )
 
