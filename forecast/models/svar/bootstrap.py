@@ -134,9 +134,7 @@ def bootstrap_svar(
         raise ValueError(BAD_METHOD.format(known=", ".join(_METHODS), value=method))
     n, p, k = int(draws), fit.lags, fit.k
     rows = fit.residuals.shape[0]
-    # Residuals inflated by sqrt(T / (T - m)) so the innovations' covariance is Sigma (with
-    # 73 regressors per equation and T = 357, plain residuals would be 11% too small).
-    resid = fit.residuals * np.sqrt(rows / (rows - fit.params.shape[0]))
+    resid = fit.residuals * fit.dof_inflation  # innovations' covariance is Sigma
     if method == "residual":
         picks = rng.integers(0, rows, size=(n, rows))
         innovations = (resid - resid.mean(axis=0))[picks]

@@ -115,6 +115,15 @@ class SVARFit:
         return int(self.residuals.shape[0])
 
     @property
+    def dof_inflation(self) -> float:
+        """``sqrt((T - p) / (T - p - m))``: scales residuals so their covariance is ``sigma``.
+
+        With ``m = 73`` regressors per equation and ``T - p = 357`` the plain residuals would
+        be 11% too small; the bootstrap and the projected shocks both use it.
+        """
+        return float(np.sqrt(self.nobs / (self.nobs - self.params.shape[0])))
+
+    @property
     def companion(self) -> np.ndarray:
         """The ``(K p, K p)`` companion matrix."""
         return _var.companion(self.coefs)

@@ -247,8 +247,7 @@ def project_svar(
     if shocks:
         if innovations == "bootstrap":
             # Inflated like the bootstrap's residuals, so the shocks have unit variance.
-            inflate = np.sqrt(fit.nobs / (fit.nobs - fit.params.shape[0]))
-            pool = fit.structural_residuals * inflate
+            pool = fit.structural_residuals * fit.dof_inflation
             eps = pool[rng.integers(0, fit.nobs, size=(n, horizon))]
         else:
             eps = rng.standard_normal((n, horizon, k))
