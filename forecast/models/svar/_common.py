@@ -1,4 +1,4 @@
-"""What the SVAR modules share: variable and shock names, option types, messages, kernels.
+"""What the SVAR modules share: names, constants, shared messages and kernels.
 
 The option types (``Identification`` and the others) live in :mod:`forecast._typing`.
 """

@@ -27,6 +27,15 @@ if TYPE_CHECKING:
     from forecast.models.svar.estimation import SVARFit
 
 
+__all__ = [
+    "SupplyPriceResponse",
+    "fevd_frame",
+    "historical_decomposition",
+    "irf_frame",
+    "supply_price_response",
+]
+
+
 def irf_frame(
     fit: SVARFit,
     draws: SVARDraws | None = None,

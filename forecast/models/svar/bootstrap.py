@@ -21,6 +21,8 @@ from forecast.models.svar._common import (
 if TYPE_CHECKING:
     from forecast.models.svar.estimation import SVARFit
 
+__all__ = ["SVARDraws", "bootstrap_svar"]
+
 _METHODS = get_args(BootstrapMethod)
 
 BAD_METHOD = "method must be one of {known}, not {value!r}"

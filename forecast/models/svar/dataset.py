@@ -11,6 +11,8 @@ from forecast.errors import EstimationError
 from forecast.models import _cpi as _cpi_logs
 from forecast.models.svar._common import DEFAULT_START, VARIABLES
 
+__all__ = ["SVARDataset", "svar_dataset", "to_nominal_price"]
+
 MISSING_COLUMNS = "{name}: needs columns 'date' and 'value'; found: {found}"
 BAD_DATES = "{name}: a date does not parse or a month appears twice"
 NOT_POSITIVE = "{name}: {month}: value {value!r} must be positive (the SVAR uses its log)"

@@ -22,6 +22,8 @@ from forecast.models.svar._common import (
     sign_filter,
 )
 
+__all__ = ["SVARFit", "fit_svar"]
+
 FRY_PAGAN_HORIZON = 24
 """Horizon of the responses compared to pick the median-target model (Fry & Pagan 2011)."""
 _IDENTIFICATIONS = get_args(Identification)

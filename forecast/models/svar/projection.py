@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from forecast.models.svar.bootstrap import SVARDraws
     from forecast.models.svar.estimation import SVARFit
 
+__all__ = ["SVARProjection", "fill_ragged_edge", "project_svar"]
+
 BAD_STATE = "state must be a finite {lags} x {k} array (the last lags observations), got {shape}"
 BAD_TARGET = "production_level_deviation must be a finite array of shape ({horizon},); {problem}"
 NO_IMPACT = "the supply shock does not move production on impact in draw {draw}"
