@@ -32,9 +32,13 @@ __all__ = [
 ModelKind = Literal["baseline", "price", "cuba"]
 PriceBaseline = Literal["no_change", "no_change_eom", "arima", "ets"]
 Identification = Literal["recursive", "sign"]
+"""How the SVAR's structural shocks are identified: Cholesky (Kilian 2009) or sign restrictions."""
 BootstrapMethod = Literal["residual", "wild", "gaussian"]
+"""Innovations of the SVAR's recursive-design bootstrap samples."""
 Innovations = Literal["bootstrap", "gaussian"]
+"""Future structural shocks of projected SVAR paths: resampled estimates or standard normal."""
 Normalisation = Literal["impact", "sustained"]
+"""How a supply shock is scaled to a 1% loss of world supply (``svar.supply_price_response``)."""
 Trend = Literal["c", "n"]
 LikelihoodSample = Literal["without_special_period", "full"]
 PriorSource = Literal["calibrated", "special_period"]

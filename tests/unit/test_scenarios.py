@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from forecast import scenarios as sc
 from forecast._paths import bundled_dir
 from forecast._toml import toml_string
 from forecast.cli.scenarios import scenarios as scenarios_cli
@@ -23,6 +22,7 @@ from forecast.scenarios import (
     Offsets,
     Outage,
     Scenario,
+    _spec,
     apply_overrides,
     builtin_scenarios,
     cuba_shipments_path,
@@ -145,7 +145,7 @@ def test_rules_cover_every_dataclass_field() -> None:
         names = [f.name for f in dataclasses.fields(cls)]
         if cls is Scenario:
             names = [n for n in names if n not in {"outage", "offsets", "cuba", "source"}]
-        assert list(sc._RULES[table]) == names
+        assert list(_spec._RULES[table]) == names
 
 
 # --- from_dict and load_scenario: every class of bad input ------------------------------

@@ -17,9 +17,12 @@ Modules
 ``calibrated``
     :func:`~.calibrated.calibrate` (Special Period and 2019-24), its draws
     (:class:`CalibratedDraws`) and its projection.
+``priors``
+    The normal priors on the oil coefficients (:class:`CoefficientPrior`), from the
+    calibration (:func:`calibrated_prior`) or the Special Period alone.
 ``econometric``
-    The HC3 regression, the prior from the calibration, the posterior (:func:`fit_cuba`),
-    its draws (:class:`PosteriorDraws`, with sign restrictions) and :func:`project_cuba`.
+    The HC3 regression, the posterior (:func:`fit_cuba`), its draws
+    (:class:`PosteriorDraws`, with sign restrictions) and :func:`project_cuba`.
 ``backcast``
     The 2016-24 backcast of the econometric model (:func:`backcast`) and its scores.
 ``notes``
@@ -74,14 +77,16 @@ from forecast.models.cuba.data import (
 )
 from forecast.models.cuba.econometric import (
     HAC_LAGS,
-    SHARE_SD,
-    CoefficientPrior,
     CubaFit,
     PosteriorDraws,
-    calibrated_prior,
     draw_cuba,
     fit_cuba,
     project_cuba,
+)
+from forecast.models.cuba.priors import (
+    SHARE_SD,
+    CoefficientPrior,
+    calibrated_prior,
     special_period_prior,
 )
 

@@ -18,11 +18,13 @@ import pandas as pd
 from forecast import schemas
 from forecast.models.cuba.accounting import BAD_INPUT
 from forecast.models.cuba.data import COVID_YEAR, PRICE, SUPPLY, SUPPLY_LAG
-from forecast.models.cuba.econometric import LikelihoodSample, draw_cuba, fit_cuba, growth_paths
+from forecast.models.cuba.econometric import draw_cuba, fit_cuba, growth_paths
 from forecast.models.cuba.notes import run_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    from forecast._typing import LikelihoodSample
 
 __all__ = ["backcast", "backcast_summary"]
 

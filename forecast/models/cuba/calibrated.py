@@ -82,6 +82,8 @@ from forecast.models.cuba.data import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from forecast.models.cuba.data import FloatArray
+
 __all__ = [
     "BASELINE_FIRST_YEAR",
     "BASELINE_SKIP_YEARS",
@@ -103,7 +105,6 @@ __all__ = [
     "project_cuba",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 # --- assumptions (each one is printed in CubaCalibration.notes) ------------------------------
 
@@ -642,66 +643,10 @@ def calibrate(
     needs = float(np.mean(needs_estimates))
 
     special = _special_period(special_period)
-
-    annual = annual_shipments_kbd(shipments).set_index("year")["shipments_kbd"]
-    for year in (RECENT_START_YEAR, RECENT_END_YEAR):
-        if year not in annual.index:
-            raise EstimationError(
-                MISSING_ROW.format(
-                    table=SHIPMENTS_TABLE,
-                    what=f"{year} (no annual or monthly average)",
-                    why="the shipments of the recent episode",
-                )
-            )
-    recent = CalibrationEpisode(
-        name="Venezuelan decline",
-        start_year=RECENT_START_YEAR,
-        end_year=RECENT_END_YEAR,
-        oil_before_kbd=float(annual[RECENT_START_YEAR]),
-        oil_after_kbd=float(annual[RECENT_END_YEAR]),
-        needs_kbd=needs,
-        gdp_change_pct=_cumulative_change_pct(growth, RECENT_START_YEAR, RECENT_END_YEAR),
-        oil_attribution=RECENT_OIL_ATTRIBUTION,
-    )
-    episodes = (special, recent)
-    values = [ep.elasticity for ep in episodes]
-    if not all(math.isfinite(v) and v > 0 for v in values):
-        raise EstimationError(
-            BAD_VALUE.format(
-                table="Cuba calibration",
-                what="the episode elasticities",
-                value=[round(v, 3) for v in values],
-                expected="positive: oil lost and GDP falling in every episode",
-            )
-        )
-    low, high = min(values), max(values)
-    median = math.sqrt(low * high)
-    sigma = max(math.log(high / low) / (2.0 * _Z90), MIN_ELASTICITY_SIGMA)
-
-    last_year = int(growth.index.max())
-    baseline_years = tuple(
-        y for y in range(BASELINE_FIRST_YEAR, last_year + 1) if y not in BASELINE_SKIP_YEARS
-    )
-    _require_years(growth, baseline_years, "the recent years for baseline growth")
-    if len(baseline_years) < 3:
-        raise EstimationError(
-            TOO_FEW_ROWS.format(
-                table=GDP_TABLE, n=3, what="years for baseline growth", found=len(baseline_years)
-            )
-        )
-    sample = growth.loc[list(baseline_years)].to_numpy(dtype=float)
-    base_mean, base_sd = float(sample.mean()), float(sample.std(ddof=1))
-
-    if last_year < LEVEL_BASE_YEAR:
-        raise EstimationError(
-            MISSING_YEARS.format(
-                table=GDP_TABLE, years=[LEVEL_BASE_YEAR], why="the level base year"
-            )
-        )
-    _require_years(growth, range(LEVEL_BASE_YEAR + 1, last_year + 1), "the GDP level index")
-    levels = [(LEVEL_BASE_YEAR, 100.0)]
-    for year in range(LEVEL_BASE_YEAR + 1, last_year + 1):
-        levels.append((year, levels[-1][1] * (1.0 + float(growth[year]) / 100.0)))
+    episodes = (special, _recent_episode(shipments, growth, needs))
+    median, sigma = _elasticity(episodes)
+    baseline_years, base_mean, base_sd = _baseline_growth(growth)
+    levels = _level_history(growth)
 
     gen_year, gen_gwh, ren_share = _electricity(electricity)
 
@@ -725,7 +670,7 @@ def calibrate(
         oil_to_power_share=OIL_TO_POWER_SHARE,
         gdp_usd_m=GDP_USD_M,
         import_bill_pass_through=IMPORT_BILL_PASS_THROUGH,
-        gdp_level_history=tuple(levels),
+        gdp_level_history=levels,
     )
     consumption = special_period[
         special_period["variable"].astype(str) == "cuba_oil_consumption_change"
@@ -733,6 +678,81 @@ def calibrate(
     consumption_pct = float(consumption["value"].iloc[0]) if not consumption.empty else None
     text = notes.calibration_notes(calib, wb_check=wb_check, consumption_pct=consumption_pct)
     return dataclasses.replace(calib, notes=text)
+
+
+def _recent_episode(shipments: pd.DataFrame, growth: pd.Series, needs: float) -> CalibrationEpisode:
+    """Build the Venezuelan decline: shipments and GDP change between the episode's years."""
+    annual = annual_shipments_kbd(shipments).set_index("year")["shipments_kbd"]
+    for year in (RECENT_START_YEAR, RECENT_END_YEAR):
+        if year not in annual.index:
+            raise EstimationError(
+                MISSING_ROW.format(
+                    table=SHIPMENTS_TABLE,
+                    what=f"{year} (no annual or monthly average)",
+                    why="the shipments of the recent episode",
+                )
+            )
+    return CalibrationEpisode(
+        name="Venezuelan decline",
+        start_year=RECENT_START_YEAR,
+        end_year=RECENT_END_YEAR,
+        oil_before_kbd=float(annual[RECENT_START_YEAR]),
+        oil_after_kbd=float(annual[RECENT_END_YEAR]),
+        needs_kbd=needs,
+        gdp_change_pct=_cumulative_change_pct(growth, RECENT_START_YEAR, RECENT_END_YEAR),
+        oil_attribution=RECENT_OIL_ATTRIBUTION,
+    )
+
+
+def _elasticity(episodes: tuple[CalibrationEpisode, ...]) -> tuple[float, float]:
+    """Return median and log sd of the lognormal elasticity (episodes at its 10th/90th)."""
+    values = [ep.elasticity for ep in episodes]
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise EstimationError(
+            BAD_VALUE.format(
+                table="Cuba calibration",
+                what="the episode elasticities",
+                value=[round(v, 3) for v in values],
+                expected="positive: oil lost and GDP falling in every episode",
+            )
+        )
+    low, high = min(values), max(values)
+    median = math.sqrt(low * high)
+    sigma = max(math.log(high / low) / (2.0 * _Z90), MIN_ELASTICITY_SIGMA)
+    return median, sigma
+
+
+def _baseline_growth(growth: pd.Series) -> tuple[tuple[int, ...], float, float]:
+    """Return years, mean and sd of baseline growth (from BASELINE_FIRST_YEAR, no COVID)."""
+    last_year = int(growth.index.max())
+    baseline_years = tuple(
+        y for y in range(BASELINE_FIRST_YEAR, last_year + 1) if y not in BASELINE_SKIP_YEARS
+    )
+    _require_years(growth, baseline_years, "the recent years for baseline growth")
+    if len(baseline_years) < 3:
+        raise EstimationError(
+            TOO_FEW_ROWS.format(
+                table=GDP_TABLE, n=3, what="years for baseline growth", found=len(baseline_years)
+            )
+        )
+    sample = growth.loc[list(baseline_years)].to_numpy(dtype=float)
+    return baseline_years, float(sample.mean()), float(sample.std(ddof=1))
+
+
+def _level_history(growth: pd.Series) -> tuple[tuple[int, float], ...]:
+    """Cumulate real GDP growth into a level index, LEVEL_BASE_YEAR = 100."""
+    last_year = int(growth.index.max())
+    if last_year < LEVEL_BASE_YEAR:
+        raise EstimationError(
+            MISSING_YEARS.format(
+                table=GDP_TABLE, years=[LEVEL_BASE_YEAR], why="the level base year"
+            )
+        )
+    _require_years(growth, range(LEVEL_BASE_YEAR + 1, last_year + 1), "the GDP level index")
+    levels = [(LEVEL_BASE_YEAR, 100.0)]
+    for year in range(LEVEL_BASE_YEAR + 1, last_year + 1):
+        levels.append((year, levels[-1][1] * (1.0 + float(growth[year]) / 100.0)))
+    return tuple(levels)
 
 
 # --- draws and projection ------------------------------------------------------------------------

@@ -35,7 +35,8 @@ lognormal) is the cumulative level effect, ``beta_now + beta_lag`` here, and its
 share ``s`` (0.6) splits it. The lognormal is replaced by the normal with its mean and sd, and
 ``(beta_now, beta_lag) = (s e, (1 - s) e)`` gets the prior mean ``(s m, (1 - s) m)`` and the
 first-order covariance ``t^2 v v' + m^2 sd_s^2 u u'`` with ``v = (s, 1 - s)``,
-``u = (1, -1)``, ``m, t`` the elasticity's mean and sd and ``sd_s`` = :data:`SHARE_SD`. The
+``u = (1, -1)``, ``m, t`` the elasticity's mean and sd and ``sd_s`` =
+:data:`~forecast.models.cuba.priors.SHARE_SD` (the priors live in :mod:`.priors`). The
 OLS estimate, taken as ``N(b, V_HC3)``, is combined with it by the normal-normal
 (precision-weighted) rule with a flat prior on every other coefficient (Theil-Goldberger
 mixed estimation): ``V_post = (V^-1 + P)^-1``, ``b_post = V_post (V^-1 b + P b_prior)``.
@@ -45,7 +46,8 @@ regression. To count the Special Period once, the likelihood comes from the regr
 leaves out 1989-93 (the Special Period enters through the prior only); 2019-24 still enters
 twice (the prior puts half of its GDP fall on oil; the regression estimates it), so the
 posterior is somewhat too confident. The backcast, which may not use GDP after 2015, takes
-its prior from the Special Period alone (:func:`special_period_prior`).
+its prior from the Special Period alone
+(:func:`~forecast.models.cuba.priors.special_period_prior`).
 
 Draws
 -----
@@ -87,7 +89,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -112,41 +114,34 @@ from forecast.models.cuba.data import (
     cuba_dataset,
     nominal_brent,
 )
+from forecast.models.cuba.priors import CoefficientPrior, calibrated_prior, special_period_prior
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+
+    from forecast._typing import LikelihoodSample, PriorSource
+    from forecast.models.cuba.data import FloatArray
 
 __all__ = [
     "HAC_LAGS",
     "OIL_TERMS",
     "REGRESSORS",
     "RESTRICTIONS",
-    "SHARE_SD",
-    "CoefficientPrior",
     "CubaFit",
     "PosteriorDraws",
     "Regression",
-    "calibrated_prior",
     "draw_cuba",
     "fit_cuba",
     "growth_paths",
     "project_cuba",
-    "special_period_prior",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-LikelihoodSample = Literal["without_special_period", "full"]
-PriorSource = Literal["calibrated", "special_period"]
 
 # --- assumptions (each one is stated in the notes) --------------------------------------------
-
-SHARE_SD: Final = 0.2
-"""Prior sd of the first-year share of the oil effect (0.6 +/- 0.4 at two sd)."""
 
 HAC_LAGS: Final = 1
 """Lags of the Newey-West standard errors shown next to HC3."""
 
-_Z90: Final = 1.2815515655446004  # standard normal 90th percentile
 _MAX_REJECTION_ROUNDS: Final = 200
 
 REGRESSORS: Final = (SUPPLY, SUPPLY_LAG, PRICE, REGIME)
@@ -288,104 +283,6 @@ def _ols(rows: pd.DataFrame, label: str, regressors: Sequence[str] = REGRESSORS)
         dummies=tuple(dummies),
         residuals=pd.Series(np.asarray(res.resid, dtype=float), index=list(years)),
         result=res,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class CoefficientPrior:
-    """Normal prior on the two oil coefficients ``(beta_now, beta_lag)``.
-
-    Built from a lognormal cumulative elasticity (median, log sd) and a first-year share; see
-    the module docstring for the formula.
-
-    Parameters
-    ----------
-    source
-        Plain-language origin of the prior.
-    elasticity_median, elasticity_sigma
-        The lognormal cumulative elasticity: % of GDP per 1 % of needs lost, i.e. growth pp
-        (summed over the loss year and the next) per pp of needs lost.
-    first_year_share, share_sd
-        Share of the effect in the loss year, and its prior sd.
-    """
-
-    source: str
-    elasticity_median: float
-    elasticity_sigma: float
-    first_year_share: float
-    share_sd: float = SHARE_SD
-
-    @property
-    def elasticity_mean(self) -> float:
-        """Mean of the lognormal elasticity (the normal prior's mean of the sum)."""
-        return self.elasticity_median * math.exp(self.elasticity_sigma**2 / 2.0)
-
-    @property
-    def elasticity_sd(self) -> float:
-        """Sd of the lognormal elasticity (the normal prior's sd of the sum)."""
-        return self.elasticity_mean * math.sqrt(math.expm1(self.elasticity_sigma**2))
-
-    @property
-    def mean(self) -> FloatArray:
-        """Prior mean of ``(beta_now, beta_lag)``."""
-        s = self.first_year_share
-        return np.array([s, 1.0 - s]) * self.elasticity_mean
-
-    @property
-    def cov(self) -> FloatArray:
-        """Prior covariance of ``(beta_now, beta_lag)``: ``t^2 v v' + m^2 sd_s^2 u u'``."""
-        s, m, t = self.first_year_share, self.elasticity_mean, self.elasticity_sd
-        v, u = np.array([s, 1.0 - s]), np.array([1.0, -1.0])
-        return t**2 * np.outer(v, v) + (m * self.share_sd) ** 2 * np.outer(u, u)
-
-
-def calibrated_prior(calib: CubaCalibration) -> CoefficientPrior:
-    """Return the prior from the calibrated model: its elasticity and first-year share.
-
-    Parameters
-    ----------
-    calib
-        The calibration (:func:`forecast.models.cuba.calibrated.calibrate`).
-
-    Returns
-    -------
-    CoefficientPrior
-        Median and log sd of the calibrated elasticity (Special Period and 2019-24).
-    """
-    names = " and ".join(f"{e.name} ({e.start_year}-{e.end_year})" for e in calib.episodes)
-    return CoefficientPrior(
-        source=f"calibrated model: {names}",
-        elasticity_median=calib.elasticity_median,
-        elasticity_sigma=calib.elasticity_sigma,
-        first_year_share=calib.first_year_share,
-    )
-
-
-def special_period_prior(calib: CubaCalibration) -> CoefficientPrior:
-    """Return a prior built on the Special Period alone (no GDP after 1993).
-
-    The Special Period's elasticity puts all of the 1989-93 GDP fall on oil, an upper bound:
-    it is taken as the 90th percentile and a quarter of it (a quarter of the fall put down to
-    oil) as the 10th, so the median puts half of the fall on oil, the share the calibration
-    gives the recent episode. Used by the backcast, whose fit may not see GDP after 2015.
-
-    Parameters
-    ----------
-    calib
-        The calibration; only its Special Period episode is used.
-
-    Returns
-    -------
-    CoefficientPrior
-        Median half the episode value, log sd ``ln 4 / (2 z_0.9)``.
-    """
-    episode = calib.episodes[0]
-    return CoefficientPrior(
-        source=f"Special Period alone ({episode.start_year}-{episode.end_year}), a quarter to "
-        "all of its GDP fall put down to oil",
-        elasticity_median=episode.elasticity / 2.0,
-        elasticity_sigma=math.log(4.0) / (2.0 * _Z90),
-        first_year_share=calib.first_year_share,
     )
 
 
@@ -619,21 +516,9 @@ def fit_cuba(
         raise EstimationError(
             TOO_FEW_YEARS.format(n=0, sample="estimation", k=len(REGRESSORS) + 1, need="some")
         )
-    first, last = int(rows["year"].min()), int(rows["year"].max())
-    sp_text = notes.years_text(*SPECIAL_PERIOD)
-    full = _ols(rows, f"{first}-{last}")
-    without = _ols(
-        rows[~rows["special_period"]].reset_index(drop=True), f"{first}-{last} without {sp_text}"
-    )
-    no_shift = (
-        _ols(
-            rows[~rows["special_period"]].reset_index(drop=True),
-            f"{first}-{last} without {sp_text}, no {REGIME_START} shift",
-            regressors=tuple(t for t in REGRESSORS if t != REGIME),
-        )
-        if REGIME in without.terms
-        else None
-    )
+    last = int(rows["year"].max())
+    full, without, no_shift = _regressions(rows)
+    fitted = [reg for reg in (full, without, no_shift) if reg is not None]
     source = prior or _auto_prior(last, calib)
     coef_prior = calibrated_prior(calib) if source == "calibrated" else special_period_prior(calib)
     chosen, other = (without, full) if likelihood == "without_special_period" else (full, without)
@@ -641,32 +526,13 @@ def fit_cuba(
     alt_mean, alt_cov = _combine(other, coef_prior)
 
     posterior = _posterior_frame(chosen, coef_prior, mean, cov)
-    idx = [chosen.index(t) for t in OIL_TERMS]
-    other_idx = [other.index(t) for t in OIL_TERMS]
-    oil = pd.DataFrame(
+    oil = _oil_effect_table(
+        coef_prior,
+        fitted,
         [
-            {"source": "prior", **_oil_summary(coef_prior.mean, coef_prior.cov, (0, 1))},
-            {"source": f"ols {full.label}", **_oil_summary(full.params, full.cov, _oil_idx(full))},
-            {
-                "source": f"ols {without.label}",
-                **_oil_summary(without.params, without.cov, _oil_idx(without)),
-            },
-            *(
-                [
-                    {
-                        "source": f"ols {no_shift.label}",
-                        **_oil_summary(no_shift.params, no_shift.cov, _oil_idx(no_shift)),
-                    }
-                ]
-                if no_shift is not None
-                else []
-            ),
-            {"source": f"posterior ({chosen.label})", **_oil_summary(mean, cov, idx)},
-            {
-                "source": f"posterior if the likelihood were {other.label}",
-                **_oil_summary(alt_mean, alt_cov, other_idx),
-            },
-        ]
+            (f"posterior ({chosen.label})", mean, cov, _oil_idx(chosen)),
+            (f"posterior if the likelihood were {other.label}", alt_mean, alt_cov, _oil_idx(other)),
+        ],
     )
     nominal, _ = nominal_brent(prices)
     history = tuple(
@@ -675,10 +541,7 @@ def fit_cuba(
     fit = CubaFit(
         calibration=calib,
         dataset=data,
-        coefficients=pd.concat(
-            [reg.table() for reg in (full, without, no_shift) if reg is not None],
-            ignore_index=True,
-        ),
+        coefficients=pd.concat([reg.table() for reg in fitted], ignore_index=True),
         posterior=posterior,
         oil_effect=oil,
         prior=coef_prior,
@@ -703,6 +566,50 @@ def fit_cuba(
 
 def _oil_idx(reg: Regression) -> list[int]:
     return [reg.index(t) for t in OIL_TERMS]
+
+
+def _regressions(rows: pd.DataFrame) -> tuple[Regression, Regression, Regression | None]:
+    """OLS on every year, without the Special Period, and (with a regime term) without the shift."""
+    first, last = int(rows["year"].min()), int(rows["year"].max())
+    sp_text = notes.years_text(*SPECIAL_PERIOD)
+    full = _ols(rows, f"{first}-{last}")
+    without = _ols(
+        rows[~rows["special_period"]].reset_index(drop=True), f"{first}-{last} without {sp_text}"
+    )
+    no_shift = (
+        _ols(
+            rows[~rows["special_period"]].reset_index(drop=True),
+            f"{first}-{last} without {sp_text}, no {REGIME_START} shift",
+            regressors=tuple(t for t in REGRESSORS if t != REGIME),
+        )
+        if REGIME in without.terms
+        else None
+    )
+    return full, without, no_shift
+
+
+def _oil_effect_table(
+    prior: CoefficientPrior,
+    regressions: Sequence[Regression],
+    posteriors: Sequence[tuple[str, FloatArray, FloatArray, list[int]]],
+) -> pd.DataFrame:
+    """One row per source of the oil effect: the prior, each OLS fit, each posterior."""
+    return pd.DataFrame(
+        [
+            {"source": "prior", **_oil_summary(prior.mean, prior.cov, (0, 1))},
+            *(
+                {
+                    "source": f"ols {reg.label}",
+                    **_oil_summary(reg.params, reg.cov, _oil_idx(reg)),
+                }
+                for reg in regressions
+            ),
+            *(
+                {"source": source, **_oil_summary(mean, cov, idx)}
+                for source, mean, cov, idx in posteriors
+            ),
+        ]
+    )
 
 
 def _posterior_frame(

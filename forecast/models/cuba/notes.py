@@ -184,7 +184,36 @@ def fit_notes(
     tuple of str
         One sentence or short paragraph each.
     """
-    data, prior = fit.dataset, fit.prior
+    return (
+        _sample_note(chosen),
+        *_data_notes(fit),
+        *_estimate_notes(fit, full=full, without=without, chosen=chosen, no_shift=no_shift),
+        *_posterior_notes(fit, full=full, without=without, chosen=chosen),
+        *_closing_notes(fit),
+    )
+
+
+def _coef(reg: Regression, term: str) -> str:
+    """Return a coefficient with its HC3 standard error, e.g. ``+0.123 (HC3 se 0.045)``."""
+    if term not in reg.terms:
+        return "not estimable"
+    i = reg.index(term)
+    return f"{reg.params[i]:+.3f} (HC3 se {math.sqrt(reg.cov[i, i]):.3f})"
+
+
+def _sample_note(chosen: Regression) -> str:
+    """Return the note on the small sample."""
+    return (
+        f"Small sample: the model is estimated on {chosen.nobs} annual observations "
+        f"({chosen.label}, the 2020 dummy apart); every coefficient is imprecise, and the "
+        "bands carry the parameter uncertainty as well as the year-to-year noise "
+        f"(residual sd {chosen.residual_sd:.2f} pp)."
+    )
+
+
+def _data_notes(fit: CubaFit) -> list[str]:
+    """Return the notes on the data: concessional oil, Soviet deliveries, shipments, prices."""
+    data = fit.dataset
     ships = data.shipments
     width = ((ships["high_kbd"] - ships["low_kbd"]) / ships["central_kbd"]).to_numpy()
     w = int(np.argmax(width))
@@ -198,34 +227,7 @@ def fit_notes(
         for basis in RECONCILIATION_RULES
         if (ships["basis"] == basis).any()
     )
-    oil = fit.oil_effect.set_index("source")
-    full_oil = oil.loc[f"ols {full.label}"]
-    without_oil = oil.loc[f"ols {without.label}"]
-    post = oil.loc[f"posterior ({chosen.label})"]
-    alt = oil.iloc[-1]
-    prior_row = oil.loc["prior"]
-    data_weight = (1 / without_oil["cumulative_sd"] ** 2) / (
-        1 / without_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
-    )
-    if chosen is full:
-        data_weight = (1 / full_oil["cumulative_sd"] ** 2) / (
-            1 / full_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
-        )
-    moved = full_oil["cumulative"] - without_oil["cumulative"]
-
-    def coef(reg: Regression, term: str) -> str:
-        if term not in reg.terms:
-            return "not estimable"
-        i = reg.index(term)
-        return f"{reg.params[i]:+.3f} (HC3 se {math.sqrt(reg.cov[i, i]):.3f})"
-
-    notes = [
-        (
-            f"Small sample: the model is estimated on {chosen.nobs} annual observations "
-            f"({chosen.label}, the 2020 dummy apart); every coefficient is imprecise, and the "
-            "bands carry the parameter uncertainty as well as the year-to-year noise "
-            f"(residual sd {chosen.residual_sd:.2f} pp)."
-        ),
+    return [
         (
             "Concessional oil is Soviet/Russian deliveries plus Venezuelan shipments, and the "
             "regressor is its change as a share of Cuba's needs (pp), with a one-year lag: a "
@@ -248,17 +250,34 @@ def fit_notes(
             "towards zero."
         ),
         f"Oil price: {data.price_note}; deflator: {data.deflator_note}.",
+    ]
+
+
+def _estimate_notes(
+    fit: CubaFit,
+    *,
+    full: Regression,
+    without: Regression,
+    chosen: Regression,
+    no_shift: Regression | None,
+) -> list[str]:
+    """Return the notes on the estimates: oil and price coefficients, controls, errors."""
+    oil = fit.oil_effect.set_index("source")
+    full_oil = oil.loc[f"ols {full.label}"]
+    without_oil = oil.loc[f"ols {without.label}"]
+    moved = full_oil["cumulative"] - without_oil["cumulative"]
+    return [
         (
             f"All years ({full.label}): losing 1 pp of needs lowers growth by "
-            f"{coef(full, SUPPLY)} pp that year and {coef(full, SUPPLY_LAG)} pp the next, "
+            f"{_coef(full, SUPPLY)} pp that year and {_coef(full, SUPPLY_LAG)} pp the next, "
             f"{full_oil['cumulative']:.3f} in all. Without {years_text(*SPECIAL_PERIOD)} "
-            f"({without.label}): {coef(without, SUPPLY)} and {coef(without, SUPPLY_LAG)}, "
+            f"({without.label}): {_coef(without, SUPPLY)} and {_coef(without, SUPPLY_LAG)}, "
             f"{without_oil['cumulative']:.3f} in all. The Special Period drives the "
             f"full-sample estimate: leaving it out moves the cumulative effect by "
             f"{moved:+.3f} pp per pp."
         ),
         (
-            f"Real oil price: {coef(chosen, PRICE)} pp of growth per 1% real rise. It is "
+            f"Real oil price: {_coef(chosen, PRICE)} pp of growth per 1% real rise. It is "
             "positive because most price moves in the sample came with world demand, which "
             "also lifted Cuba's exports, tourism and Venezuela's aid; a supply-driven rise can "
             "only hurt an oil importer, so the projection draws this coefficient from its "
@@ -273,6 +292,28 @@ def fit_notes(
             f"autocorrelation is modest (first order {chosen.autocorrelation():.2f}) and with "
             "about 30 years they are biased down."
         ),
+    ]
+
+
+def _posterior_notes(
+    fit: CubaFit, *, full: Regression, without: Regression, chosen: Regression
+) -> list[str]:
+    """Return the notes on the prior, its combination with the regression and the draws."""
+    prior = fit.prior
+    oil = fit.oil_effect.set_index("source")
+    full_oil = oil.loc[f"ols {full.label}"]
+    without_oil = oil.loc[f"ols {without.label}"]
+    post = oil.loc[f"posterior ({chosen.label})"]
+    alt = oil.iloc[-1]
+    prior_row = oil.loc["prior"]
+    data_weight = (1 / without_oil["cumulative_sd"] ** 2) / (
+        1 / without_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
+    )
+    if chosen is full:
+        data_weight = (1 / full_oil["cumulative_sd"] ** 2) / (
+            1 / full_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
+        )
+    return [
         (
             f"Prior ({prior.source}): cumulative elasticity median {prior.elasticity_median:.3f}"
             f", log sd {prior.elasticity_sigma:.3f}, taken as a normal with mean "
@@ -294,6 +335,13 @@ def fit_notes(
             "coefficient <= 0; the residual sd from its scaled inverse chi-square; a normal "
             "shock each year."
         ),
+    ]
+
+
+def _closing_notes(fit: CubaFit) -> list[str]:
+    """Return the notes on the accounting channels, 2005-06 and the projection."""
+    ships = fit.dataset.shipments
+    return [
         (
             "Accounting channels (supply gap, extra import bill at the scenario's Brent, its GDP "
             "drag, electricity at risk) are the calibrated model's; the oil coefficients apply "
@@ -311,7 +359,6 @@ def fit_notes(
             "100) is bridged from the last GDP year at the posterior-mean growth."
         ),
     ]
-    return tuple(notes)
 
 
 def controls_note(chosen: Regression, no_shift: Regression | None, oil: pd.DataFrame) -> str:
