@@ -43,11 +43,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from forecast import catalog
+from forecast._typing import RefreshStatus
 from forecast.errors import (
     DataSourceError,
     DataValidationError,
@@ -85,7 +86,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RefreshSource = catalog.RefreshSourceName
-RefreshStatus = Literal["ok", "unchanged", "failed", "skipped"]
 SOURCES: tuple[RefreshSource, ...] = registry.NAMES
 """The sources, in the order refresh runs them (declared in :mod:`forecast.sources.registry`)."""
 MODES: dict[str, WriteMode] = {name: source.mode for name, source in registry.SOURCES.items()}

@@ -55,6 +55,7 @@ import pandas as pd
 
 from forecast import catalog, schemas
 from forecast._paths import default_store_path
+from forecast._typing import WriteMode, WriteStatus
 from forecast._version import __version__
 from forecast.errors import (
     RevisionGuardError,
@@ -79,8 +80,6 @@ __all__ = [
     "resolve_store_path",
 ]
 
-WriteMode = Literal["replace", "merge"]
-WriteStatus = Literal["written", "planned", "unchanged"]
 
 SCHEMA_VERSION = "1"
 STORE_LOCKED = (

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from forecast._typing import Space  # noqa: TC001 - re-exported by forecast.evaluation
 from forecast.errors import ForecastError
 from forecast.models import _cpi
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-Space = Literal["nominal", "real"]
 """A price space: nominal US$/bbl, or real (US$ of 1982-84, deflated by the US CPI)."""
 
 

@@ -40,12 +40,13 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
 import pandas as pd
 
 from forecast._arrays import check_count, frozen, psd_sqrt
+from forecast._typing import PriceBaseline
 from forecast.errors import ConvergenceWarning, EstimationError
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ __all__ = [
     "simulate_baseline",
 ]
 
-BaselineMethod = Literal["no_change", "no_change_eom", "arima", "ets"]
+BaselineMethod = PriceBaseline  # the no-outage price models (forecast._typing)
 """The baseline models: random walk (bootstrap), ARIMA(1,1,0) or damped-trend ETS."""
 
 ARIMA_ORDER: tuple[int, int, int] = (1, 1, 0)
