@@ -51,6 +51,8 @@ BACKTEST_SERIES: tuple[str, ...] = (
     "kilian_rea",
     "world_crude_production_kbd",
 )
+# What the bundled snapshot offers for a series the store lacks.
+_BUNDLED_AS = {"brent_spot_daily_usd": "brent_eom_usd"}
 NEEDS = {
     "brent_spot_daily_usd": "no_change_eom (and the ratios against it) and the BVARs",
     "us_cpi": "the real target",
@@ -67,7 +69,7 @@ PSEUDO_REAL_TIME = (
     "{first:%Y-%m-%d}): each origin uses the earliest stored vintage cut at the origin "
     "(pseudo-real-time data, later revisions included; publication delays applied)"
 )
-BUNDLED = "brent_usd is not in the store: the bundled arch history is used (ends {last:%Y-%m})"
+BUNDLED = "{series} is not in the store: the bundled snapshot is used (ends {last:%Y-%m})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -128,7 +130,9 @@ def read_backtest_data(
     pseudo: list[tuple[str, pd.Timestamp]] = []
     vintage_rows = []
     for series_id in BACKTEST_SERIES:
-        data = read_series(series_id, store=store, fallback=series_id == "brent_usd")
+        data = read_series(series_id, store=store, fallback=False)
+        if data is None:  # the bundled snapshot ships month-end closes, not daily spot
+            data = read_series(_BUNDLED_AS.get(series_id, series_id), store=store)
         if data is None:
             if series_id == "brent_usd":
                 raise ForecastError(NO_BRENT.format(path=store.path))
@@ -137,7 +141,7 @@ def read_backtest_data(
             continue
         latest[series_id] = data.frame
         if data.origin == "bundled":
-            notes.append(BUNDLED.format(last=pd.Timestamp(data.last_date)))
+            notes.append(BUNDLED.format(series=series_id, last=pd.Timestamp(data.last_date)))
             continue
         vintage_rows.append(
             {

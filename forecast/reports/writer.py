@@ -444,10 +444,12 @@ def _banner(result: RunResult) -> list[str]:
     bundled = result.data[result.data["origin"] == "bundled"]
     if not bundled.empty:
         last = bundled["last_date"].min()
+        names = ", ".join(bundled["series_id"])
         lines.append(
-            "This report runs on BUNDLED data (the arch package's price history, ending "
-            f"{last:%B %Y}), not on a current store: its numbers describe that time. "
-            "Import current data with `forecast data import` for a current forecast."
+            f"This report uses the package's BUNDLED snapshot for {names} (real data ending "
+            f"{last:%B %Y}), not a current store: its numbers describe that time. Refresh or "
+            "import current data (`forecast refresh`, `forecast data import`) for a current "
+            "forecast."
         )
     stale = result.data[result.data["stale"] & (result.data["origin"] != "bundled")]
     lines.extend(

@@ -77,8 +77,8 @@ def test_report_on_an_empty_store_uses_bundled_data_and_says_so(tmp_path: Path) 
     invoke("report", "--store", str(tmp_path / "empty.duckdb"), "--draws", "200", "--seed", "1",
            "--scenario", "venezuela_full_halt", "--out", str(out))  # fmt: skip
     html = (out / "report.html").read_text()
-    assert "BUNDLED data" in html
-    assert html.index("BUNDLED data") < html.index('id="headline"'), "the warning comes first"
+    assert "BUNDLED snapshot" in html
+    assert html.index("BUNDLED snapshot") < html.index('id="headline"'), "the warning comes first"
     assert not (tmp_path / "empty.duckdb").exists(), "reading must not create a store"
 
 
