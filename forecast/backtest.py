@@ -139,6 +139,7 @@ def read_backtest_data(
             notes.append(MISSING_SERIES.format(series=series_id, needs=NEEDS[series_id]))
             latest[series_id] = None
             continue
+        series_id = data.series_id  # noqa: PLW2901 - brent_eom_usd may stand in for daily
         latest[series_id] = data.frame
         if data.origin == "bundled":
             notes.append(BUNDLED.format(series=series_id, last=pd.Timestamp(data.last_date)))
@@ -201,13 +202,14 @@ def _real_time_panels(
     """Build a panel per distinct combination of older vintages (origins on the latest: none)."""
     real_time: dict[pd.Timestamp, pd.DataFrame] = {}
     cache: dict[tuple[int | None, ...], pd.DataFrame] = {}
+    names = list(per_origin)
     for i, origin in enumerate(origins):
-        key = tuple(per_origin[s][i] if s in per_origin else None for s in BACKTEST_SERIES)
+        key = tuple(per_origin[s][i] for s in names)
         if all(v is None for v in key):
             continue
         if key not in cache:
             frames = dict(latest)
-            for series_id, vintage in zip(BACKTEST_SERIES, key, strict=True):
+            for series_id, vintage in zip(names, key, strict=True):
                 if vintage is not None:
                     frames[series_id] = store.read(series_id, vintage=vintage)
             cache[key] = evaluation.monthly_panel(frames)

@@ -90,7 +90,7 @@ def shared_report(shared_store: Store, tmp_path_factory: pytest.TempPathFactory)
     return out
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_report_on_real_data_writes_everything(shared_report: Path) -> None:
     names = {p.name for p in shared_report.iterdir()}
     assert {"report.html", "paths.csv", "summary.csv", "differences.csv", "forecast.xlsx"} <= names
@@ -123,7 +123,7 @@ window.addEventListener('load', function () {
 </script></body>"""
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
 def test_report_renders_in_headless_chromium(shared_report: Path, tmp_path: Path) -> None:
     checked = tmp_path / "checked.html"

@@ -173,7 +173,7 @@ def test_empty_store_runs_on_bundled_data_and_says_so(tmp_path: Path) -> None:
     assert {"kilian_rea", "us_cpi", "world_crude_production_kbd", "brent_eom_usd"} <= used
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_real_data_run_as_of_2025_11(shared_store: Store) -> None:
     run = forecast.run(
         ["venezuela_full_halt"], as_of="2025-11", store=shared_store, draws=500, seed=3
@@ -228,7 +228,7 @@ def test_svar_asked_for_on_data_it_cannot_use_is_an_error(synthetic_store: Store
         forecast.run(models=["svar"], store=synthetic_store, draws=DRAWS)
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_svar_methodology_tables(shared_store: Store) -> None:
     run = forecast.run(["baseline"], models=["svar"], store=shared_store, draws=200, seed=1)
     assert {"svar_irf", "svar_fevd", "svar_hd", "svar_supply_response"} <= set(run.tables)
@@ -236,7 +236,7 @@ def test_svar_methodology_tables(shared_store: Store) -> None:
     assert set(irf["shock"]) == {"supply", "aggregate_demand", "oil_specific_demand"}
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_sign_identified_svar_runs_through_the_engine(shared_store: Store) -> None:
     run = forecast.run(
         ["venezuela_full_halt"],
