@@ -104,9 +104,9 @@ SVAR_NOT_RUN = (
     "from the elasticity model alone."
 )
 BUNDLED_NOTE = (
-    "Bundled data used for {names} (the store lacks them): the package's snapshot, ending "
-    "{last:%Y-%m}. Import or refresh current data (forecast data import, forecast refresh) for "
-    "a current forecast."
+    "Bundled data used for {names} (the store lacks them): the package's snapshot of real "
+    "data to {last:%Y-%m}. Import or refresh current data (forecast data import, forecast "
+    "refresh) for a current forecast."
 )
 WORLD_FALLBACK_NOTE = (
     "World crude production is not in the store: the supply-loss shares use a fixed "
@@ -315,7 +315,7 @@ def read_inputs(
     bundled = [s for s in series.values() if s.origin == "bundled"]
     if bundled:
         names = ", ".join(s.series_id for s in bundled)
-        last = min(s.last_date for s in bundled)
+        last = max(s.last_date for s in bundled)
         notes.insert(0, BUNDLED_NOTE.format(names=names, last=last))
     tables = _read_facts([*BASE_FACTS, *(f for e in (*kept, *_fallbacks()) for f in e.facts)])
     shipments = tables["venezuela_to_cuba_oil_shipments"]
