@@ -51,6 +51,8 @@ BACKTEST_SERIES: tuple[str, ...] = (
     "kilian_rea",
     "world_crude_production_kbd",
 )
+# What the bundled snapshot offers for a series the store lacks.
+_BUNDLED_AS = {"brent_spot_daily_usd": "brent_eom_usd"}
 NEEDS = {
     "brent_spot_daily_usd": "no_change_eom (and the ratios against it) and the BVARs",
     "us_cpi": "the real target",
@@ -67,7 +69,7 @@ PSEUDO_REAL_TIME = (
     "{first:%Y-%m-%d}): each origin uses the earliest stored vintage cut at the origin "
     "(pseudo-real-time data, later revisions included; publication delays applied)"
 )
-BUNDLED = "brent_usd is not in the store: the bundled arch history is used (ends {last:%Y-%m})"
+BUNDLED = "{series} is not in the store: the bundled snapshot is used (ends {last:%Y-%m})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -128,16 +130,19 @@ def read_backtest_data(
     pseudo: list[tuple[str, pd.Timestamp]] = []
     vintage_rows = []
     for series_id in BACKTEST_SERIES:
-        data = read_series(series_id, store=store, fallback=series_id == "brent_usd")
+        data = read_series(series_id, store=store, fallback=False)
+        if data is None:  # the bundled snapshot ships month-end closes, not daily spot
+            data = read_series(_BUNDLED_AS.get(series_id, series_id), store=store)
         if data is None:
             if series_id == "brent_usd":
                 raise ForecastError(NO_BRENT.format(path=store.path))
             notes.append(MISSING_SERIES.format(series=series_id, needs=NEEDS[series_id]))
             latest[series_id] = None
             continue
+        series_id = data.series_id  # noqa: PLW2901 - brent_eom_usd may stand in for daily
         latest[series_id] = data.frame
         if data.origin == "bundled":
-            notes.append(BUNDLED.format(last=pd.Timestamp(data.last_date)))
+            notes.append(BUNDLED.format(series=series_id, last=pd.Timestamp(data.last_date)))
             continue
         vintage_rows.append(
             {
@@ -197,13 +202,14 @@ def _real_time_panels(
     """Build a panel per distinct combination of older vintages (origins on the latest: none)."""
     real_time: dict[pd.Timestamp, pd.DataFrame] = {}
     cache: dict[tuple[int | None, ...], pd.DataFrame] = {}
+    names = list(per_origin)
     for i, origin in enumerate(origins):
-        key = tuple(per_origin[s][i] if s in per_origin else None for s in BACKTEST_SERIES)
+        key = tuple(per_origin[s][i] for s in names)
         if all(v is None for v in key):
             continue
         if key not in cache:
             frames = dict(latest)
-            for series_id, vintage in zip(BACKTEST_SERIES, key, strict=True):
+            for series_id, vintage in zip(names, key, strict=True):
                 if vintage is not None:
                     frames[series_id] = store.read(series_id, vintage=vintage)
             cache[key] = evaluation.monthly_panel(frames)

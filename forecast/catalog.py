@@ -30,6 +30,7 @@ from forecast.errors import UnknownSeriesError
 __all__ = [
     "CATALOG",
     "DAILY_CLOSES",
+    "MONTH_END_CLOSES",
     "OUTPUT_VARIABLES",
     "PRICE_SERIES",
     "DiffKind",
@@ -117,7 +118,7 @@ CATALOG: dict[str, SeriesSpec] = {
             id="brent_usd",
             title="Brent spot, monthly average",
             frequency="monthly",
-            sources=(SourceRef("fred", "MCOILBRENTEU"), SourceRef("bundled", "arch:crude:Brent")),
+            sources=(SourceRef("fred", "MCOILBRENTEU"), SourceRef("bundled", "snapshot")),
             unit=_USD,
             lower=_PRICE_LOW,
             upper=_PRICE_HIGH,
@@ -126,7 +127,7 @@ CATALOG: dict[str, SeriesSpec] = {
             id="wti_usd",
             title="WTI spot, monthly average",
             frequency="monthly",
-            sources=(SourceRef("fred", "MCOILWTICO"), SourceRef("bundled", "arch:crude:WTI")),
+            sources=(SourceRef("fred", "MCOILWTICO"), SourceRef("bundled", "snapshot")),
             unit=_USD,
             lower=_PRICE_LOW,
             upper=_PRICE_HIGH,
@@ -148,10 +149,31 @@ CATALOG: dict[str, SeriesSpec] = {
             frequency="daily",
             max_gap_days=10,
             stale_after_days=10,
-            sources=(SourceRef("fred", "DCOILWTICO"), SourceRef("bundled", "arch:wti:DCOILWTICO")),
+            sources=(SourceRef("fred", "DCOILWTICO"),),
             unit=_USD,
             lower=_PRICE_LOW,
             upper=_PRICE_HIGH,
+        ),
+        SeriesSpec(
+            id="brent_eom_usd",
+            title="Brent spot, last daily close of the month",
+            frequency="monthly",
+            sources=(SourceRef("bundled", "snapshot"),),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+            note="derived: the last brent_spot_daily_usd close in each month (the snapshot "
+            "ships it instead of the daily series)",
+        ),
+        SeriesSpec(
+            id="wti_eom_usd",
+            title="WTI spot, last daily close of the month",
+            frequency="monthly",
+            sources=(SourceRef("bundled", "snapshot"),),
+            unit=_USD,
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+            note="derived: the last wti_spot_daily_usd close in each month",
         ),
         SeriesSpec(
             id="brent_front_month_usd",
@@ -183,7 +205,7 @@ CATALOG: dict[str, SeriesSpec] = {
             lower=10.0,
             upper=1000.0,
             allow_missing=True,
-            sources=(SourceRef("fred", "CPIAUCSL"),),
+            sources=(SourceRef("fred", "CPIAUCSL"), SourceRef("bundled", "snapshot")),
             max_revision_share=0.5,
             note="No October 2025 release (federal shutdown): the row is kept with an empty "
             "value, and models interpolate it. Seasonal factors revise about five years at "
@@ -197,7 +219,7 @@ CATALOG: dict[str, SeriesSpec] = {
             frequency="monthly",
             lower=-400.0,
             upper=400.0,
-            sources=(SourceRef("fred", "IGREA"),),
+            sources=(SourceRef("fred", "IGREA"), SourceRef("bundled", "snapshot")),
             max_revision_share=1.0,
             note="Recomputed from the whole freight-rate history at each release, so every "
             "value can be revised at once.",
@@ -210,7 +232,7 @@ CATALOG: dict[str, SeriesSpec] = {
             lower=5_000.0,
             upper=200_000.0,
             stale_after_days=400,
-            sources=(SourceRef("eia", "INTL.57-1-WORL-TBPD.M"),),
+            sources=(SourceRef("eia", "INTL.57-1-WORL-TBPD.M"), SourceRef("bundled", "snapshot")),
             note="EIA publishes with a lag of several months; its world aggregate is "
             "incomplete for 1980-91.",
         ),
@@ -251,6 +273,9 @@ def get(series_id: str) -> SeriesSpec:
 # The monthly prices every run projects, and the daily series whose last close in the as-of
 # month anchors the end-of-month baseline.
 PRICE_SERIES: tuple[str, ...] = ("brent_usd", "wti_usd")
+# The same closes as monthly series (the last close of each month; the bundled snapshot ships
+# these instead of the daily series).
+MONTH_END_CLOSES: dict[str, str] = {"brent_usd": "brent_eom_usd", "wti_usd": "wti_eom_usd"}
 DAILY_CLOSES: dict[str, str] = {
     "brent_usd": "brent_spot_daily_usd",
     "wti_usd": "wti_spot_daily_usd",

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import catalog, facts, schemas
-from forecast.errors import ForecastError
+from forecast.errors import EstimationError, ForecastError
 from forecast.models import registry
 from forecast.models.protocol import (
     BaselineModel,
@@ -67,7 +67,7 @@ from forecast.store import Store
 if TYPE_CHECKING:
     import os
 
-    from forecast._typing import PriceBaseline
+    from forecast._typing import ModelKind, PriceBaseline
     from forecast.models.protocol import Adapter
     from forecast.models.registry import ModelEntry
 
@@ -104,12 +104,17 @@ SVAR_NOT_RUN = (
     "from the elasticity model alone."
 )
 BUNDLED_NOTE = (
-    "Bundled data used for {names} (the store lacks them): history from the arch package, "
-    "ending {last:%Y-%m}. Import current data (forecast data import) for a current forecast."
+    "Bundled data used for {names} (the store lacks them): the package's snapshot of real "
+    "data to {last:%Y-%m}. Import or refresh current data (forecast data import, forecast "
+    "refresh) for a current forecast."
 )
 WORLD_FALLBACK_NOTE = (
     "World crude production is not in the store: the supply-loss shares use a fixed "
     "{kbd:,.0f} kb/d (EIA, 2023 average)."
+)
+NOT_ESTIMATED = (
+    "The {name} model was not run: it could not be estimated on the data ({reason}). Name it "
+    "with --model to see the error."
 )
 BOTH_SPEC_AND_KEYWORDS = "pass either spec= or the keyword settings ({names}), not both"
 
@@ -203,23 +208,41 @@ def _read_prices(
 def _last_closes(
     store: Store, month: pd.Timestamp
 ) -> tuple[dict[str, tuple[pd.Timestamp, float]], dict[str, SeriesData]]:
-    """Return the last daily close in the as-of month of each monthly price, and its series."""
+    """Return the last close in the as-of month of each monthly price, and the series used.
+
+    The store's daily spot series come first; without a close in the month there, the monthly
+    series of month-end closes (store, else the bundled snapshot) gives it, dated at the end of
+    the month.
+    """
     closes: dict[str, tuple[pd.Timestamp, float]] = {}
     used: dict[str, SeriesData] = {}
     for series_id, daily_id in catalog.DAILY_CLOSES.items():
-        data = read_series(daily_id, store=store)
-        if data is None:
+        data = read_series(daily_id, store=store, fallback=False)
+        if data is not None:
+            frame = data.frame
+            in_month = frame[
+                (frame["date"] >= month) & (frame["date"] < month + pd.DateOffset(months=1))
+            ]
+            if not in_month.empty:
+                last = in_month.iloc[-1]
+                closes[series_id] = (pd.Timestamp(last["date"]), float(last["value"]))
+                used[daily_id] = data
+                continue
+        eom_id = catalog.MONTH_END_CLOSES[series_id]
+        eom = read_series(eom_id, store=store)
+        if eom is None:
             continue
-        frame = data.frame
-        in_month = frame[
-            (frame["date"] >= month) & (frame["date"] < month + pd.DateOffset(months=1))
-        ]
-        if in_month.empty:
-            continue
-        last = in_month.iloc[-1]
-        closes[series_id] = (pd.Timestamp(last["date"]), float(last["value"]))
-        used[daily_id] = data
+        row = eom.frame[(eom.frame["date"] == month) & eom.frame["value"].notna()]
+        if not row.empty:
+            closes[series_id] = (month + pd.offsets.MonthEnd(0), float(row["value"].iloc[-1]))
+            used[eom_id] = eom
     return closes, used
+
+
+_CLOSE_IDS = {
+    price: (catalog.DAILY_CLOSES[price], catalog.MONTH_END_CLOSES[price])
+    for price in catalog.PRICE_SERIES
+}
 
 
 def _world_supply(
@@ -273,8 +296,8 @@ def read_inputs(
     wanted = dict.fromkeys(
         sid for e in entries for sid in (*e.needs, *e.uses) if sid != WORLD_SERIES
     )
-    optional = {sid: read_series(sid, store=store, fallback=False) for sid in wanted}
-    world = read_series(WORLD_SERIES, store=store, fallback=False)
+    optional = {sid: read_series(sid, store=store) for sid in wanted}
+    world = read_series(WORLD_SERIES, store=store)
     world_kbd, world_source, world_used, world_notes = _world_supply(world, month)
     held = {sid for sid, data in optional.items() if data is not None}
     held |= {WORLD_SERIES} if world_used is not None else set()
@@ -292,7 +315,7 @@ def read_inputs(
     bundled = [s for s in series.values() if s.origin == "bundled"]
     if bundled:
         names = ", ".join(s.series_id for s in bundled)
-        last = min(s.last_date for s in bundled)
+        last = max(s.last_date for s in bundled)
         notes.insert(0, BUNDLED_NOTE.format(names=names, last=last))
     tables = _read_facts([*BASE_FACTS, *(f for e in (*kept, *_fallbacks()) for f in e.facts)])
     shipments = tables["venezuela_to_cuba_oil_shipments"]
@@ -302,6 +325,9 @@ def read_inputs(
         as_of=month,
         series={sid: _cut(data.frame, month) for sid, data in series.items()},
         last_closes=closes,
+        close_series={
+            price: next(sid for sid in daily if sid in _CLOSE_IDS[price]) for price in closes
+        },
         world_kbd=world_kbd,
         world_source=world_source,
         ve_exports_kbd=_recent_monthly_mean(exports, exports["period_type"] == "month", month),
@@ -480,9 +506,36 @@ class FittedModels:
         return pd.DataFrame(rows, columns=["key", "name", "value", "unit", "source"])
 
 
-def _set_up(entry: ModelEntry, base: dict[str, Any]) -> Any:
-    options = entry.resolve_options(base["spec"].model_options.get(entry.name))
-    return entry.build(RunContext(entry.name, options=options, **base))
+class _SetUp:
+    """Set models up for one run: progress once per message, default models that fail noted."""
+
+    def __init__(self, base: dict[str, Any], *, explicit: bool, step: Progress) -> None:
+        self.base, self.explicit, self.step = base, explicit, step
+        self.last_message: str | None = None
+        self.dropped: list[str] = []
+
+    def __call__(self, entry: ModelEntry, *, required: bool = True) -> Any:
+        """Return the model's adapter; ``None`` for a default model that cannot be estimated."""
+        if entry.progress and entry.progress != self.last_message:
+            self.step(entry.progress)
+            self.last_message = entry.progress
+        spec: RunSpec = self.base["spec"]
+        options = entry.resolve_options(spec.model_options.get(entry.name))
+        try:
+            return entry.build(RunContext(entry.name, options=options, **self.base))
+        except EstimationError as exc:
+            if required or self.explicit:
+                raise
+            self.dropped.append(NOT_ESTIMATED.format(name=entry.name, reason=exc))
+            return None
+
+    def each(self, kind: ModelKind, names: set[str]) -> dict[str, Any]:
+        """Set up the chosen models of one kind, in registry order."""
+        models = {}
+        for entry in registry.entries(kind):
+            if entry.name in names and (model := self(entry, required=False)) is not None:
+                models[entry.name] = model
+        return models
 
 
 def fit(
@@ -494,7 +547,9 @@ def fit(
 ) -> FittedModels:
     """Read the inputs and set every model of ``spec`` up once (see the module docstring).
 
-    A spec without a seed gets fresh entropy, recorded in ``FittedModels.spec``.
+    A spec without a seed gets fresh entropy, recorded in ``FittedModels.spec``. A default
+    model that cannot be estimated on the data is left out with a note; a model the user
+    named raises.
     """
     step = progress or (lambda _message: None)
     spec = spec if spec.seed is not None else spec.with_seed(secrets.randbits(63))
@@ -506,37 +561,19 @@ def fit(
     months = pd.date_range(inputs.as_of + pd.DateOffset(months=1), periods=spec.horizon, freq="MS")
     base: dict[str, Any] = {"inputs": inputs, "spec": spec, "seed": int(spec.seed or 0),
                             "months": months, "step": step}  # fmt: skip
-    last_message = None
-
-    def announce(entry: ModelEntry) -> None:
-        nonlocal last_message
-        if entry.progress and entry.progress != last_message:
-            step(entry.progress)
-            last_message = entry.progress
-
-    baseline_entry = registry.get(spec.price_baseline)
-    announce(baseline_entry)
-    base["baseline"] = _set_up(baseline_entry, base)
+    set_up = _SetUp(base, explicit=spec.explicit_models, step=step)
+    base["baseline"] = set_up(registry.get(spec.price_baseline))
     names = {e.name for e in kept}
-    price: dict[str, PriceModel] = {}
-    for entry in registry.entries("price"):
-        if entry.name in names:
-            announce(entry)
-            price[entry.name] = _set_up(entry, base)
-    cuba: dict[str, CubaModel] = {}
-    for entry in registry.entries("cuba"):
-        if entry.name in names:
-            announce(entry)
-            cuba[entry.name] = _set_up(entry, base)
-    chain = next(iter(price.values()), None)
-    if chain is None:
-        chain = _set_up(_fallbacks()[0], base)
-    notes = [*inputs.notes]
+    price: dict[str, PriceModel] = set_up.each("price", names)
+    cuba: dict[str, CubaModel] = set_up.each("cuba", names)
+    chain = next(iter(price.values()), None) or set_up(_fallbacks()[0])
+    notes = [*inputs.notes, *set_up.dropped]
     for adapter in (base["baseline"], *price.values(), *cuba.values()):
         notes.extend(adapter.notes)
     return FittedModels(
-        spec=spec, inputs=inputs, baseline=base["baseline"], price=price, cuba=cuba,
-        chain=chain, models=tuple(e.name for e in kept), notes=tuple(notes), step=step,
+        spec=spec, inputs=inputs, baseline=base["baseline"], price=price, cuba=cuba, chain=chain,
+        models=tuple(e.name for e in kept if e.name in price or e.name in cuba),
+        notes=tuple(notes), step=step,
     )  # fmt: skip
 
 

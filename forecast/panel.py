@@ -36,7 +36,7 @@ class SeriesData:
     origin
         ``store`` or ``bundled``.
     source
-        The source recorded with the vintage (``csv``, ``fred``...), or ``arch`` for bundled.
+        The source recorded with the vintage (``csv``, ``fred``...), or ``snapshot`` for bundled.
     vintage_id
         Store vintage read, or ``None`` for bundled data.
     written_at
@@ -115,8 +115,8 @@ def read_series(
         series_id=series_id,
         frame=frame,
         origin="bundled",
-        source="arch",
+        source="snapshot",
         vintage_id=None,
         written_at=None,
-        detail=f"arch {bundled.version()} bundled data",
+        detail=bundled.detail(series_id),
     )

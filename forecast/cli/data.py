@@ -144,3 +144,42 @@ def data_series() -> None:
     for spec in catalog.CATALOG.values():
         sources = ", ".join(f"{ref.source}:{ref.code}" for ref in spec.sources)
         click.echo(f"{spec.id:<32} {spec.frequency:<8} {spec.unit:<28} {sources}")
+
+
+@data.command("export")
+@click.option(
+    "--out",
+    "out_dir",
+    default="data/snapshot",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the snapshot files and manifest.json.",
+)
+@click.option(
+    "--through",
+    default="2025-11",
+    show_default=True,
+    metavar="YYYY-MM",
+    help="Last month kept: later observations are left out.",
+)
+@store_option
+@guard
+def data_export(out_dir: str, through: str, store_path: str | None) -> None:
+    """Export the snapshot the package ships: the models' series, cut at --through.
+
+    Writes one gzip CSV per series the store holds (Brent and WTI monthly averages and daily
+    spot closes, US CPI, the Kilian index, world crude production) and manifest.json with
+    each file's store vintage, source, span and SHA-256. The package falls back to these
+    files when the store lacks a series.
+    """
+    from forecast.snapshot import export_snapshot
+    from forecast.store import Store
+
+    store = Store(store_path)
+    manifest = export_snapshot(store, out_dir, through=through)
+    for series_id, entry in manifest["series"].items():
+        click.echo(
+            f"{series_id:<28} {entry['first_date']}..{entry['last_date']} {entry['rows']:>6} rows "
+            f"(vintage {entry['vintage_id']}, {entry['origin']})"
+        )
+    click.echo(f"wrote {len(manifest['series'])} series and {out_dir}/manifest.json")

@@ -57,7 +57,8 @@ def monthly_panel(series: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
     series
         ``date, value`` frames by catalog id: ``brent_usd`` (required),
         ``brent_spot_daily_usd`` (daily; its last close in each month becomes
-        ``brent_eom_usd``), ``us_cpi``, ``kilian_rea``, ``world_crude_production_kbd``.
+        ``brent_eom_usd``; or ``brent_eom_usd`` itself, monthly), ``us_cpi``, ``kilian_rea``,
+        ``world_crude_production_kbd``.
         Missing or ``None`` entries give all-NaN columns.
 
     Returns
@@ -84,11 +85,14 @@ def monthly_panel(series: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
         ("world_crude_production_kbd", "world_crude_production_kbd"),
     ):
         frame = series.get(source)
+        daily = source == "brent_spot_daily_usd"
+        if (frame is None or frame.empty) and column == "brent_eom_usd":
+            frame, daily = series.get(column), False  # month-end closes given directly
         if frame is None or frame.empty:
             panel[column] = np.nan
             continue
         values = pd.Series(frame["value"].to_numpy(dtype=float), index=_month_index(frame["date"]))
-        if source == "brent_spot_daily_usd":
+        if daily:
             days = pd.DatetimeIndex(pd.to_datetime(frame["date"]))
             ordered = pd.Series(values.to_numpy(), index=days).dropna()
             values = ordered.groupby(_month_index(ordered.index.to_series())).last()

@@ -93,8 +93,10 @@ class RunInputs:
     series
         ``date, value`` frames by catalog id, cut at the end of the as-of month.
     last_closes
-        The last daily close in the as-of month, by monthly price id (``brent_usd``...), with
-        its date, where a daily series has one.
+        The last close in the as-of month, by monthly price id (``brent_usd``...), with its
+        date, where the data have one.
+    close_series
+        The series each close was read from (a daily spot series, or the month-end closes).
     world_kbd, world_source
         World crude production used as the denominator of supply-loss shares, and how it was
         obtained.
@@ -118,6 +120,7 @@ class RunInputs:
     facts: Mapping[str, pd.DataFrame]
     data: pd.DataFrame
     notes: tuple[str, ...] = ()
+    close_series: Mapping[str, str] = field(default_factory=dict)
 
     def prices(self, series_id: str) -> pd.DataFrame:
         """Return a monthly series to the as-of month, with a fresh 0..n-1 index."""

@@ -443,11 +443,18 @@ def _banner(result: RunResult) -> list[str]:
     lines = []
     bundled = result.data[result.data["origin"] == "bundled"]
     if not bundled.empty:
-        last = bundled["last_date"].min()
+        last = bundled["last_date"].max()
+        names = ", ".join(bundled["series_id"])
+        early = [
+            f"{row['series_id']} ends {row['last_date']:%B %Y}"
+            for row in bundled.to_dict("records")
+            if row["last_date"] < last
+        ]
+        ending = f"real data to {last:%B %Y}" + (f"; {', '.join(early)}" if early else "")
         lines.append(
-            "This report runs on BUNDLED data (the arch package's price history, ending "
-            f"{last:%B %Y}), not on a current store: its numbers describe that time. "
-            "Import current data with `forecast data import` for a current forecast."
+            f"This report uses the package's BUNDLED snapshot for {names} ({ending}), not a "
+            "current store: its numbers describe that time. Refresh or import current data "
+            "(`forecast refresh`, `forecast data import`) for a current forecast."
         )
     stale = result.data[result.data["stale"] & (result.data["origin"] != "bundled")]
     lines.extend(

@@ -1,58 +1,65 @@
-"""Price history that ships with the ``arch`` package: the fallback when the store is empty.
+"""The bundled snapshot: real monthly series (and daily spot closes) through 2025-11.
 
-``arch`` bundles monthly Brent and WTI spot averages (1987-05 to 2020-01, dated mid-month)
-and daily WTI spot (FRED DCOILWTICO, 1986-01 to 2019-01, holidays as empty rows). The files are
-read directly, without importing ``arch`` itself (slow, and not needed). Monthly dates are
-moved to the first of the month and holiday rows dropped, so the frames pass the catalog's
-schemas.
+The package ships ``data/snapshot/`` (in a wheel: ``forecast/_data/snapshot/``), built by the
+project's own exporter from a store (:func:`forecast.snapshot.export_snapshot`, the command
+``forecast data export``). When the store lacks a series, :func:`forecast.panel.read_series`
+falls back to it, so a fresh clone with no data and no network runs every model on real data
+as of the snapshot's last month. ``manifest.json`` records each file's source vintage, span and
+SHA-256; the README beside the files gives the sources and licences.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import hashlib
+import json
 from functools import cache
-from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from forecast import schemas
+from forecast._paths import bundled_dir
 from forecast.errors import DataSourceError
 
-__all__ = ["BUNDLED_SERIES", "bundled_file", "load"]
+__all__ = ["BUNDLED_SERIES", "load", "manifest", "version"]
 
-# series id -> (arch data set, column)
-BUNDLED_SERIES: dict[str, tuple[str, str]] = {
-    "brent_usd": ("crude", "Brent"),
-    "wti_usd": ("crude", "WTI"),
-    "wti_spot_daily_usd": ("wti", "DCOILWTICO"),
-}
-ARCH_MISSING = "the bundled price history needs the 'arch' package, which is not installed"
+MANIFEST = "manifest.json"
+DAMAGED = "bundled snapshot file {path}: {problem} (reinstall the package)"
 
 
-def bundled_file(dataset: str) -> Path:
-    """Return the path of an ``arch`` data file without importing ``arch``."""
-    spec = importlib.util.find_spec("arch")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataSourceError(ARCH_MISSING)
-    root = Path(next(iter(spec.submodule_search_locations)))
-    return root / "data" / dataset / f"{dataset}.csv.gz"
+@cache
+def manifest() -> dict[str, Any]:
+    """Return the snapshot's manifest (empty when the installation has no snapshot)."""
+    try:
+        folder = bundled_dir("snapshot")
+    except FileNotFoundError:
+        return {"series": {}}
+    result: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return result
+
+
+def _series() -> tuple[str, ...]:
+    return tuple(manifest()["series"])
+
+
+BUNDLED_SERIES = _series()
 
 
 @cache
 def _load(series_id: str) -> pd.DataFrame:
-    dataset, column = BUNDLED_SERIES[series_id]
-    path = bundled_file(dataset)
+    entry = manifest()["series"][series_id]
+    path = bundled_dir("snapshot") / entry["file"]
     try:
-        raw = pd.read_csv(path, index_col=0, parse_dates=[0], na_values=["."])
+        payload = path.read_bytes()
     except OSError as exc:
-        raise DataSourceError(f"cannot read bundled data {path}: {exc}") from exc
-    values = raw[column].astype("float64")
-    dates = pd.DatetimeIndex(raw.index)
-    if dataset == "crude":
-        dates = dates.to_period("M").to_timestamp()
-    frame = pd.DataFrame({"date": dates.astype("datetime64[ns]"), "value": values.to_numpy()})
-    frame = frame.dropna(subset=["value"]).reset_index(drop=True)
-    return schemas.validate_series(frame, series_id, origin=f"arch bundled data {path.name}")
+        raise DataSourceError(DAMAGED.format(path=path, problem=exc.strerror)) from exc
+    if hashlib.sha256(payload).hexdigest() != entry["sha256"]:
+        raise DataSourceError(DAMAGED.format(path=path, problem="checksum differs from manifest"))
+    raw = pd.read_csv(path, compression="gzip", parse_dates=["date"], dtype={"value": "float64"})
+    frame = pd.DataFrame(
+        {"date": raw["date"].astype("datetime64[ns]"), "value": raw["value"].astype("float64")}
+    )
+    return schemas.validate_series(frame, series_id, origin=f"bundled snapshot {path.name}")
 
 
 def load(series_id: str) -> pd.DataFrame | None:
@@ -60,20 +67,26 @@ def load(series_id: str) -> pd.DataFrame | None:
 
     Examples
     --------
-    >>> load("brent_usd").iloc[0]["value"]  # doctest: +SKIP
-    18.58
+    >>> load("brent_usd")["date"].max()  # doctest: +SKIP
+    Timestamp('2025-11-01 00:00:00')
     """
-    if series_id not in BUNDLED_SERIES:
+    if series_id not in manifest()["series"]:
         return None
     return _load(series_id).copy()
 
 
 def version() -> str:
-    """Return the installed ``arch`` version (the vintage of the bundled data)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
+    """Return what the snapshot is: its last month and when it was built."""
+    info = manifest()
+    if not info["series"]:
+        return "no snapshot installed"
+    return f"snapshot through {info['through']} (built {info['built_at'][:10]})"
 
-    try:
-        return dist_version("arch")
-    except PackageNotFoundError:
-        return "not installed"
+
+def detail(series_id: str) -> str:
+    """Return where a bundled series came from (for the report's "Data used" table)."""
+    entry = manifest()["series"][series_id]
+    return (
+        f"bundled {version()}: {entry['origin']}, store vintage {entry['vintage_id']} "
+        f"({entry['source']})"
+    )

@@ -77,8 +77,8 @@ def test_report_on_an_empty_store_uses_bundled_data_and_says_so(tmp_path: Path) 
     invoke("report", "--store", str(tmp_path / "empty.duckdb"), "--draws", "200", "--seed", "1",
            "--scenario", "venezuela_full_halt", "--out", str(out))  # fmt: skip
     html = (out / "report.html").read_text()
-    assert "BUNDLED data" in html
-    assert html.index("BUNDLED data") < html.index('id="headline"'), "the warning comes first"
+    assert "BUNDLED snapshot" in html
+    assert html.index("BUNDLED snapshot") < html.index('id="headline"'), "the warning comes first"
     assert not (tmp_path / "empty.duckdb").exists(), "reading must not create a store"
 
 
@@ -90,7 +90,7 @@ def shared_report(shared_store: Store, tmp_path_factory: pytest.TempPathFactory)
     return out
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_report_on_real_data_writes_everything(shared_report: Path) -> None:
     names = {p.name for p in shared_report.iterdir()}
     assert {"report.html", "paths.csv", "summary.csv", "differences.csv", "forecast.xlsx"} <= names
@@ -123,7 +123,7 @@ window.addEventListener('load', function () {
 </script></body>"""
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
 def test_report_renders_in_headless_chromium(shared_report: Path, tmp_path: Path) -> None:
     checked = tmp_path / "checked.html"

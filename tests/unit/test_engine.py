@@ -164,12 +164,16 @@ def test_seed_is_recorded_when_not_given(synthetic_store: Store) -> None:
 def test_empty_store_runs_on_bundled_data_and_says_so(tmp_path: Path) -> None:
     run = forecast.run(["baseline"], store=tmp_path / "empty.duckdb", draws=DRAWS, seed=1)
     assert set(run.data["origin"]) == {"bundled"}
-    assert run.as_of == pd.Timestamp("2020-01-01")
+    assert run.as_of == pd.Timestamp("2025-11-01")
     assert "Bundled data used" in run.notes[0]
-    assert any("World crude production is not in the store" in n for n in run.notes)
+    # the snapshot carries every model input: the SVAR runs, world supply is real data
+    assert run.price_model == "svar"
+    assert not any("World crude production is not in the store" in n for n in run.notes)
+    used = set(run.data["series_id"])
+    assert {"kilian_rea", "us_cpi", "world_crude_production_kbd", "brent_eom_usd"} <= used
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_real_data_run_as_of_2025_11(shared_store: Store) -> None:
     run = forecast.run(
         ["venezuela_full_halt"], as_of="2025-11", store=shared_store, draws=500, seed=3
@@ -213,17 +217,18 @@ def test_both_halts_lower_cuba_first_year_growth(result: RunResult) -> None:
         assert first.loc[halt, "q05"] < first.loc[halt, "q95"] - 0.5, "a visible band"
 
 
-def test_svar_is_skipped_with_a_note_when_its_data_are_missing(result: RunResult) -> None:
+def test_svar_is_skipped_with_a_note_when_it_cannot_be_estimated(result: RunResult) -> None:
+    # the synthetic store's world production starts in 2015, after the SVAR's 1992 start
     assert "svar" not in result.models
-    assert any("structural VAR was not run" in note for note in result.notes)
+    assert any("svar model was not run: it could not be estimated" in n for n in result.notes)
 
 
-def test_svar_asked_for_without_its_data_is_an_error(synthetic_store: Store) -> None:
-    with pytest.raises(ForecastError, match="the svar model needs kilian_rea, us_cpi"):
+def test_svar_asked_for_on_data_it_cannot_use_is_an_error(synthetic_store: Store) -> None:
+    with pytest.raises(ForecastError, match="prod_growth_pct: no value for 1992-02"):
         forecast.run(models=["svar"], store=synthetic_store, draws=DRAWS)
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_svar_methodology_tables(shared_store: Store) -> None:
     run = forecast.run(["baseline"], models=["svar"], store=shared_store, draws=200, seed=1)
     assert {"svar_irf", "svar_fevd", "svar_hd", "svar_supply_response"} <= set(run.tables)
@@ -231,7 +236,7 @@ def test_svar_methodology_tables(shared_store: Store) -> None:
     assert set(irf["shock"]) == {"supply", "aggregate_demand", "oil_specific_demand"}
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_sign_identified_svar_runs_through_the_engine(shared_store: Store) -> None:
     run = forecast.run(
         ["venezuela_full_halt"],

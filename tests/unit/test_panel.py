@@ -22,11 +22,30 @@ def test_bundled_monthly_prices_are_month_starts_and_known_values() -> None:
     assert brent is not None
     assert brent["date"].iloc[0] == pd.Timestamp("1987-05-01")
     assert brent["value"].iloc[0] == pytest.approx(18.58)
-    assert brent["date"].iloc[-1] == pd.Timestamp("2020-01-01")
+    assert brent["date"].iloc[-1] == pd.Timestamp("2025-11-01")
+
+
+def test_the_snapshot_stops_at_2025_11_and_ships_every_model_input() -> None:
+    assert set(bundled.BUNDLED_SERIES) == {
+        "brent_usd", "wti_usd", "brent_eom_usd", "wti_eom_usd", "us_cpi", "kilian_rea",
+        "world_crude_production_kbd",
+    }  # fmt: skip
+    for series_id in bundled.BUNDLED_SERIES:
+        frame = bundled.load(series_id)
+        assert frame is not None
+        assert frame["date"].max() <= pd.Timestamp("2025-11-30"), series_id
+    # the month-end close of Nov 2025 is the last daily Brent close (2025-11-28)
+    eom = bundled.load("brent_eom_usd")
+    assert eom is not None
+    assert eom["value"].iloc[-1] == pytest.approx(64.07)
+    cpi = bundled.load("us_cpi")
+    assert cpi is not None
+    assert cpi.loc[cpi["date"] == "2025-10-01", "value"].isna().all()
 
 
 def test_series_without_bundled_history() -> None:
-    assert bundled.load("kilian_rea") is None
+    assert bundled.load("venezuela_crude_production_kbd") is None
+    assert bundled.load("brent_spot_daily_usd") is None
 
 
 def test_empty_store_falls_back_to_bundled(tmp_path: Path) -> None:
@@ -34,8 +53,9 @@ def test_empty_store_falls_back_to_bundled(tmp_path: Path) -> None:
     assert data is not None
     assert data.origin == "bundled"
     assert data.vintage_id is None
-    assert "arch" in data.detail
-    assert read_series("kilian_rea", store=tmp_path / "empty.duckdb") is None
+    assert "snapshot through 2025-11" in data.detail
+    assert "eia_brent_spot_monthly.csv" in data.detail
+    assert read_series("venezuela_crude_production_kbd", store=tmp_path / "empty.duckdb") is None
     assert read_series("brent_usd", store=tmp_path / "empty.duckdb", fallback=False) is None
 
 

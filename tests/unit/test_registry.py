@@ -162,3 +162,27 @@ def test_a_registered_toy_model_runs_through_the_engine_and_the_report(
     html = written["html"].read_text(encoding="utf-8")
     assert "toy_elasticity" in html
     assert "Toy model: prices rise 4% per 1% of supply lost." in html
+
+
+def test_a_model_whose_series_nobody_has_is_left_out_or_refused(
+    synthetic_store: Store,
+) -> None:
+    entry = registry.register(
+        ModelEntry(
+            "needs_venezuela",
+            "price",
+            "Oil price: needs Venezuelan production (test model)",
+            ConstantElasticity,
+            default=True,
+            needs=("venezuela_crude_production_kbd",),
+            options=(ModelOption("multiplier", 3, "Per cent per 1% of supply lost."),),
+        )
+    )
+    try:
+        quiet = forecast.run(["baseline"], store=synthetic_store, draws=200, seed=1)
+        assert "needs_venezuela" not in quiet.models
+        assert any("needs_venezuela model was not run" in n for n in quiet.notes)
+        with pytest.raises(ForecastError, match="needs venezuela_crude_production_kbd"):
+            forecast.run(["baseline"], models=["needs_venezuela"], store=synthetic_store, draws=200)
+    finally:
+        registry.unregister(entry.name)

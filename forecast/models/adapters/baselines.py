@@ -60,7 +60,7 @@ class BaselineAdapter(AdapterBase):
                 f"{sid}: last daily close, start of the no-outage path",
                 close,
                 "US$/bbl",
-                f"{catalog.DAILY_CLOSES[sid]} on {day:%Y-%m-%d}",
+                _close_source(inputs.close_series.get(sid, catalog.DAILY_CLOSES[sid]), day),
             )
             for sid, (day, close) in self.anchors.items()
         )
@@ -75,6 +75,13 @@ class BaselineAdapter(AdapterBase):
         ]
         frame = pd.concat(pieces, ignore_index=True)
         return frame[["model", "variable", "term", "estimate", "std_err"]]
+
+
+def _close_source(series_id: str, day: pd.Timestamp) -> str:
+    """Name the close: ``series on YYYY-MM-DD``, or the month for month-end close series."""
+    if catalog.get(series_id).frequency == "monthly":
+        return f"{series_id}, last close of {day:%B %Y}"
+    return f"{series_id} on {day:%Y-%m-%d}"
 
 
 def setup(context: RunContext) -> BaselineAdapter:
