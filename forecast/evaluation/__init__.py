@@ -88,6 +88,15 @@ monthly-average no-change forecast (:func:`diebold_mariano`).
 from __future__ import annotations
 
 from forecast.evaluation._combine import combine
+from forecast.evaluation._density import (
+    BANDS,
+    DENSITY_COLUMNS,
+    BaselineDensity,
+    DensityForecaster,
+    coverage,
+    crps_from_draws,
+    density_scores,
+)
 from forecast.evaluation._panel import (
     DEFAULT_RELEASE_LAGS,
     PANEL_COLUMNS,
@@ -103,26 +112,36 @@ from forecast.evaluation._run import _month, evaluate  # noqa: F401 (_month: bac
 from forecast.evaluation._scores import (
     FORECAST_COLUMNS,
     TABLE_COLUMNS,
-    DMResult,
-    diebold_mariano,
     directional_accuracy,
     score,
+)
+from forecast.evaluation._significance import (
+    CWResult,
+    DMResult,
+    clark_west,
+    diebold_mariano,
+    long_run_variance,
 )
 from forecast.evaluation._settings import BVARSpec, CombinationSpec, EvaluationSettings
 from forecast.evaluation._var_forecasters import BVAR_VARIABLES, bvar_frame, svar_forecast
 
 __all__ = [
     "ADAPTERS",
+    "BANDS",
     "BVAR_VARIABLES",
     "DEFAULT_MODELS",
     "DEFAULT_RELEASE_LAGS",
+    "DENSITY_COLUMNS",
     "FORECAST_COLUMNS",
     "PANEL_COLUMNS",
     "TABLE_COLUMNS",
     "TARGETS",
     "BVARSpec",
+    "BaselineDensity",
+    "CWResult",
     "CombinationSpec",
     "DMResult",
+    "DensityForecaster",
     "EvaluationResult",
     "EvaluationSettings",
     "Forecaster",
@@ -130,10 +149,15 @@ __all__ = [
     "OriginData",
     "Space",
     "bvar_frame",
+    "clark_west",
     "combine",
+    "coverage",
+    "crps_from_draws",
+    "density_scores",
     "diebold_mariano",
     "directional_accuracy",
     "evaluate",
+    "long_run_variance",
     "monthly_panel",
     "origin_data",
     "score",
