@@ -115,6 +115,7 @@ from forecast.evaluation._scores import (
     directional_accuracy,
     score,
 )
+from forecast.evaluation._settings import BVARSpec, CombinationSpec, EvaluationSettings
 from forecast.evaluation._significance import (
     CWResult,
     DMResult,
@@ -122,7 +123,6 @@ from forecast.evaluation._significance import (
     diebold_mariano,
     long_run_variance,
 )
-from forecast.evaluation._settings import BVARSpec, CombinationSpec, EvaluationSettings
 from forecast.evaluation._var_forecasters import BVAR_VARIABLES, bvar_frame, svar_forecast
 
 __all__ = [

@@ -73,9 +73,7 @@ class BaselineDensity:
             log_price = data.log_price(space)
             keep = np.isfinite(log_price)
             first = int(np.argmax(keep)) if keep.any() else len(keep)
-            prices = pd.DataFrame(
-                {"date": data.dates[first:], "value": np.exp(log_price[first:])}
-            )
+            prices = pd.DataFrame({"date": data.dates[first:], "value": np.exp(log_price[first:])})
             anchor = None
             if self.method == "no_change_eom":
                 anchor = float(np.exp(data.log_eom(space)[-1]))

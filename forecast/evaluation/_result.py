@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from forecast.evaluation._density import DENSITY_COLUMNS
 from forecast.evaluation._scores import (
     TABLE_COLUMNS,
 )
-
-from forecast.evaluation._density import DENSITY_COLUMNS
 
 if TYPE_CHECKING:
     from forecast.evaluation._panel import (

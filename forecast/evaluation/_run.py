@@ -313,9 +313,7 @@ def _run_block(
     panel, real_time, origins, horizons, names, settings = task
     forecasters = {name: ADAPTERS[name].make(settings) for name in names}
     densities = {
-        name: maker(settings)
-        for name in names
-        if (maker := ADAPTERS[name].density) is not None
+        name: maker(settings) for name in names if (maker := ADAPTERS[name].density) is not None
     }
     outcomes = actual_log_prices(panel)
     records: list[tuple[Any, ...]] = []

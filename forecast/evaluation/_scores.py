@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.evaluation._density import density_scores
 from forecast.evaluation._panel import (
     TARGETS,
 )
-from forecast.evaluation._density import density_scores
 from forecast.evaluation._registry import (
     ADAPTERS,
     BENCHMARK,

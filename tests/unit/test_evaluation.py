@@ -345,7 +345,7 @@ def test_dm_with_autocovariances_matches_a_textbook_computation() -> None:
     dm = mean / math.sqrt((gammas[0] + 2 * (gammas[1] + gammas[2])) / n)
     hln = dm * math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
     # the textbook (truncated, unweighted) estimator is kept as an option; the default is
-    # Newey-West (test_dm_bartlett_variance_gives_no_spurious_significance_at_h6)
+    # Newey-West: see the h = 6 test below
     result = ev.diebold_mariano(d_model, d_bench, h, kernel="truncated")
     assert result.statistic == pytest.approx(hln)
     assert result.pvalue == pytest.approx(2 * stats.t.sf(abs(hln), n - 1))
