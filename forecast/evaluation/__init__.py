@@ -81,8 +81,16 @@ end-of-month no-change forecast on the same origins; ``directional_accuracy``, t
 forecasts that get the sign of the change from the origin's monthly average right (computed
 on logs; pairs in which the forecast or the actual change is exactly zero are left out, so
 the no-change forecast has none and reads NaN: the coin-flip reference is 0.5); and
-``dm_pvalue``, the Diebold-Mariano test of equal squared-error loss against the
-monthly-average no-change forecast (:func:`diebold_mariano`).
+``dm_pvalue``, the two-sided Diebold-Mariano test of equal squared-error loss against the
+monthly-average no-change forecast; ``dm_stat``/``dm_pvalue_better`` and
+``dm_stat_eom``/``dm_pvalue_better_eom``, the signed DM statistic (negative: lower loss) and
+the one-sided p-value of "better" against each no-change benchmark (:func:`diebold_mariano`:
+HLN correction, Newey-West variance with ``h - 1`` lags, Student's t); ``cw_benchmark``,
+``cw_stat``, ``cw_pvalue_better``, the one-sided Clark-West test against the random walk the
+model nests (:attr:`ModelAdapter.nests`; :func:`clark_west`); and, for the models with a
+predictive distribution (:attr:`ModelAdapter.density`: the no-change baselines' bootstrap),
+``coverage_68``, ``coverage_90`` and ``crps`` (:func:`crps_from_draws`), from
+:attr:`EvaluationResult.densities`.
 """
 
 from __future__ import annotations
