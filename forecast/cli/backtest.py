@@ -134,7 +134,7 @@ def backtest(
     forecasts.csv holds every point forecast, densities.csv every density forecast (band
     bounds, CRPS, PIT); cumulative_sq_error_diff.png shows the cumulative squared-error gain
     over no-change, pit_histogram.png the PIT histograms of the density forecasts.
-    """
+    """  # noqa: D301 (click's \b keeps the column list's layout)
     from forecast.backtest import run_backtest, write_backtest
 
     def progress(message: str) -> None:

@@ -576,14 +576,14 @@ class BacktestEvidence:
 
     @staticmethod
     def _tests_sentence(table: pd.DataFrame) -> str:
-        """The one-sided tests against the end-of-month baseline and its band's coverage."""
+        """Describe the one-sided tests against the end-of-month baseline and its coverage."""
         if "dm_pvalue_better_eom" not in table.columns:
             return ""
         others = table[~table["model"].isin(["no_change", "no_change_eom"])]
         pvalues = others["dm_pvalue_better_eom"].dropna()
         text = ""
         if not pvalues.empty:
-            low = others.loc[pvalues.idxmin()]
+            low = others.loc[pvalues.sort_values().index[:1]].iloc[0]
             text = (
                 "The smallest one-sided Diebold-Mariano p-value for beating the end-of-month "
                 f"no-change forecast is {low['dm_pvalue_better_eom']:.2f} ({low['model']} at "
@@ -591,10 +591,9 @@ class BacktestEvidence:
             )
         eom = table[table["model"] == "no_change_eom"]
         if "coverage_90" in table.columns and eom["coverage_90"].notna().any():
+            pairs = zip(eom["horizon"].to_numpy(), eom["coverage_90"].to_numpy(), strict=True)
             shares = ", ".join(
-                f"{100 * row.coverage_90:.0f}% at {int(row.horizon)}"
-                for row in eom.itertuples()
-                if pd.notna(row.coverage_90)
+                f"{100 * float(c):.0f}% at {int(h)}" for h, c in pairs if pd.notna(c)
             )
             text += f"Its 90% band covered {shares} month(s) ahead. "
         return text
