@@ -3,8 +3,8 @@
 :func:`run_backtest` reads the five series the evaluation needs (``brent_usd``,
 ``brent_spot_daily_usd``, ``us_cpi``, ``kilian_rea``, ``world_crude_production_kbd``) and hands
 them to :func:`forecast.evaluation.evaluate`. :func:`write_backtest` writes ``backtest.csv``,
-``forecasts.csv``, ``combination_weights.csv``, ``backtest.md`` and the chart
-``cumulative_sq_error_diff.png``.
+``forecasts.csv``, ``densities.csv``, ``combination_weights.csv``, ``backtest.md`` and the
+charts ``cumulative_sq_error_diff.png`` and ``pit_histogram.png``.
 
 **As-of reads.** A forecast made at the end of origin month ``t`` may use a series as the
 store knew it then: the newest vintage written on or before the first day of ``t + 1``
@@ -294,6 +294,7 @@ def run_backtest(
         models=result.models,
         notes=(*data.notes, *result.notes),
         settings=result.settings,
+        densities=result.densities,
     )
 
 
@@ -310,26 +311,36 @@ def write_backtest(result: EvaluationResult, out_dir: str | os.PathLike[str]) ->
     Returns
     -------
     dict of pathlib.Path
-        ``table`` (``backtest.csv``), ``forecasts`` (``forecasts.csv``), ``weights``
-        (``combination_weights.csv``), ``markdown`` (``backtest.md``) and ``chart``
-        (``cumulative_sq_error_diff.png``).
+        ``table`` (``backtest.csv``), ``forecasts`` (``forecasts.csv``), ``densities``
+        (``densities.csv``: bands, CRPS and PIT of the density forecasts), ``weights``
+        (``combination_weights.csv``), ``markdown`` (``backtest.md``), ``chart``
+        (``cumulative_sq_error_diff.png``) and ``pit_chart`` (``pit_histogram.png``, the
+        nominal target's PIT histograms).
     """
     from forecast.charts import cumulative_loss_chart
+    from forecast.charts.backtest import pit_histogram_chart
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "table": out / "backtest.csv",
         "forecasts": out / "forecasts.csv",
+        "densities": out / "densities.csv",
         "weights": out / "combination_weights.csv",
         "markdown": out / "backtest.md",
         "chart": out / "cumulative_sq_error_diff.png",
+        "pit_chart": out / "pit_histogram.png",
     }
     date_format = "%Y-%m-%d"
     result.table.to_csv(paths["table"], index=False)
     result.forecasts.to_csv(paths["forecasts"], index=False, date_format=date_format)
+    result.densities.to_csv(paths["densities"], index=False, date_format=date_format)
     result.weights.to_csv(paths["weights"], index=False, date_format=date_format)
     paths["markdown"].write_text(result.summary() + "\n", encoding="utf-8")
     plot = cumulative_loss_chart(result.forecasts)
     plot.save(paths["chart"], verbose=False)
+    if result.densities.empty:
+        del paths["pit_chart"]
+    else:
+        pit_histogram_chart(result.densities).save(paths["pit_chart"], verbose=False)
     return paths

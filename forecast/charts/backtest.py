@@ -1,4 +1,4 @@
-"""The backtest chart: cumulative squared-error differences against the no-change forecast.
+"""The backtest charts: cumulative squared-error gain over no-change, and PIT histograms.
 
 Builds a plotnine ggplot and never saves it (:func:`forecast.backtest.write_backtest` does);
 the look is the shared one of :mod:`forecast.charts._theme`.
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from plotnine import ggplot
 
-__all__ = ["cumulative_loss_chart", "cumulative_loss_frame"]
+__all__ = ["cumulative_loss_chart", "cumulative_loss_frame", "pit_frame", "pit_histogram_chart"]
 
 BENCHMARK = "no_change"
 _COLOURS = {
@@ -163,4 +163,114 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
         + theme()
         + plotnine_theme(legend_key_width=28)
         + figure(10, 6.5)
+    )
+
+
+def pit_frame(densities: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+    """Histogram of the probability integral transforms per target, model and horizon.
+
+    Parameters
+    ----------
+    densities
+        Density rows (:attr:`forecast.evaluation.EvaluationResult.densities`) with
+        ``target, model, horizon, pit``; rows without an outcome (NaN PIT) are left out.
+    bins
+        Equal-width bins on ``[0, 1]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``target, model, horizon, bin_low, bin_high, count, density``: ``density`` is the
+        share of PITs in the bin times ``bins``, so a calibrated forecast has about 1 in
+        every bin (a U shape: bands too narrow; a hump: too wide; a slope: biased).
+    """
+    columns = ["target", "model", "horizon", "bin_low", "bin_high", "count", "density"]
+    seen = densities[np.isfinite(densities["pit"].to_numpy(dtype=float))]
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    pieces = []
+    for (target, model, horizon), group in seen.groupby(["target", "model", "horizon"]):
+        counts, _ = np.histogram(group["pit"].to_numpy(dtype=float), bins=edges)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "target": target,
+                    "model": model,
+                    "horizon": int(horizon),
+                    "bin_low": edges[:-1],
+                    "bin_high": edges[1:],
+                    "count": counts.astype("int64"),
+                    "density": counts * bins / max(int(counts.sum()), 1),
+                }
+            )
+        )
+    if not pieces:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(pieces, ignore_index=True)[columns]
+
+
+def pit_histogram_chart(densities: pd.DataFrame, target: str = "nominal", bins: int = 10) -> ggplot:
+    """Chart PIT histograms: one panel per horizon (rows) and model (columns).
+
+    Parameters
+    ----------
+    densities
+        Density rows (:attr:`forecast.evaluation.EvaluationResult.densities`).
+    target
+        ``"nominal"`` or ``"real"``.
+    bins
+        Bins on ``[0, 1]``.
+
+    Returns
+    -------
+    plotnine.ggplot
+        The chart (not saved); a dashed line marks the calibrated density 1.
+    """
+    from plotnine import (
+        aes,
+        facet_grid,
+        geom_hline,
+        geom_rect,
+        ggplot,
+        labs,
+        scale_fill_manual,
+        scale_x_continuous,
+    )
+
+    frame = pit_frame(densities[densities["target"] == target], bins)
+    models = list(dict.fromkeys(frame["model"]))
+    frame = frame.assign(
+        model=pd.Categorical(frame["model"], categories=models),
+        panel_horizon=pd.Categorical(
+            frame["horizon"].map(lambda h: f"h = {h} month{'s' if h > 1 else ''}"),
+            categories=[
+                f"h = {h} month{'s' if h > 1 else ''}" for h in sorted(set(frame["horizon"]))
+            ],
+        ),
+    )
+    colours = {m: _COLOURS.get(m, "#2874a6") if m != "no_change_eom" else "#5d6d7e" for m in models}
+    counts = frame.groupby(["model", "horizon"], observed=True)["count"].sum()
+    n = int(counts.max()) if len(counts) else 0
+    return (
+        ggplot(frame)
+        + geom_rect(
+            aes(xmin="bin_low", xmax="bin_high", ymin=0, ymax="density", fill="model"),
+            colour="white",
+            size=0.3,
+            show_legend=False,
+        )
+        + geom_hline(yintercept=1, linetype="dashed", colour="#333333", size=0.5)
+        + facet_grid("panel_horizon ~ model")
+        + scale_fill_manual(values=colours)
+        + scale_x_continuous(breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", ".25", ".5", ".75", "1"])
+        + labs(
+            title="Probability integral transforms of the no-change density forecasts",
+            subtitle="Share of draws below the outcome, binned; flat at 1 (dashed) = calibrated; "
+            "U = bands too narrow, hump = too wide",
+            x="PIT",
+            y="Density",
+            caption=f"{_TARGET_LABELS.get(target, target)}, monthly average; up to {n} "
+            "forecasts per panel.",
+        )
+        + theme()
+        + figure(8, 7)
     )

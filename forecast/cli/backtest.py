@@ -84,7 +84,7 @@ def _default_jobs() -> int:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for backtest.csv, forecasts.csv, the chart and backtest.md.",
+    help="Folder for backtest.csv, forecasts.csv, densities.csv, the charts and backtest.md.",
 )
 @click.option(
     "--jobs",
@@ -102,17 +102,39 @@ def backtest(
     out_dir: str,
     jobs: int | None,
 ) -> None:
-    """Backtest monthly Brent forecasts (nominal and real) against the no-change forecast.
+    """Backtest monthly Brent forecasts (nominal and real) against the no-change forecasts.
 
     At every origin from --start to --end, each model forecasts the monthly average Brent
     price --horizons months ahead using only the data available then (the store's vintages
     known at the origin, else the series cut at the origin, with publication delays).
-    backtest.csv has one row per target, model and horizon: n, mspe, mspe_ratio (against the
-    monthly-average no-change forecast), mspe_ratio_eom (against the end-of-month no-change
-    forecast), directional_accuracy and dm_pvalue (Diebold-Mariano against the
-    monthly-average no-change forecast). forecasts.csv holds every forecast; the chart shows
-    the cumulative squared-error gain over no-change.
-    """
+
+    \b
+    backtest.csv: one row per target, model and horizon.
+      n                     scored origins (target month observed)
+      mspe                  mean squared error, (US$/bbl)^2
+      mspe_ratio            MSPE / MSPE of no_change (last monthly average)
+      mspe_ratio_eom        MSPE / MSPE of no_change_eom (last daily close)
+      directional_accuracy  share of right signs of change (NaN for no-change)
+      dm_pvalue             Diebold-Mariano vs no_change, two-sided
+      dm_stat               DM statistic vs no_change (HLN-corrected, Newey-West
+                            h-1 lags; negative = the model's loss is lower)
+      dm_pvalue_better      one-sided p of "better than no_change" (t, n-1 df)
+      dm_stat_eom           the same against no_change_eom
+      dm_pvalue_better_eom  one-sided p of "better than no_change_eom"
+      cw_benchmark          the random walk the model nests (arima, ets, svar:
+                            no_change; bvar, bvar_oil: no_change_eom), else empty
+      cw_stat               Clark-West (2007) statistic vs cw_benchmark (negative =
+                            better)
+      cw_pvalue_better      its one-sided p (standard normal)
+      coverage_68           share of outcomes inside the 68% band (density models:
+                            the no-change baselines' bootstrap), else empty
+      coverage_90           the same for the 90% band
+      crps                  mean CRPS of the draws, US$/bbl (lower is better)
+
+    forecasts.csv holds every point forecast, densities.csv every density forecast (band
+    bounds, CRPS, PIT); cumulative_sq_error_diff.png shows the cumulative squared-error gain
+    over no-change, pit_histogram.png the PIT histograms of the density forecasts.
+    """  # noqa: D301 (click's \b keeps the column list's layout)
     from forecast.backtest import run_backtest, write_backtest
 
     def progress(message: str) -> None:

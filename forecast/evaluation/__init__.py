@@ -81,13 +81,30 @@ end-of-month no-change forecast on the same origins; ``directional_accuracy``, t
 forecasts that get the sign of the change from the origin's monthly average right (computed
 on logs; pairs in which the forecast or the actual change is exactly zero are left out, so
 the no-change forecast has none and reads NaN: the coin-flip reference is 0.5); and
-``dm_pvalue``, the Diebold-Mariano test of equal squared-error loss against the
-monthly-average no-change forecast (:func:`diebold_mariano`).
+``dm_pvalue``, the two-sided Diebold-Mariano test of equal squared-error loss against the
+monthly-average no-change forecast; ``dm_stat``/``dm_pvalue_better`` and
+``dm_stat_eom``/``dm_pvalue_better_eom``, the signed DM statistic (negative: lower loss) and
+the one-sided p-value of "better" against each no-change benchmark (:func:`diebold_mariano`:
+HLN correction, Newey-West variance with ``h - 1`` lags, Student's t); ``cw_benchmark``,
+``cw_stat``, ``cw_pvalue_better``, the one-sided Clark-West test against the random walk the
+model nests (:attr:`ModelAdapter.nests`; :func:`clark_west`); and, for the models with a
+predictive distribution (:attr:`ModelAdapter.density`: the no-change baselines' bootstrap),
+``coverage_68``, ``coverage_90`` and ``crps`` (:func:`crps_from_draws`), from
+:attr:`EvaluationResult.densities`.
 """
 
 from __future__ import annotations
 
 from forecast.evaluation._combine import combine
+from forecast.evaluation._density import (
+    BANDS,
+    DENSITY_COLUMNS,
+    BaselineDensity,
+    DensityForecaster,
+    coverage,
+    crps_from_draws,
+    density_scores,
+)
 from forecast.evaluation._panel import (
     DEFAULT_RELEASE_LAGS,
     PANEL_COLUMNS,
@@ -103,26 +120,36 @@ from forecast.evaluation._run import _month, evaluate  # noqa: F401 (_month: bac
 from forecast.evaluation._scores import (
     FORECAST_COLUMNS,
     TABLE_COLUMNS,
-    DMResult,
-    diebold_mariano,
     directional_accuracy,
     score,
 )
 from forecast.evaluation._settings import BVARSpec, CombinationSpec, EvaluationSettings
+from forecast.evaluation._significance import (
+    CWResult,
+    DMResult,
+    clark_west,
+    diebold_mariano,
+    long_run_variance,
+)
 from forecast.evaluation._var_forecasters import BVAR_VARIABLES, bvar_frame, svar_forecast
 
 __all__ = [
     "ADAPTERS",
+    "BANDS",
     "BVAR_VARIABLES",
     "DEFAULT_MODELS",
     "DEFAULT_RELEASE_LAGS",
+    "DENSITY_COLUMNS",
     "FORECAST_COLUMNS",
     "PANEL_COLUMNS",
     "TABLE_COLUMNS",
     "TARGETS",
     "BVARSpec",
+    "BaselineDensity",
+    "CWResult",
     "CombinationSpec",
     "DMResult",
+    "DensityForecaster",
     "EvaluationResult",
     "EvaluationSettings",
     "Forecaster",
@@ -130,10 +157,15 @@ __all__ = [
     "OriginData",
     "Space",
     "bvar_frame",
+    "clark_west",
     "combine",
+    "coverage",
+    "crps_from_draws",
+    "density_scores",
     "diebold_mariano",
     "directional_accuracy",
     "evaluate",
+    "long_run_variance",
     "monthly_panel",
     "origin_data",
     "score",

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ForecastError
+from forecast.evaluation._density import BaselineDensity
 from forecast.evaluation._panel import (
     TARGETS,
     OriginData,
@@ -22,6 +23,7 @@ from forecast.evaluation._var_forecasters import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from forecast.evaluation._density import DensityForecaster
     from forecast.evaluation._settings import (
         EvaluationSettings,
     )
@@ -64,12 +66,20 @@ class ModelAdapter:
         Builds a fresh :class:`Forecaster` for a run (it may cache fits across origins).
     unavailable
         Returns why the model cannot run (a note), or ``None`` when it can.
+    density
+        Builds a :class:`~forecast.evaluation.DensityForecaster` for the models that give a
+        predictive distribution cheaply (``None``: point forecasts only).
+    nests
+        The no-change benchmark the model nests (its forecast when the extra parameters are
+        zero): the benchmark of its Clark-West test; ``None``: not nested.
     """
 
     name: str
     description: str
     make: Callable[[EvaluationSettings], Forecaster]
     unavailable: Callable[[], str | None] = lambda: None
+    density: Callable[[EvaluationSettings], DensityForecaster] | None = None
+    nests: str | None = None
 
 
 def _no_change(data: OriginData, horizons: tuple[int, ...]) -> dict[Space, np.ndarray]:
@@ -144,25 +154,45 @@ def _price_frame(data: OriginData, space: Space) -> pd.DataFrame:
 ADAPTERS: dict[str, ModelAdapter] = {
     adapter.name: adapter
     for adapter in (
-        ModelAdapter("no_change", "last monthly average", lambda _s: _no_change),
-        ModelAdapter("no_change_eom", "last daily close of the month", lambda _s: _no_change_eom),
         ModelAdapter(
-            "arima", "ARIMA(1,1,0) on log prices", lambda s: _BaselineForecaster("arima", s)
+            "no_change",
+            "last monthly average",
+            lambda _s: _no_change,
+            density=lambda s: BaselineDensity("no_change", s),
         ),
         ModelAdapter(
-            "ets", "damped-trend ETS on log prices", lambda s: _BaselineForecaster("ets", s)
+            "no_change_eom",
+            "last daily close of the month",
+            lambda _s: _no_change_eom,
+            density=lambda s: BaselineDensity("no_change_eom", s),
+        ),
+        ModelAdapter(
+            "arima",
+            "ARIMA(1,1,0) on log prices",
+            lambda s: _BaselineForecaster("arima", s),
+            nests=BENCHMARK,
+        ),
+        ModelAdapter(
+            "ets",
+            "damped-trend ETS on log prices",
+            lambda s: _BaselineForecaster("ets", s),
+            nests=BENCHMARK,
         ),
         ModelAdapter(
             "bvar",
             "Minnesota BVAR: end-of-month price change and end-of-month gap",
             lambda s: _BVARForecaster(s.bvars["bvar"]),
+            nests=BENCHMARK_EOM,
         ),
         ModelAdapter(
             "bvar_oil",
             "Minnesota BVAR adding world production growth and the Kilian index change",
             lambda s: _BVARForecaster(s.bvars["bvar_oil"]),
+            nests=BENCHMARK_EOM,
         ),
-        ModelAdapter("svar", "oil-market SVAR (Kilian 2009)", lambda _s: svar_forecast),
+        ModelAdapter(
+            "svar", "oil-market SVAR (Kilian 2009)", lambda _s: svar_forecast, nests=BENCHMARK
+        ),
     )
 }
 """The models the backtest runs at each origin (``combination`` is built from them)."""

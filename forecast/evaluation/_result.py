@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
+from forecast.evaluation._density import DENSITY_COLUMNS
 from forecast.evaluation._scores import (
     TABLE_COLUMNS,
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from forecast.evaluation._panel import (
         Space,
     )
@@ -47,6 +47,10 @@ class EvaluationResult:
         What was skipped or failed, and how the data were read.
     settings
         The choices the run used.
+    densities
+        The density forecasts of the models that give draws (the no-change baselines):
+        :data:`~forecast.evaluation.DENSITY_COLUMNS`, one row per target, origin, horizon
+        and model (band bounds in US$/bbl, CRPS, PIT).
 
     Notes
     -----
@@ -62,6 +66,9 @@ class EvaluationResult:
     models: tuple[str, ...]
     notes: tuple[str, ...]
     settings: EvaluationSettings
+    densities: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(DENSITY_COLUMNS))
+    )
 
     def equals(self, other: object) -> bool:
         """Return whether ``other`` holds the same table and forecasts.
@@ -136,11 +143,13 @@ class EvaluationResult:
 def _cell(value: object, column: str) -> str:
     if isinstance(value, str):
         return value
+    if value is None:
+        return ""
     if isinstance(value, int | np.integer) or column in {"horizon", "n"}:
         return str(int(value))  # type: ignore[call-overload]
     number = float(value)  # type: ignore[arg-type]
     if math.isnan(number):
         return ""
-    if column == "mspe":
+    if column in {"mspe", "crps"}:
         return f"{number:.2f}"
     return f"{number:.3f}"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from forecast.errors import ConvergenceWarning, EstimationError, ForecastError
 from forecast.evaluation._combine import combine
+from forecast.evaluation._density import DENSITY_COLUMNS, density_record
 from forecast.evaluation._panel import (
     _LOG_100,
     TARGETS,
@@ -216,6 +217,7 @@ def evaluate(
     records = [record for output in outputs for record in output[0]]
     failures = [failure for output in outputs for failure in output[1]]
     troubles = [trouble for output in outputs for trouble in output[2]]
+    density_rows = [row for output in outputs for row in output[3]]
     notes += _failure_notes(failures, first_origin, MODEL_FAILED)
     notes += _failure_notes(troubles, first_origin, MODEL_TROUBLE)
     forecasts = _forecast_frame(records, panel)
@@ -236,8 +238,18 @@ def evaluate(
         key=lambda s: s.map(order) if s.name == "model" else s,
     ).reset_index(drop=True)
     weights = weights[(weights["origin"] >= first_origin) & (weights["origin"] <= last_origin)]
+    densities = _density_frame(density_rows)
+    densities = densities[
+        (densities["origin"] >= first_origin)
+        & (densities["origin"] <= last_origin)
+        & densities["model"].isin(reported)
+    ]
+    densities = densities.sort_values(
+        ["target", "model", "horizon", "origin"],
+        key=lambda s: s.map(order) if s.name == "model" else s,
+    ).reset_index(drop=True)
     return EvaluationResult(
-        table=score(scored, models=reported),
+        table=score(scored, models=reported, densities=densities),
         forecasts=scored[[*FORECAST_COLUMNS, "origin_value"]],
         weights=weights.reset_index(drop=True),
         start=first_origin,
@@ -246,6 +258,7 @@ def evaluate(
         models=reported,
         notes=tuple(notes),
         settings=settings,
+        densities=densities,
     )
 
 
@@ -277,7 +290,7 @@ def _single_threaded_blas() -> Iterator[None]:
 _Event = tuple[str, pd.Timestamp, str]  # model, origin, message
 
 
-_BlockOutput = tuple[list[tuple[Any, ...]], list[_Event], list[_Event]]
+_BlockOutput = tuple[list[tuple[Any, ...]], list[_Event], list[_Event], list[tuple[Any, ...]]]
 
 
 def _run_block(
@@ -292,15 +305,21 @@ def _run_block(
 ) -> _BlockOutput:
     """Forecast every model at a block of origins (runs in a worker process if asked).
 
-    Returns the forecast records, the failures (the model is skipped at that origin) and the
+    Returns the forecast records, the failures (the model is skipped at that origin), the
     estimation troubles (:class:`~forecast.errors.ConvergenceWarning`: the estimates are
-    used, and the run's notes say so). Other warnings are re-issued.
+    used, and the run's notes say so) and the density records of the models that give
+    draws. Other warnings are re-issued.
     """
     panel, real_time, origins, horizons, names, settings = task
     forecasters = {name: ADAPTERS[name].make(settings) for name in names}
+    densities = {
+        name: maker(settings) for name in names if (maker := ADAPTERS[name].density) is not None
+    }
+    outcomes = actual_log_prices(panel)
     records: list[tuple[Any, ...]] = []
     failures: list[_Event] = []
     troubles: list[_Event] = []
+    density_rows: list[tuple[Any, ...]] = []
     for origin in origins:
         data = origin_data(
             real_time.get(origin, panel),
@@ -329,7 +348,52 @@ def _run_block(
             for space in TARGETS:
                 for h, value in zip(horizons, both[space], strict=True):
                     records.append((space, name, origin, h, float(value), last[space]))
-    return records, failures, troubles
+        for name, density in densities.items():
+            density_rows += _density_rows(name, density, data, horizons, outcomes, settings)
+    return records, failures, troubles, density_rows
+
+
+def _density_rows(
+    name: str,
+    density: Callable[..., Mapping[Space, np.ndarray]],
+    data: Any,
+    horizons: tuple[int, ...],
+    outcomes: Mapping[Space, pd.Series],
+    settings: EvaluationSettings,
+) -> list[tuple[Any, ...]]:
+    """Draw one model's predictive distribution at an origin and score it per horizon.
+
+    The draws are seeded by the origin alone (``SeedSequence([density_seed, year,
+    month])``), so they do not depend on the blocks or the worker processes. A model that
+    cannot give draws at an origin (e.g. no daily close) has no density there.
+    """
+    origin = data.origin
+    rng = np.random.default_rng(
+        np.random.SeedSequence([settings.density_seed, origin.year, origin.month])
+    )
+    try:
+        draws = density(data, horizons, rng)
+    except (ForecastError, EstimationError, ValueError):
+        return []
+    rows = []
+    for space in TARGETS:
+        for j, h in enumerate(horizons):
+            target = origin + pd.DateOffset(months=int(h))
+            log_outcome = outcomes[space].get(target, np.nan)
+            outcome = float(np.exp(log_outcome)) if np.isfinite(log_outcome) else np.nan
+            rows.append(
+                (space, origin, target, int(h), name, outcome,
+                 *density_record(draws[space][:, j], outcome))
+            )  # fmt: skip
+    return rows
+
+
+def _density_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(DENSITY_COLUMNS))
+    for column in ("origin", "target_date"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    frame["horizon"] = frame["horizon"].astype("int64")
+    return frame
 
 
 def _both_spaces(

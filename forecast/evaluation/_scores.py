@@ -1,21 +1,23 @@
-"""Scores of the forecasts: MSPE ratios, directional accuracy and the Diebold-Mariano test."""
+"""Scores of the forecasts: MSPE ratios, directional accuracy, DM and CW tests, densities."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from forecast.evaluation._density import density_scores
 from forecast.evaluation._panel import (
     TARGETS,
 )
 from forecast.evaluation._registry import (
+    ADAPTERS,
     BENCHMARK,
     BENCHMARK_EOM,
 )
+from forecast.evaluation._significance import clark_west, diebold_mariano
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,86 +28,13 @@ FORECAST_COLUMNS: tuple[str, ...] = (
 """The tidy forecast columns (:attr:`EvaluationResult.forecasts` adds ``origin_value``)."""
 TABLE_COLUMNS: tuple[str, ...] = (
     "target", "model", "horizon", "n", "mspe", "mspe_ratio", "mspe_ratio_eom",
-    "directional_accuracy", "dm_pvalue",
+    "directional_accuracy", "dm_pvalue", "dm_stat", "dm_pvalue_better", "dm_stat_eom",
+    "dm_pvalue_better_eom", "cw_benchmark", "cw_stat", "cw_pvalue_better", "coverage_68",
+    "coverage_90", "crps",
 )  # fmt: skip
+"""The score table's columns (``backtest.csv``); see :func:`score`."""
 
-
-@dataclass(frozen=True, slots=True)
-class DMResult:
-    """A Diebold-Mariano test of equal expected loss.
-
-    Attributes
-    ----------
-    statistic
-        The Harvey-Leybourne-Newbold corrected statistic (negative: the model's loss is
-        lower than the benchmark's).
-    pvalue
-        Two-sided p-value from Student's t with ``n - 1`` degrees of freedom.
-    n
-        Number of loss pairs.
-    mean_difference
-        Mean of ``loss_model - loss_benchmark``.
-    """
-
-    statistic: float
-    pvalue: float
-    n: int
-    mean_difference: float
-
-
-def diebold_mariano(loss_model: np.ndarray, loss_benchmark: np.ndarray, horizon: int) -> DMResult:
-    """Diebold-Mariano test with the Harvey, Leybourne & Newbold (1997) correction.
-
-    With ``d_t = loss_model_t - loss_benchmark_t`` (in time order), ``n`` pairs and
-    autocovariances ``g_k = sum_{t>k} (d_t - dbar)(d_{t-k} - dbar) / n``, the long-run
-    variance of ``dbar`` is ``V = (g_0 + 2 sum_{k=1}^{h-1} g_k) / n`` (the truncated,
-    unweighted HAC estimator of Diebold & Mariano; if that is not positive, Bartlett weights
-    ``1 - k/h`` are used instead). ``DM = dbar / sqrt(V)`` is multiplied by
-    ``sqrt((n + 1 - 2h + h(h - 1)/n) / n)`` and compared with Student's t with ``n - 1``
-    degrees of freedom, two-sided. Identical losses give statistic 0 and p-value 1.
-
-    Parameters
-    ----------
-    loss_model, loss_benchmark
-        Losses (e.g. squared errors) in time order, same length.
-    horizon
-        The forecast horizon ``h`` (``h - 1`` autocovariances).
-
-    Returns
-    -------
-    DMResult
-        Statistic, p-value, ``n`` and the mean loss difference. NaN statistic and p-value
-        when ``n < 2``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> diebold_mariano(np.ones(10), np.ones(10), 1).pvalue
-    1.0
-    """
-    from scipy import stats
-
-    d = np.asarray(loss_model, dtype=float) - np.asarray(loss_benchmark, dtype=float)
-    n = int(d.size)
-    if n < 2:
-        return DMResult(math.nan, math.nan, n, float(d.mean()) if n else math.nan)
-    mean = float(d.mean())
-    centred = d - mean
-    lags = min(max(int(horizon) - 1, 0), n - 1)
-    gamma = np.array([centred[k:] @ centred[: n - k] / n for k in range(lags + 1)])
-    variance = (gamma[0] + 2 * gamma[1:].sum()) / n
-    if variance <= 0:
-        bartlett = 1 - np.arange(1, lags + 1) / (lags + 1)
-        variance = (gamma[0] + 2 * (bartlett * gamma[1:]).sum()) / n
-    if variance <= 0 or not math.isfinite(variance):
-        if mean == 0:
-            return DMResult(0.0, 1.0, n, mean)
-        return DMResult(math.copysign(math.inf, mean), 0.0, n, mean)
-    h = int(horizon)
-    correction = math.sqrt(max((n + 1 - 2 * h + h * (h - 1) / n) / n, 0.0))
-    statistic = mean / math.sqrt(variance) * correction
-    pvalue = float(2 * stats.t.sf(abs(statistic), df=n - 1))
-    return DMResult(float(statistic), min(pvalue, 1.0), n, mean)
+_DENSITY_SCORES = ("coverage_68", "coverage_90", "crps")
 
 
 def directional_accuracy(
@@ -142,24 +71,39 @@ def directional_accuracy(
     return float(np.mean(predicted[valid] == realised[valid]))
 
 
-def score(forecasts: pd.DataFrame, *, models: Sequence[str] | None = None) -> pd.DataFrame:
+def score(
+    forecasts: pd.DataFrame,
+    *,
+    models: Sequence[str] | None = None,
+    densities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Score forecasts: one row per target, model and horizon (:data:`TABLE_COLUMNS`).
 
     Parameters
     ----------
     forecasts
         Tidy forecasts with ``target, origin, horizon, model, forecast, actual,
-        origin_value`` (levels); they must include ``no_change`` and, for
-        ``mspe_ratio_eom``, ``no_change_eom``. Rows without an actual are not scored.
+        origin_value`` (levels); they must include ``no_change`` and, for the columns
+        against it, ``no_change_eom``. Rows without an actual are not scored.
     models
         Row order of the models (default: as they first appear).
+    densities
+        Density rows (:data:`~forecast.evaluation.DENSITY_COLUMNS`) for ``coverage_68``,
+        ``coverage_90`` and ``crps`` (NaN for models without).
 
     Returns
     -------
     pandas.DataFrame
-        ``target, model, horizon, n, mspe, mspe_ratio, mspe_ratio_eom,
-        directional_accuracy, dm_pvalue``. Ratios and the DM test use the origins where both
-        the model and the benchmark have a forecast.
+        ``n``, ``mspe``; ``mspe_ratio`` and ``mspe_ratio_eom`` (over the monthly-average and
+        the end-of-month no-change forecast's MSPE); ``directional_accuracy``;
+        ``dm_pvalue`` (two-sided DM against ``no_change``); ``dm_stat`` and
+        ``dm_pvalue_better`` (signed DM statistic, negative = lower loss, and the one-sided
+        p-value of "better" against ``no_change``), ``dm_stat_eom`` and
+        ``dm_pvalue_better_eom`` (the same against ``no_change_eom``); ``cw_benchmark``,
+        ``cw_stat``, ``cw_pvalue_better`` (Clark-West against the no-change benchmark the
+        model nests, empty/NaN for the others); ``coverage_68``, ``coverage_90``, ``crps``.
+        Ratios and tests use the origins where both the model and the benchmark have a
+        forecast.
     """
     rows: list[dict[str, Any]] = []
     observed = forecasts[np.isfinite(forecasts["actual"].to_numpy(dtype=float))]
@@ -170,13 +114,21 @@ def score(forecasts: pd.DataFrame, *, models: Sequence[str] | None = None) -> pd
             wide = group.pivot_table(index="origin", columns="model", values="forecast")
             meta = group.drop_duplicates("origin").set_index("origin").reindex(wide.index)
             actual = meta["actual"].to_numpy(dtype=float)
-            errors = wide.sub(actual, axis=0) ** 2
+            errors = wide.sub(actual, axis=0)
             rows.extend(
                 _score_row(target, model, int(horizon), wide, errors, meta)
                 for model in order
                 if model in wide.columns
             )
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    table = pd.DataFrame(rows, columns=[c for c in TABLE_COLUMNS if c not in _DENSITY_SCORES])
+    if densities is not None and not densities.empty:
+        table = table.merge(
+            density_scores(densities), on=["target", "model", "horizon"], how="left"
+        )
+    for column in _DENSITY_SCORES:
+        if column not in table.columns:
+            table[column] = math.nan
+    return table[list(TABLE_COLUMNS)]
 
 
 def _score_row(
@@ -187,22 +139,45 @@ def _score_row(
     errors: pd.DataFrame,
     meta: pd.DataFrame,
 ) -> dict[str, Any]:
-    loss = errors[model].to_numpy(dtype=float)
+    loss = errors[model].to_numpy(dtype=float) ** 2
     valid = np.isfinite(loss)
 
-    def ratio(benchmark: str) -> float:
+    def paired(benchmark: str) -> np.ndarray | None:
         if benchmark not in errors.columns:
+            return None
+        return valid & np.isfinite(errors[benchmark].to_numpy(dtype=float))
+
+    def ratio(benchmark: str) -> float:
+        both = paired(benchmark)
+        if both is None:
             return math.nan
-        other = errors[benchmark].to_numpy(dtype=float)
-        both = valid & np.isfinite(other)
+        other = errors[benchmark].to_numpy(dtype=float) ** 2
         denominator = other[both].mean() if both.any() else math.nan
         return float(loss[both].mean() / denominator) if denominator > 0 else math.nan
 
-    pvalue = math.nan
-    if BENCHMARK in errors.columns:
-        other = errors[BENCHMARK].to_numpy(dtype=float)
-        both = valid & np.isfinite(other)
-        pvalue = diebold_mariano(loss[both], other[both], horizon).pvalue
+    def dm(benchmark: str) -> tuple[float, float, float]:
+        both = paired(benchmark)
+        if both is None:
+            return math.nan, math.nan, math.nan
+        other = errors[benchmark].to_numpy(dtype=float) ** 2
+        result = diebold_mariano(loss[both], other[both], horizon)
+        return result.statistic, result.pvalue_better, result.pvalue
+
+    adapter = ADAPTERS.get(model)
+    nested = adapter.nests if adapter is not None else None
+    cw = (math.nan, math.nan)
+    both = paired(nested) if nested is not None else None
+    if nested is not None and both is not None:
+        result = clark_west(
+            errors[model].to_numpy(dtype=float)[both],
+            errors[nested].to_numpy(dtype=float)[both],
+            wide[model].to_numpy(dtype=float)[both],
+            wide[nested].to_numpy(dtype=float)[both],
+            horizon,
+        )
+        cw = (result.statistic, result.pvalue_better)
+    dm_stat, dm_better, dm_two_sided = dm(BENCHMARK)
+    dm_stat_eom, dm_better_eom, _ = dm(BENCHMARK_EOM)
     return {
         "target": target,
         "model": model,
@@ -216,5 +191,12 @@ def _score_row(
             meta["actual"].to_numpy(dtype=float)[valid],
             meta["origin_value"].to_numpy(dtype=float)[valid],
         ),
-        "dm_pvalue": pvalue,
+        "dm_pvalue": dm_two_sided,
+        "dm_stat": dm_stat,
+        "dm_pvalue_better": dm_better,
+        "dm_stat_eom": dm_stat_eom,
+        "dm_pvalue_better_eom": dm_better_eom,
+        "cw_benchmark": nested if both is not None else "",
+        "cw_stat": cw[0],
+        "cw_pvalue_better": cw[1],
     }

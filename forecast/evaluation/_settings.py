@@ -111,6 +111,12 @@ class EvaluationSettings:
         The BVAR models by name (``bvar``, ``bvar_oil``).
     combination
         How ``combination`` pools.
+    density_draws
+        Draws per origin of the models that give a predictive distribution (the no-change
+        baselines' bootstrap).
+    density_seed
+        Seeds those draws: origin ``t`` uses ``SeedSequence([density_seed, year, month])``,
+        so the draws do not depend on ``jobs`` or on which origins are run.
     """
 
     release_lags: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RELEASE_LAGS))
@@ -119,3 +125,5 @@ class EvaluationSettings:
     baseline_window_months: int = 240
     bvars: Mapping[str, BVARSpec] = field(default_factory=_default_bvars)
     combination: CombinationSpec = field(default_factory=CombinationSpec)
+    density_draws: int = 2000
+    density_seed: int = 20050101

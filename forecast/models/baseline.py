@@ -15,8 +15,16 @@ every other model is judged against:
     The same random walk anchored on the last daily close of the origin month instead of its
     monthly average (pass it as ``anchor``). The end-of-month price is a much better forecast
     of next month's average than this month's average is (the backtest: 44% lower MSPE at one
-    month, and no model beat it significantly at any horizon). The bootstrap pool is still
-    the monthly changes of monthly averages, which makes the first month's band a little wide.
+    month). The pool is the same (monthly changes of monthly averages), rescaled for the
+    different target by the averaging arithmetic of a random walk (Working 1960): if the
+    daily log price is a random walk with monthly variance ``s2``, the change of a monthly
+    average has variance ``2/3 s2``, the change from a month's last close to the next
+    month's average ``1/3 s2``, and each month after that adds ``s2``. So the first month's
+    draw is the pooled change times ``sqrt(1/2)`` and the later months' draws are times
+    ``sqrt(3/2)`` (:data:`EOM_SCALES`). Without it the one-month band was about 1.2-1.3 times
+    too wide in standard deviation and the long bands too narrow; with it the 90% band
+    covered 88, 91, 91 and 90% of outcomes at 1, 3, 6 and 12 months over 2005-2025 (the
+    backtest's ``coverage_90``).
 ``arima``
     ``SARIMAX(log p, order=(1, 1, 0), trend="n")``: an AR(1) in monthly log changes, without
     drift. Oil returns have a little momentum (the AR coefficient is about 0.3 on Brent); a
@@ -54,6 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARIMA_ORDER",
+    "EOM_SCALES",
     "MIN_OBSERVATIONS",
     "BaselineFit",
     "BaselineMethod",
@@ -64,6 +73,9 @@ __all__ = [
 
 BaselineMethod = PriceBaseline  # the no-outage price models (forecast._typing)
 """The baseline models: random walk (bootstrap), ARIMA(1,1,0) or damped-trend ETS."""
+
+EOM_SCALES: tuple[float, float] = (float(np.sqrt(0.5)), float(np.sqrt(1.5)))
+"""``no_change_eom``: factors on the pooled monthly-average changes, first month and later."""
 
 ARIMA_ORDER: tuple[int, int, int] = (1, 1, 0)
 """The ARIMA order on log prices: AR(1) in monthly log changes, no drift."""
@@ -430,7 +442,11 @@ def simulate_baseline(
     check_count("draws", draws)
     horizon, draws = int(horizon), int(draws)
     if fit.method in {"no_change", "no_change_eom"}:
-        log_paths = _bootstrap_walk(fit.log_changes, horizon, draws, rng)
+        scales = None
+        if fit.method == "no_change_eom":
+            scales = np.full(horizon, EOM_SCALES[1])
+            scales[0] = EOM_SCALES[0]
+        log_paths = _bootstrap_walk(fit.log_changes, horizon, draws, rng, scales=scales)
         return fit.last_price * np.exp(log_paths)
     if fit.method == "arima":
         state_space = fit.raw.get("state_space")
@@ -501,17 +517,25 @@ def _random_walk_params(changes: np.ndarray) -> pd.DataFrame:
 
 
 def _bootstrap_walk(
-    pool: np.ndarray, horizon: int, draws: int, rng: np.random.Generator
+    pool: np.ndarray,
+    horizon: int,
+    draws: int,
+    rng: np.random.Generator,
+    *,
+    scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return cumulative sums of reflected bootstrap draws from ``pool``, (draws, horizon).
 
     One uniform number per cell picks both the change and its sign, so the numbers taken
-    from ``rng`` do not depend on the size of the pool.
+    from ``rng`` do not depend on the size of the pool. ``scales`` (one per month)
+    multiplies each month's draw before the sum.
     """
     size = pool.size
     picks = np.minimum((rng.random((draws, horizon)) * (2 * size)).astype(np.int64), 2 * size - 1)
-    signed = np.concatenate([pool, -pool])
-    return np.cumsum(signed[picks], axis=1)
+    signed = np.concatenate([pool, -pool])[picks]
+    if scales is not None:
+        signed = signed * scales
+    return np.cumsum(signed, axis=1)
 
 
 def _params_frame(names: list[str], estimates: np.ndarray, std_errs: np.ndarray) -> pd.DataFrame:

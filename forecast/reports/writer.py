@@ -607,9 +607,33 @@ class BacktestEvidence:
             f"At {int(best['horizon'])} month(s) the lowest MSPE is {best['model']}'s, "
             f"{100 * (1 - best['mspe_ratio']):.0f}% below the monthly-average no-change "
             f"forecast; against the end-of-month no-change forecast its worst MSPE ratio over "
-            f"the horizons is {worst_vs_eom:.3f}. The no-outage baseline of this report follows "
-            "these numbers (see the run settings)."
+            f"the horizons is {worst_vs_eom:.3f}. {self._tests_sentence(table)}The no-outage "
+            "baseline of this report follows these numbers (see the run settings)."
         )
+
+    @staticmethod
+    def _tests_sentence(table: pd.DataFrame) -> str:
+        """Describe the one-sided tests against the end-of-month baseline and its coverage."""
+        if "dm_pvalue_better_eom" not in table.columns:
+            return ""
+        others = table[~table["model"].isin(["no_change", "no_change_eom"])]
+        pvalues = others["dm_pvalue_better_eom"].dropna()
+        text = ""
+        if not pvalues.empty:
+            low = others.loc[pvalues.sort_values().index[:1]].iloc[0]
+            text = (
+                "The smallest one-sided Diebold-Mariano p-value for beating the end-of-month "
+                f"no-change forecast is {low['dm_pvalue_better_eom']:.2f} ({low['model']} at "
+                f"{int(low['horizon'])} month(s)). "
+            )
+        eom = table[table["model"] == "no_change_eom"]
+        if "coverage_90" in table.columns and eom["coverage_90"].notna().any():
+            pairs = zip(eom["horizon"].to_numpy(), eom["coverage_90"].to_numpy(), strict=True)
+            shares = ", ".join(
+                f"{100 * float(c):.0f}% at {int(h)}" for h, c in pairs if pd.notna(c)
+            )
+            text += f"Its 90% band covered {shares} month(s) ahead. "
+        return text
 
     def rows(self) -> dict[str, Any]:
         """Return the table for the template, numbers formatted."""

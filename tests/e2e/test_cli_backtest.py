@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 COLUMNS = [
     "target", "model", "horizon", "n", "mspe", "mspe_ratio", "mspe_ratio_eom",
-    "directional_accuracy", "dm_pvalue",
+    "directional_accuracy", "dm_pvalue", "dm_stat", "dm_pvalue_better", "dm_stat_eom",
+    "dm_pvalue_better_eom", "cw_benchmark", "cw_stat", "cw_pvalue_better", "coverage_68",
+    "coverage_90", "crps",
 ]  # fmt: skip
 
 
@@ -99,6 +101,13 @@ def test_backtest_writes_the_table_forecasts_and_chart(full_run: tuple[object, P
     assert forecasts["origin"].max() == pd.Timestamp("2020-06-01")
     assert (out / "cumulative_sq_error_diff.png").stat().st_size > 10_000
     assert "| nominal | bvar | 1 | 6 |" in (out / "backtest.md").read_text()
+    for column in ("dm_pvalue_better", "dm_pvalue_better_eom", "coverage_68", "coverage_90"):
+        assert table[column].dropna().between(0, 1).all()
+    baselines = table[table["model"].isin(["no_change", "no_change_eom"])]
+    assert baselines[["coverage_68", "coverage_90", "crps"]].notna().all().all()
+    densities = pd.read_csv(out / "densities.csv")
+    assert set(densities["model"]) == {"no_change", "no_change_eom"}
+    assert (out / "pit_histogram.png").stat().st_size > 10_000
     output = result.output  # type: ignore[attr-defined]
     assert "svar skipped" not in output
     assert "svar failed" not in output

@@ -344,7 +344,9 @@ def test_dm_with_autocovariances_matches_a_textbook_computation() -> None:
     gammas = [sum((d[t] - mean) * (d[t - k] - mean) for t in range(k, n)) / n for k in range(h)]
     dm = mean / math.sqrt((gammas[0] + 2 * (gammas[1] + gammas[2])) / n)
     hln = dm * math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
-    result = ev.diebold_mariano(d_model, d_bench, h)
+    # the textbook (truncated, unweighted) estimator is kept as an option; the default is
+    # Newey-West: see the h = 6 test below
+    result = ev.diebold_mariano(d_model, d_bench, h, kernel="truncated")
     assert result.statistic == pytest.approx(hln)
     assert result.pvalue == pytest.approx(2 * stats.t.sf(abs(hln), n - 1))
     assert result.mean_difference == pytest.approx(mean)
