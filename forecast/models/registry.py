@@ -173,6 +173,8 @@ _BASELINES: dict[str, str] = {
     "arima": "ARIMA(1,1,0) on log prices, no drift",
     "ets": "Exponential smoothing with a damped additive trend on log prices",
 }
+_BASELINE_COLOURS = {"no_change_eom": "#000000", "no_change": "#4d4d4d", "arima": "#e08e0b",
+                     "ets": "#7d3c98"}  # fmt: skip
 if set(_BASELINES) != set(get_args(PriceBaseline)):  # pragma: no cover - a programming error
     raise RuntimeError("every PriceBaseline needs a registry entry")
 
@@ -184,6 +186,7 @@ _BUILTINS: tuple[ModelEntry, ...] = (
             text,
             "forecast.models.adapters.baselines:setup",
             default=name == "no_change_eom",
+            colour=_BASELINE_COLOURS[name],
             progress=f"fitting the {name} price baselines",
         )
         for name, text in _BASELINES.items()
@@ -217,7 +220,7 @@ _BUILTINS: tuple[ModelEntry, ...] = (
                 "Candidate rotations per bootstrap draw under sign identification.",
             ),
         ),
-        colour="#1f4e79",
+        colour="#5d6d7e",
         progress="estimating the oil-market SVAR and its bootstrap",
     ),
     ModelEntry(
