@@ -28,9 +28,8 @@ Defaults resolved from the curated facts (rules written here and in the report):
   ``venezuela_to_cuba_oil_shipments`` (monthly and approximate monthly averages).
 * World supply (the denominator of a loss share): world crude production in the as-of
   month (store series ``world_crude_production_kbd``; crude, like the elasticity studies).
-  When the series ends before the as-of month, its level there is a conditional estimate: the
-  least-squares linear trend of the last :data:`WORLD_TREND_MONTHS` observations, extended to
-  the as-of month. Without the series, a stated fallback is used and the report says so.
+  When the series ends before the as-of month, its level there is a stated conditional
+  estimate: the last observed level carried forward (no change). Without the series, a stated fallback is used and the report says so.
 """
 
 from __future__ import annotations
@@ -79,7 +78,6 @@ __all__ = ["ExportVolume", "FittedModels", "Progress", "export_volume", "fit", "
 
 WORLD_CRUDE_FALLBACK_KBD = 81_800.0  # EIA world crude incl. lease condensate, 2023 average
 WORLD_SERIES = "world_crude_production_kbd"
-WORLD_TREND_MONTHS = 36  # observations behind the trend that carries world crude to the as-of
 MIN_EXPORT_OBS = 8  # crude-only export estimates the crude default volume needs in its window
 EXPORT_COVERAGE: dict[ExportCoverage, str] = {
     "crude": "crude",
@@ -328,27 +326,21 @@ _CLOSE_IDS = {
 def _world_supply(
     world: SeriesData | None, month: pd.Timestamp
 ) -> tuple[float, str, SeriesData | None, tuple[str, ...]]:
-    """World crude production in the as-of month (observed or trend-extended), or the fallback."""
+    """World crude production in the as-of month (observed or carried forward), or the fallback."""
     if world is not None and (world.frame["date"] <= month).any():
         known = world.frame[(world.frame["date"] <= month) & world.frame["value"].notna()]
         last = pd.Timestamp(known["date"].iloc[-1])
         if last == month:
             source = f"world crude production in {month:%Y-%m} (store vintage {world.vintage_id})"
             return float(known["value"].iloc[-1]), source, world, ()
-        recent = known.tail(WORLD_TREND_MONTHS)
-        steps = np.array(
-            [(d.year - month.year) * 12 + d.month - month.month for d in recent["date"]],
-            dtype=float,
-        )
-        slope, level = np.polyfit(steps, recent["value"].to_numpy(dtype=float), 1)
         gap = (month.year - last.year) * 12 + month.month - last.month
         source = (
             f"world crude production in {month:%Y-%m}, estimated: the series ends {last:%Y-%m}, "
-            f"{gap} months earlier; least-squares linear trend of its last {len(recent)} months "
-            f"({recent['date'].iloc[0]:%Y-%m} to {last:%Y-%m}, {slope * 12:+,.0f} kb/d a year) "
-            f"extended to {month:%Y-%m} (store vintage {world.vintage_id})"
+            f"{gap} months earlier, and its last level is carried to {month:%Y-%m} (no-change "
+            f"estimate; a linear trend over the last 12, 24 or 36 months gives 79-88 mb/d, too "
+            f"unstable to use) (store vintage {world.vintage_id})"
         )
-        return float(level), source, world, ()
+        return float(known["value"].iloc[-1]), source, world, ()
     source = "fallback: EIA world crude production, 2023 average (no store data)"
     note = WORLD_FALLBACK_NOTE.format(kbd=WORLD_CRUDE_FALLBACK_KBD)
     return WORLD_CRUDE_FALLBACK_KBD, source, None, (note,)
