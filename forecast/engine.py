@@ -29,7 +29,8 @@ Defaults resolved from the curated facts (rules written here and in the report):
 * World supply (the denominator of a loss share): world crude production in the as-of
   month (store series ``world_crude_production_kbd``; crude, like the elasticity studies).
   When the series ends before the as-of month, its level there is a stated conditional
-  estimate: the last observed level carried forward (no change). Without the series, a stated fallback is used and the report says so.
+  estimate: the last observed level carried forward (no change). Without the series, a
+  stated fallback is used and the report says so.
 """
 
 from __future__ import annotations
