@@ -220,7 +220,16 @@ def scenario_prices_chart(
 
     The observed history runs into the projection; the as-of month is marked.
     """
-    from plotnine import aes, geom_line, geom_ribbon, geom_vline, ggplot, labs, scale_x_datetime
+    from plotnine import (
+        aes,
+        coord_cartesian,
+        geom_line,
+        geom_ribbon,
+        geom_vline,
+        ggplot,
+        labs,
+        scale_x_datetime,
+    )
 
     model = model or result.price_model or "elasticity"
     var = catalog.OUTPUT_VARIABLES[variable]
@@ -239,11 +248,13 @@ def scenario_prices_chart(
         + geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.6)
         + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
         + scale_x_datetime(date_labels="%b %Y")
+        + coord_cartesian(ylim=_zoom(paths, hist, baseline))
         + colour_scales(result, fill=False)
         + labs(
             title=f"{var.title}: every scenario's median, {model} model",
             subtitle=(
-                "Grey: the baseline's 68% and 90% bands; black: observed. "
+                "Grey: the baseline's 68% and 90% bands (the 90% band runs off the axis); "
+                "black: observed. "
                 f"Data to {result.as_of:%b %Y} (dotted line)."
             ),
             x="",
@@ -252,6 +263,18 @@ def scenario_prices_chart(
         )
         + theme()
     )
+
+
+def _zoom(paths: pd.DataFrame, hist: pd.DataFrame, baseline: pd.DataFrame) -> tuple[float, float]:
+    """Return y limits that show the medians, the history and the baseline's 68% band."""
+    values = pd.concat(
+        [paths["q50"], hist["value"], baseline["q16"], baseline["q84"]], ignore_index=True
+    ).dropna()
+    if values.empty:
+        return (0.0, 1.0)
+    low, high = float(values.min()), float(values.max())
+    pad = 0.05 * (high - low or 1.0)
+    return (low - pad, high + pad)
 
 
 def _on_every_panel(frame: pd.DataFrame, panels: pd.Index) -> pd.DataFrame:

@@ -136,8 +136,8 @@ def _first_full_year(result: RunResult) -> int:
 
 def probability_sentence(result: RunResult, scenario: str, model: str) -> str:
     """Return the chance that Brent averages above a level next year, or spikes in any month."""
-    table = probability_table(result)
-    table = table[table["model"] == model].set_index(["statement", "scenario"])["probability"]
+    frame = probability_table(result)
+    table = frame[frame["model"] == model].set_index(["statement", "scenario"])["probability"]
     parts = []
     for statement in dict.fromkeys(s for s, _ in table.index):
         here, base = table[(statement, scenario)], table[(statement, "baseline")]

@@ -636,11 +636,13 @@ def _labelled(result: RunResult, frame: pd.DataFrame) -> pd.DataFrame:
     titles = {s.id: s.title for s in result.scenarios}
     frame = frame.copy()
     if "scenario" in frame.columns and "scenario_title" not in frame.columns:
-        frame.insert(frame.columns.get_loc("scenario") + 1, "scenario_title",
+        frame.insert(list(frame.columns).index("scenario") + 1, "scenario_title",
                      frame["scenario"].map(titles))  # fmt: skip
     if "variable" in frame.columns and "unit" not in frame.columns:
         units = {k: v.unit for k, v in catalog.OUTPUT_VARIABLES.items()}
-        frame.insert(frame.columns.get_loc("variable") + 1, "unit", frame["variable"].map(units))
+        frame.insert(
+            list(frame.columns).index("variable") + 1, "unit", frame["variable"].map(units)
+        )
     return frame
 
 
