@@ -30,7 +30,8 @@ def headline_scenario(result: RunResult) -> str | None:
     if PREFERRED in others:
         return PREFERRED
     losing = [s for s in others if _outage_mask(result, s).any()]
-    return (losing or others or [None])[0]
+    chosen = losing or others
+    return chosen[0] if chosen else None
 
 
 def _outage_mask(result: RunResult, scenario: str) -> npt.NDArray[np.bool_]:
