@@ -54,8 +54,6 @@ def cuba_panel(
     paths = result.paths[
         (result.paths["model"] == model) & result.paths["variable"].isin(list(variables))
     ]
-    variables = _not_flat(paths, variables)
-    paths = paths[paths["variable"].isin(variables)]
     titles = {v: f"{catalog.OUTPUT_VARIABLES[v].title} ({catalog.OUTPUT_VARIABLES[v].unit})"
               for v in variables}  # fmt: skip
     paths = ordered(paths, result).assign(
@@ -97,20 +95,6 @@ def cuba_panel(
         + theme()
         + figure(9, 6.5)
     )
-
-
-def _not_flat(paths: pd.DataFrame, variables: Sequence[str]) -> list[str]:
-    """Drop the variables that are zero in every scenario, year and draw (nothing to show).
-
-    The extra import bill is zero unless a scenario buys replacement barrels; all variables
-    are kept if every one is flat.
-    """
-    moving = [
-        v
-        for v in variables
-        if paths.loc[paths["variable"] == v, ["q05", "q95"]].abs().gt(0).any(axis=None)
-    ]
-    return moving or list(variables)
 
 
 def cuba_backcast_chart(backcast: pd.DataFrame) -> ggplot:

@@ -185,8 +185,7 @@ def difference_chart(
     diffs = result.differences
     diffs = ordered(diffs[(diffs["variable"] == variable) & (diffs["model"] == model)], result)
     diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
-    what = {"pct": "% difference", "pp": "difference", "abs": "difference"}
-    axis = {"pct": "% of the baseline", "pp": "percentage points", "abs": var.diff_unit}
+    what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
     return (
         ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label"))
         + geom_hline(yintercept=0, colour="#4d4d4d", size=0.4)
@@ -202,7 +201,7 @@ def difference_chart(
                 f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}."
             ),
             x="",
-            y=axis[var.diff],
+            y=f"{what[var.diff]} ({var.diff_unit})",
             caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
         )
         + theme()

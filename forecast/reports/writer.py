@@ -241,7 +241,7 @@ def _import_bill_note(result: RunResult, model: str) -> str:
         return ""
     return (
         "No scenario run has Cuba buy replacement barrels, so its extra import bill is zero "
-        "and not drawn; run data/scenarios/extra/cuba_buys_replacement.toml (--scenario) to "
+        "in every year; run data/scenarios/extra/cuba_buys_replacement.toml (--scenario) to "
         "see that channel."
     )
 
