@@ -17,7 +17,12 @@ from __future__ import annotations
 from forecast.charts.backtest import cumulative_loss_chart, cumulative_loss_frame
 from forecast.charts.cuba import cuba_backcast_chart, cuba_panel
 from forecast.charts.methodology import svar_fevd_chart, svar_hd_chart, svar_irf_chart
-from forecast.charts.scenario import difference_chart, price_fan_chart, scenario_colours
+from forecast.charts.scenario import (
+    difference_chart,
+    price_fan_chart,
+    scenario_colours,
+    scenario_prices_chart,
+)
 
 __all__ = [
     "cuba_backcast_chart",
@@ -27,6 +32,7 @@ __all__ = [
     "difference_chart",
     "price_fan_chart",
     "scenario_colours",
+    "scenario_prices_chart",
     "svar_fevd_chart",
     "svar_hd_chart",
     "svar_irf_chart",

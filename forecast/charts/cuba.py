@@ -30,7 +30,7 @@ def cuba_panel(
         "cuba_import_bill_usd_m",
         "cuba_electricity_at_risk_gwh",
     ),
-    history_years: int = 8,
+    history_years: int = 3,
 ) -> ggplot:
     """Cuba's projected GDP growth, oil supply gap, extra import bill and power at risk.
 
@@ -51,11 +51,11 @@ def cuba_panel(
     )
 
     model = model or result.cuba_model or "cuba"
-    titles = {v: f"{catalog.OUTPUT_VARIABLES[v].title} ({catalog.OUTPUT_VARIABLES[v].unit})"
-              for v in variables}  # fmt: skip
     paths = result.paths[
         (result.paths["model"] == model) & result.paths["variable"].isin(list(variables))
     ]
+    titles = {v: f"{catalog.OUTPUT_VARIABLES[v].title} ({catalog.OUTPUT_VARIABLES[v].unit})"
+              for v in variables}  # fmt: skip
     paths = ordered(paths, result).assign(
         year=lambda f: f["date"].dt.year,
         panel=lambda f: pd.Categorical(f["variable"].map(titles), categories=list(titles.values())),
@@ -70,7 +70,7 @@ def cuba_panel(
         year=hist["date"].dt.year,
         panel=pd.Categorical(hist["variable"].map(titles), categories=list(titles.values())),
     )
-    dodge = position_dodge(width=0.6)
+    dodge = position_dodge(width=0.8)
     return (
         ggplot(paths, aes("year", colour="scenario_label"))
         + geom_hline(yintercept=0, colour="#999999", size=0.3)

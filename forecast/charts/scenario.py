@@ -29,6 +29,7 @@ __all__ = [
     "ordered",
     "price_fan_chart",
     "scenario_colours",
+    "scenario_prices_chart",
 ]
 
 _FIXED_COLOURS = {
@@ -149,7 +150,7 @@ def price_fan_chart(
         + scale_x_datetime(date_labels="%Y", date_breaks="1 year")
         + colour_scales(result, legend=False)
         + labs(
-            title=f"{var.title}: projections under each scenario",
+            title=f"{var.title}: fan chart per scenario, {model} model",
             subtitle=(
                 f"Median with 68% and 90% bands; dashed: baseline median; black: observed. "
                 f"Data to {result.as_of:%b %Y} (dotted line)."
@@ -194,7 +195,7 @@ def difference_chart(
         + scale_x_datetime(date_labels="%b %Y")
         + colour_scales(result)
         + labs(
-            title=f"{var.title}: {what[var.diff]} from baseline",
+            title=f"{var.title}: {what[var.diff]} from baseline, {model} model",
             subtitle=(
                 f"Mean with 68% and 90% bands, computed draw by draw; projections from "
                 f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}."
@@ -205,6 +206,74 @@ def difference_chart(
         )
         + theme()
     )
+
+
+def scenario_prices_chart(
+    result: RunResult,
+    variable: str = "brent_usd",
+    *,
+    model: str | None = None,
+    history_months: int = 24,
+) -> ggplot:
+    """Every scenario's median price on one axis, over the baseline's 68% and 90% bands.
+
+    The observed history runs into the projection; the as-of month is marked.
+    """
+    from plotnine import (
+        aes,
+        coord_cartesian,
+        geom_line,
+        geom_ribbon,
+        geom_vline,
+        ggplot,
+        labs,
+        scale_x_datetime,
+    )
+
+    model = model or result.price_model or "elasticity"
+    var = catalog.OUTPUT_VARIABLES[variable]
+    paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
+    paths = ordered(paths, result)
+    baseline = paths[paths["scenario"] == "baseline"]
+    start = result.as_of - pd.DateOffset(months=history_months)
+    hist = result.history[
+        (result.history["variable"] == variable) & (result.history["date"] >= start)
+    ]
+    return (
+        ggplot(paths, aes("date"))
+        + geom_ribbon(aes(ymin="q05", ymax="q95"), data=baseline, fill="#4d4d4d", alpha=0.12)
+        + geom_ribbon(aes(ymin="q16", ymax="q84"), data=baseline, fill="#4d4d4d", alpha=0.18)
+        + geom_line(aes(y="q50", colour="scenario_label"), size=0.9)
+        + geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.6)
+        + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
+        + scale_x_datetime(date_labels="%b %Y")
+        + coord_cartesian(ylim=_zoom(paths, hist, baseline))
+        + colour_scales(result, fill=False)
+        + labs(
+            title=f"{var.title}: every scenario's median, {model} model",
+            subtitle=(
+                "Grey: the baseline's 68% and 90% bands (the 90% band runs off the axis); "
+                "black: observed. "
+                f"Data to {result.as_of:%b %Y} (dotted line)."
+            ),
+            x="",
+            y=var.unit,
+            caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
+        )
+        + theme()
+    )
+
+
+def _zoom(paths: pd.DataFrame, hist: pd.DataFrame, baseline: pd.DataFrame) -> tuple[float, float]:
+    """Return y limits that show the medians, the history and the baseline's 68% band."""
+    values = pd.concat(
+        [paths["q50"], hist["value"], baseline["q16"], baseline["q84"]], ignore_index=True
+    ).dropna()
+    if values.empty:
+        return (0.0, 1.0)
+    low, high = float(values.min()), float(values.max())
+    pad = 0.05 * (high - low or 1.0)
+    return (low - pad, high + pad)
 
 
 def _on_every_panel(frame: pd.DataFrame, panels: pd.Index) -> pd.DataFrame:

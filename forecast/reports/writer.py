@@ -8,7 +8,12 @@ fills the Jinja2 template (autoescaped) and writes:
   paths.csv         the output contract (PathFrame)
   summary.csv       peak and cumulative differences from baseline (SummaryFrame)
   differences.csv   differences from baseline per period (DiffFrame)
-  forecast.xlsx     the same tables plus scenarios, data used and assumptions
+  quarterly.csv     quarterly average Brent and WTI per scenario and model (levels, differences)
+  annual.csv        the same, per calendar year
+  probabilities.csv probability statements about Brent, from the draws
+  forecast.xlsx     the same tables plus scenarios, data used, assumptions and the run
+  report.md         the summary and the period tables, as Markdown
+  charts/           every chart as PNG and SVG (drawn once, saved twice)
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pandas as pd
 from forecast import catalog, charts
 from forecast._cpu import available_cpus
 from forecast._version import __version__
+from forecast.reports import _markdown, _summary, _tables, _xlsx
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
@@ -44,6 +50,7 @@ __all__ = [
     "Chart",
     "build_charts",
     "render_html",
+    "write_chart_files",
     "write_report",
     "write_tables",
 ]
@@ -79,13 +86,14 @@ REFERENCES = (
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """A rendered chart: its id, title, caption, PNG bytes and report section."""
+    """A rendered chart: its id, title, caption, PNG and SVG bytes and report section."""
 
     id: str
     title: str
     caption: str
     png: bytes
     section: str = "main"
+    svg: bytes = b""
 
     @property
     def data_uri(self) -> str:
@@ -93,19 +101,21 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def _png(plot: ggplot) -> bytes:
+def _png(plot: ggplot) -> tuple[bytes, bytes]:
+    """Draw the chart once and save that figure twice: PNG and SVG bytes."""
     import matplotlib as mpl
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
     figure = plot.draw()
-    buffer = io.BytesIO()
+    png, svg = io.BytesIO(), io.BytesIO()
     try:
-        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        figure.savefig(png, format="png", dpi=110, bbox_inches="tight")
+        figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
     finally:
         plt.close(figure)
-    return buffer.getvalue()
+    return png.getvalue(), svg.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,24 +134,32 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
     if price_model is not None:
         specs += [
             _ChartSpec(
-                "brent_fan",
-                "Brent under each scenario",
-                "Fan charts: each scenario's median with 68% and 90% bands against the "
-                "baseline median. WTI gets the same percentage impact (see the tables).",
-                lambda: charts.price_fan_chart(result, "brent_usd", model=price_model),
+                "brent_scenarios",
+                f"Brent under every scenario ({price_model} model)",
+                "Every scenario's median Brent price on one US$/bbl axis, over the baseline's "
+                "68% and 90% bands: where a scenario's line leaves the grey band, the outage "
+                "moves the price by more than the baseline's own uncertainty.",
+                lambda: charts.scenario_prices_chart(result, "brent_usd", model=price_model),
             ),
             _ChartSpec(
                 "brent_diff",
-                "Brent: difference from baseline",
+                f"Brent: difference from baseline ({price_model} model)",
                 f"Per cent of the baseline price, computed draw by draw ({price_model} model).",
                 lambda: charts.difference_chart(result, "brent_usd", model=price_model),
+            ),
+            _ChartSpec(
+                "brent_fan",
+                f"Brent fan chart per scenario ({price_model} model)",
+                "Fan charts: each scenario's median with 68% and 90% bands against the "
+                "baseline median. WTI gets the same percentage impact (see the tables).",
+                lambda: charts.price_fan_chart(result, "brent_usd", model=price_model),
             ),
         ]
     for other in _cross_checks(result):
         specs.append(
             _ChartSpec(
                 f"brent_diff_{other}",
-                f"Cross-check: Brent through the {other} model",
+                f"Cross-check: Brent difference from baseline ({other} model)",
                 f"The same scenarios through the {other} model ({_describe(other)}): per cent "
                 f"of the baseline Brent price, to compare with the {price_model} model above.",
                 partial(charts.difference_chart, result, "brent_usd", model=other),
@@ -152,32 +170,80 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
         specs.append(
             _ChartSpec(
                 "cuba",
-                "Cuba",
-                "GDP growth, oil supply gap, extra import bill and power generation at risk.",
+                f"Cuba's economy by scenario and year ({cuba_model} model)",
+                "Per year and scenario: median (dot), 68% (thick) and 90% (thin) ranges of GDP "
+                "growth, the oil supply gap, the extra import bill and power generation at "
+                "risk. " + _import_bill_note(result, cuba_model),
                 lambda: charts.cuba_panel(result, model=cuba_model),
             )
         )
-    methodology: list[tuple[str, str, str, Callable[[pd.DataFrame], ggplot]]] = [
-        ("svar_irf", "SVAR impulse responses", "", charts.svar_irf_chart),
-        ("svar_fevd", "SVAR variance decomposition", "", charts.svar_fevd_chart),
-        ("svar_hd", "SVAR historical decomposition", "", charts.svar_hd_chart),
+    return specs + _method_specs(result)
+
+
+METHOD_CHARTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "svar_irf",
+        "SVAR impulse responses",
         (
-            "cuba_backcast",
-            "Cuba model backcast",
-            (
-                "The Cuba model fitted on data to 2015 and projected over 2016-2024 given the "
-                "observed shipments and oil prices, against the actual growth."
-            ),
-            charts.cuba_backcast_chart,
+            "Responses of world oil production, real activity and the real oil price to one-"
+            "standard-deviation supply, aggregate-demand and oil-specific demand shocks, with 68% "
+            "and 90% residual-bootstrap bands. The supply shock is drawn as a disruption."
         ),
+    ),
+    (
+        "svar_fevd",
+        "SVAR variance decomposition",
+        (
+            "Share of the real oil price's forecast-error variance due to each structural shock, "
+            "by horizon: how much of the price's unpredictable movement supply shocks explain."
+        ),
+    ),
+    (
+        "svar_hd",
+        "SVAR historical decomposition",
+        (
+            "The real oil price's deviation from its base projection, split into the cumulative "
+            "contributions of each structural shock over the sample."
+        ),
+    ),
+    (
+        "cuba_backcast",
+        "Cuba model backcast",
+        (
+            "The Cuba model fitted on data to 2015 and projected over 2016-2024 given the "
+            "observed shipments and oil prices, against the actual growth."
+        ),
+    ),
+)
+"""Methodology charts: table name (also the chart id), title and caption."""
+
+
+def _method_specs(result: RunResult) -> list[_ChartSpec]:
+    draws: dict[str, Callable[[pd.DataFrame], ggplot]] = {
+        "svar_irf": charts.svar_irf_chart,
+        "svar_fevd": charts.svar_fevd_chart,
+        "svar_hd": charts.svar_hd_chart,
+        "cuba_backcast": charts.cuba_backcast_chart,
+    }
+    return [
+        _ChartSpec(name, title, caption, partial(draws[name], result.tables[name]), "methodology")
+        for name, title, caption in METHOD_CHARTS
+        if name in result.tables
     ]
-    for name, title, caption, draw in methodology:
-        if name in result.tables:
-            table = result.tables[name]
-            specs.append(
-                _ChartSpec(name, title, caption, partial(draw, table), section="methodology")
-            )
-    return specs
+
+
+def _import_bill_note(result: RunResult, model: str) -> str:
+    """Say why the import-bill panel is missing when no scenario buys replacement barrels."""
+    bill = result.paths[
+        (result.paths["model"] == model) & (result.paths["variable"] == "cuba_import_bill_usd_m")
+    ]
+    if bill.empty or bill[["q05", "q95"]].abs().gt(0).any(axis=None):
+        return ""
+    return (
+        "No scenario run has Cuba buy replacement barrels, so its extra import bill is zero "
+        "in every year; run data/scenarios/extra/cuba_buys_replacement.toml (--scenario) to "
+        "see that channel."
+    )
 
 
 def _cross_checks(result: RunResult) -> list[str]:
@@ -198,12 +264,12 @@ def _describe(model: str) -> str:
 _PENDING: list[_ChartSpec] = []  # read by forked workers (fork shares memory, no pickling)
 
 
-def _render_pending(index: int) -> bytes:
+def _render_pending(index: int) -> tuple[bytes, bytes]:
     return _png(_PENDING[index].make())
 
 
-def _render(specs: list[_ChartSpec], workers: int) -> list[bytes]:
-    """Render charts to PNG, in forked worker processes where the platform has fork."""
+def _render(specs: list[_ChartSpec], workers: int) -> list[tuple[bytes, bytes]]:
+    """Render charts to PNG and SVG, in forked worker processes where the platform has fork."""
     if workers <= 1 or len(specs) < 2 or "fork" not in mp.get_all_start_methods():
         return [_png(spec.make()) for spec in specs]
     _PENDING[:] = specs
@@ -232,10 +298,10 @@ def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart
     """
     specs = _chart_specs(result)
     workers = workers if workers is not None else min(4, available_cpus())
-    pngs = _render(specs, workers)
+    rendered = _render(specs, workers)
     return [
-        Chart(spec.id, spec.title, spec.caption, png, spec.section)
-        for spec, png in zip(specs, pngs, strict=True)
+        Chart(spec.id, spec.title, spec.caption, png, spec.section, svg)
+        for spec, (png, svg) in zip(specs, rendered, strict=True)
     ]
 
 
@@ -370,7 +436,7 @@ def _price_table(result: RunResult, variable: str = "brent_usd") -> dict[str, An
     """Quarter-end medians of a price per scenario (rows: months; columns: scenarios)."""
     paths = result.paths[(result.paths["variable"] == variable)]
     if paths.empty:
-        return {"columns": [], "rows": []}
+        return {"columns": [], "rows": [], "model": ""}
     model = str(paths["model"].iloc[0])
     paths = paths[paths["model"] == model]
     wide = paths.pivot_table(index="date", columns="scenario", values="q50", sort=False)
@@ -379,10 +445,60 @@ def _price_table(result: RunResult, variable: str = "brent_usd") -> dict[str, An
     keep = months[(months.month % 3 == 0) | (months == months[0])]
     labels = {s.id: s.title for s in result.scenarios}
     return {
+        "model": model,
         "columns": [labels[c] for c in wide.columns],
         "rows": [
             {"date": f"{d:%b %Y}", "values": [_fmt(float(v), 1) for v in row]}
             for d, row in zip(keep, wide.loc[keep].to_numpy(dtype=float), strict=True)
+        ],
+    }
+
+
+MEASURES = (
+    ("level_mean", "Level, US$/bbl", 2, False),
+    ("diff_mean", "Difference, US$/bbl", 2, True),
+    ("diff_pct_mean", "Difference, %", 1, True),
+)
+
+
+def _period_context(table: pd.DataFrame, variable: str) -> dict[str, Any]:
+    """STEO-style layout of one price: columns are periods; rows scenario, model, measure."""
+    table = table[table["variable"] == variable]
+    if table.empty:
+        return {"columns": [], "groups": []}
+    first = table.drop_duplicates("period")
+    columns = [
+        p if n in (3, 12) else f"{p} ({n} mo)"
+        for p, n in zip(first["period"], first["months"], strict=True)
+    ]
+    groups = []
+    for sid, by_scenario in table.groupby("scenario", sort=False):
+        rows = []
+        for model, by_model in by_scenario.groupby("model", sort=False):
+            for column, label, digits, sign in MEASURES:
+                if sid == "baseline" and column != "level_mean":
+                    continue
+                values = [_fmt(float(v), digits, sign=sign) for v in by_model[column]]
+                rows.append({"model": str(model), "measure": label, "values": values})
+        groups.append({"title": str(by_scenario["scenario_title"].iloc[0]), "rows": rows})
+    return {"columns": columns, "groups": groups}
+
+
+def _probability_context(table: pd.DataFrame) -> dict[str, Any]:
+    """Probabilities as a scenario x (statement, model) grid of percentages."""
+    if table.empty:
+        return {"columns": [], "rows": []}
+    keys = list(dict.fromkeys(zip(table["statement"], table["model"], strict=True)))
+    wide = table.set_index(["scenario", "statement", "model"])["probability"]
+    titles = dict(zip(table["scenario"], table["scenario_title"], strict=False))
+    return {
+        "columns": [f"{statement} ({model})" for statement, model in keys],
+        "rows": [
+            {
+                "title": titles[sid],
+                "values": [f"{100 * wide[(sid, st, m)]:.0f}%" for st, m in keys],
+            }
+            for sid in dict.fromkeys(table["scenario"])
         ],
     }
 
@@ -485,8 +601,15 @@ def render_html(
     assumptions = result.assumptions.assign(
         value=lambda f: f["value"].map(lambda v: _fmt(v, 1))
     ).to_dict("records")
+    annual = _tables.period_table(result, "year")
+    quarterly = _tables.period_table(result, "quarter")
     return template.render(
         result=result,
+        summary=_summary.summary_sentences(result),
+        annual={v: _period_context(annual, v) for v in _tables.PRICE_VARIABLES},
+        quarterly={v: _period_context(quarterly, v) for v in _tables.PRICE_VARIABLES},
+        probabilities=_probability_context(_tables.probability_table(result)),
+        variable_titles={v: catalog.OUTPUT_VARIABLES[v].title for v in _tables.PRICE_VARIABLES},
         start=result.as_of + pd.DateOffset(months=1),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
@@ -508,12 +631,35 @@ def render_html(
     )
 
 
+def _labelled(result: RunResult, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with ``scenario_title`` and ``unit`` columns (for the workbook)."""
+    titles = {s.id: s.title for s in result.scenarios}
+    frame = frame.copy()
+    if "scenario" in frame.columns and "scenario_title" not in frame.columns:
+        frame.insert(list(frame.columns).index("scenario") + 1, "scenario_title",
+                     frame["scenario"].map(titles))  # fmt: skip
+    if "variable" in frame.columns and "unit" not in frame.columns:
+        units = {k: v.unit for k, v in catalog.OUTPUT_VARIABLES.items()}
+        frame.insert(
+            list(frame.columns).index("variable") + 1, "unit", frame["variable"].map(units)
+        )
+    return frame
+
+
 def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
     """Write the CSV tables and one ``forecast.xlsx`` workbook into ``out_dir``."""
     out = Path(out_dir)
     written = result.write(out)
     written["differences"] = out / "differences.csv"
     result.differences.to_csv(written["differences"], **CSV_OPTIONS)
+    periods = {
+        "quarterly": _tables.period_table(result, "quarter"),
+        "annual": _tables.period_table(result, "year"),
+        "probabilities": _tables.probability_table(result),
+    }
+    for name, frame in periods.items():
+        written[name] = out / f"{name}.csv"
+        frame.to_csv(written[name], **CSV_OPTIONS)
     scenarios = pd.DataFrame(
         [
             {"scenario": s.id, "key": key, "value": value}
@@ -521,42 +667,27 @@ def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
             for key, value in [("title", s.title), *_scenario_rows(s, _resolved(result))]
         ]
     )
-    data = result.data.assign(
-        written_at=lambda f: f["written_at"].map(
-            lambda v: "" if v is None or pd.isna(v) else pd.Timestamp(v).isoformat()
-        )
-    )
-    written["xlsx"] = out / "forecast.xlsx"
-    with pd.ExcelWriter(written["xlsx"], engine="openpyxl") as workbook:
-        result.summary.to_excel(workbook, sheet_name="summary", index=False)
-        result.paths.to_excel(workbook, sheet_name="paths", index=False)
-        result.differences.to_excel(workbook, sheet_name="differences", index=False)
-        scenarios.to_excel(workbook, sheet_name="scenarios", index=False)
-        result.assumptions.to_excel(workbook, sheet_name="assumptions", index=False)
-        data.to_excel(workbook, sheet_name="data", index=False)
-        pd.DataFrame({"note": list(result.notes)}).to_excel(
-            workbook, sheet_name="notes", index=False
-        )
-        for sheet in workbook.sheets.values():
-            _cells_as_text(sheet)
+    data = result.data.assign(written_at=lambda f: pd.to_datetime(f["written_at"], utc=True))
+    sheets = {
+        "summary": _labelled(result, result.summary),
+        "annual": periods["annual"],
+        "quarterly": periods["quarterly"],
+        "probabilities": periods["probabilities"],
+        "paths": _labelled(result, result.paths),
+        "differences": _labelled(result, result.differences),
+        "scenarios": scenarios,
+        "assumptions": result.assumptions,
+        "data": data,
+        "notes": pd.DataFrame({"note": list(result.notes)}),
+        "run": _xlsx.run_sheet(result),
+    }
+    written["xlsx"] = _xlsx.write_workbook(out / "forecast.xlsx", sheets)
     return written
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = _xlsx.FORMULA_STARTS
 """A text cell starting with one of these is written as text, never as a formula."""
-
-
-def _cells_as_text(sheet: Any) -> None:
-    """Make every text cell starting with ``=``, ``+``, ``-`` or ``@`` plain, quoted text.
-
-    openpyxl writes a string starting with ``=`` as a live formula; a scenario title such
-    as ``=HYPERLINK(...)`` must stay text. Numbers are not touched.
-    """
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+_cells_as_text = _xlsx.cells_as_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -701,7 +832,31 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = write_tables(result, out)
-    html = render_html(result, build_charts(result), backtest=backtest)
+    chart_list = build_charts(result)
+    write_chart_files(chart_list, out / "charts")
+    written["charts"] = out / "charts"
+    html = render_html(result, chart_list, backtest=backtest)
     written["html"] = out / "report.html"
     written["html"].write_text(html, encoding="utf-8")
+    written["markdown"] = out / "report.md"
+    markdown = _markdown.markdown_report(
+        result,
+        _summary.summary_sentences(result),
+        _tables.period_table(result, "quarter"),
+        _tables.period_table(result, "year"),
+        _tables.probability_table(result),
+    )
+    written["markdown"].write_text(markdown, encoding="utf-8")
+    return written
+
+
+def write_chart_files(chart_list: list[Chart], folder: Path) -> dict[str, Path]:
+    """Write every chart as ``<id>.png`` and ``<id>.svg`` into ``folder`` (created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for chart in chart_list:
+        for kind, content in (("png", chart.png), ("svg", chart.svg)):
+            path = folder / f"{chart.id}.{kind}"
+            path.write_bytes(content)
+            written[f"chart_{chart.id}_{kind}"] = path
     return written

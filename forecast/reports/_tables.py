@@ -1,0 +1,179 @@
+"""Tables computed from the run's per-draw arrays: period averages and probabilities.
+
+Every number here comes from ``result.raw["draws"]``, keyed ``(scenario, model, variable)``
+with arrays of shape ``(draws, months)``. Period averages are taken draw by draw, so a
+difference from baseline is the mean over draws of (scenario average minus baseline
+average) for the same draw, as in the run's own difference tables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from forecast import catalog
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from forecast.results import RunResult
+
+    FloatArray = npt.NDArray[np.float64]
+    BoolArray = npt.NDArray[np.bool_]
+
+__all__ = [
+    "PRICE_VARIABLES",
+    "period_table",
+    "price_models",
+    "probability_table",
+    "window_effect",
+]
+
+PRICE_VARIABLES = ("brent_usd", "wti_usd")
+"""The monthly prices the period tables average."""
+
+Period = Literal["quarter", "year"]
+
+
+def price_models(result: RunResult) -> list[str]:
+    """Return the price models run, headline first, then in the order of ``result.models``."""
+    models = [m for m in result.models if ("baseline", m, "brent_usd") in result.raw["draws"]]
+    head = result.price_model
+    return ([head] if head in models else []) + [m for m in models if m != head]
+
+
+def months(result: RunResult) -> pd.DatetimeIndex:
+    """Return the projected months (first of month)."""
+    start = result.as_of + pd.DateOffset(months=1)
+    return pd.date_range(start, periods=result.horizon, freq="MS")
+
+
+def _period_labels(dates: pd.DatetimeIndex, period: Period) -> list[str]:
+    if period == "quarter":
+        return [f"{d.year}Q{(d.month - 1) // 3 + 1}" for d in dates]
+    return [str(d.year) for d in dates]
+
+
+def _band(values: FloatArray) -> tuple[float, float, float]:
+    """Return the mean, 5th and 95th percentile over draws."""
+    low, high = np.quantile(values, [0.05, 0.95])
+    return float(values.mean()), float(low), float(high)
+
+
+def period_table(result: RunResult, period: Period) -> pd.DataFrame:
+    """Return quarterly or annual average Brent and WTI per scenario and price model.
+
+    Columns: ``scenario, scenario_title, model, variable, unit, period, period_start,
+    months, level_mean, level_q05, level_q95, diff_mean, diff_q05, diff_q95, diff_pct_mean,
+    diff_pct_q05, diff_pct_q95``. Levels and differences are in US$/bbl, ``diff_pct_*`` in per
+    cent of the baseline average; ``months`` counts the projected months in the period (a
+    partial first or last period is an average of fewer months).
+    """
+    draws = result.raw["draws"]
+    dates = months(result)
+    labels = _period_labels(dates, period)
+    periods = list(dict.fromkeys(labels))
+    titles = {s.id: s.title for s in result.scenarios}
+    rows = []
+    for model in price_models(result):
+        for variable in PRICE_VARIABLES:
+            base = draws.get(("baseline", model, variable))
+            if base is None:
+                continue
+            for sid in result.scenario_ids:
+                values = draws[(sid, model, variable)]
+                for label in periods:
+                    mask = np.array([lab == label for lab in labels])
+                    level = values[:, mask].mean(axis=1)
+                    base_level = base[:, mask].mean(axis=1)
+                    first = dates[mask][0]
+                    start = pd.Timestamp(
+                        year=first.year,
+                        month=3 * ((first.month - 1) // 3) + 1 if period == "quarter" else 1,
+                        day=1,
+                    )
+                    rows.append(
+                        {
+                            "scenario": sid,
+                            "scenario_title": titles[sid],
+                            "model": model,
+                            "variable": variable,
+                            "unit": catalog.OUTPUT_VARIABLES[variable].unit,
+                            "period": label,
+                            "period_start": start,
+                            "months": int(mask.sum()),
+                            **_stats("level", level),
+                            **_stats("diff", level - base_level),
+                            **_stats("diff_pct", 100.0 * (level / base_level - 1.0)),
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def _stats(prefix: str, values: FloatArray) -> dict[str, float]:
+    mean, low, high = _band(values)
+    return {f"{prefix}_mean": mean, f"{prefix}_q05": low, f"{prefix}_q95": high}
+
+
+def probability_table(
+    result: RunResult,
+    *,
+    annual_threshold: float = 80.0,
+    monthly_threshold: float = 100.0,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Return, per scenario and price model, probabilities about Brent from the draws.
+
+    Columns: ``scenario, scenario_title, model, statement, threshold, probability`` (a share
+    of the draws, 0 to 1). Statements: Brent averages above ``annual_threshold`` US$/bbl in
+    ``year`` (default: the first full projected year), and Brent's monthly average is above
+    ``monthly_threshold`` in at least one projected month.
+    """
+    draws = result.raw["draws"]
+    dates = months(result)
+    if year is None:
+        full = [y for y in sorted(set(dates.year)) if (dates.year == y).sum() == 12]
+        year = full[0] if full else int(dates[-1].year)
+    in_year = np.asarray(dates.year == year)
+    titles = {s.id: s.title for s in result.scenarios}
+    rows = []
+    for model in price_models(result):
+        for sid in result.scenario_ids:
+            brent = draws[(sid, model, "brent_usd")]
+            average = brent[:, in_year].mean(axis=1)
+            peak = brent.max(axis=1)
+            common = {"scenario": sid, "scenario_title": titles[sid], "model": model}
+            rows.append(
+                {
+                    **common,
+                    "statement": f"Brent averages above ${annual_threshold:,.0f} in {year}",
+                    "threshold": annual_threshold,
+                    "probability": float((average > annual_threshold).mean()),
+                }
+            )
+            rows.append(
+                {
+                    **common,
+                    "statement": f"Brent above ${monthly_threshold:,.0f} in any month",
+                    "threshold": monthly_threshold,
+                    "probability": float((peak > monthly_threshold).mean()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def window_effect(
+    result: RunResult, scenario: str, model: str, mask: BoolArray
+) -> dict[str, float]:
+    """Return Brent's average difference from baseline over the months in ``mask``, draw by draw.
+
+    Returns ``usd_mean, usd_q05, usd_q95, pct_mean, pct_q05, pct_q95``.
+    """
+    draws = result.raw["draws"]
+    level = draws[(scenario, model, "brent_usd")][:, mask].mean(axis=1)
+    base = draws[("baseline", model, "brent_usd")][:, mask].mean(axis=1)
+    usd = _stats("usd", level - base)
+    pct = _stats("pct", 100.0 * (level / base - 1.0))
+    return {**usd, **pct}
