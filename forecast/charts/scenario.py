@@ -38,8 +38,11 @@ _FIXED_COLOURS = {
     "venezuela_partial_halt": "#e08e0b",
     "venezuela_halt_opec_offset": "#2874a6",
     "cuba_shipments_halt": "#7d3c98",
+    "cuba_buys_replacement": "#148f77",
 }
-_SPARE_COLOURS = ["#148f77", "#a04000", "#1f618d", "#b7950b", "#6c3483", "#117864", "#922b21"]
+# Axis labels of differences from baseline: the unit once.
+_AXIS = {"pct": "% of baseline", "pp": "percentage points", "abs": "difference ({unit})"}
+_SPARE_COLOURS = ["#a04000", "#1f618d", "#b7950b", "#6c3483", "#117864", "#922b21"]
 
 
 def scenario_colours(scenario_ids: Sequence[str]) -> dict[str, str]:
@@ -201,7 +204,7 @@ def difference_chart(
                 f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}."
             ),
             x="",
-            y=f"{what[var.diff]} ({var.diff_unit})",
+            y=_AXIS[var.diff].format(unit=var.unit),
             caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
         )
         + theme()

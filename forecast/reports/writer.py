@@ -241,8 +241,7 @@ def _import_bill_note(result: RunResult, model: str) -> str:
         return ""
     return (
         "No scenario run has Cuba buy replacement barrels, so its extra import bill is zero "
-        "in every year; run data/scenarios/extra/cuba_buys_replacement.toml (--scenario) to "
-        "see that channel."
+        "in every year; run the built-in cuba_buys_replacement scenario to see that channel."
     )
 
 
@@ -558,7 +557,9 @@ def _data_rows(result: RunResult) -> list[dict[str, Any]]:
 def _banner(result: RunResult) -> list[str]:
     lines = []
     bundled = result.data[result.data["origin"] == "bundled"]
-    if not bundled.empty:
+    # A warning when the run's prices come from the snapshot; a store that only lacks an
+    # auxiliary series (say, a month-end close) gets a note instead (see the notes).
+    if "brent_usd" in set(bundled["series_id"]):
         last = bundled["last_date"].max()
         names = ", ".join(bundled["series_id"])
         early = [

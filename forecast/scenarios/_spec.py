@@ -32,6 +32,7 @@ BuiltinId = Literal[
     "venezuela_partial_halt",
     "venezuela_halt_opec_offset",
     "cuba_shipments_halt",
+    "cuba_buys_replacement",
 ]
 BUILTIN_IDS: tuple[str, ...] = get_args(BuiltinId)
 
@@ -636,7 +637,8 @@ def builtin_scenarios() -> dict[str, Scenario]:
     -------
     dict of str to Scenario
         In the fixed order of :data:`BUILTIN_IDS`: ``baseline``, ``venezuela_full_halt``,
-        ``venezuela_partial_halt``, ``venezuela_halt_opec_offset``, ``cuba_shipments_halt``.
+        ``venezuela_partial_halt``, ``venezuela_halt_opec_offset``, ``cuba_shipments_halt``,
+        ``cuba_buys_replacement``.
 
     Raises
     ------

@@ -45,7 +45,7 @@ def test_fan_chart_has_bands_history_baseline_and_as_of(result: RunResult) -> No
 def test_difference_chart_shows_differences_not_levels(result: RunResult) -> None:
     plot = charts.difference_chart(result, "brent_usd")
     assert "baseline" not in set(plot.data["scenario"])
-    assert plot.labels.y == "% difference (%)"
+    assert plot.labels.y == "% of baseline"  # the unit once, not "% difference (%)"
     full = plot.data[plot.data["scenario"] == "venezuela_full_halt"]
     assert full["mean"].max() > 1.0
 

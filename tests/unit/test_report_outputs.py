@@ -12,7 +12,7 @@ from forecast.reports.writer import render_html, write_report
 from forecast.results import RunResult
 from forecast.store import Store
 
-REPLACEMENT = Path(__file__).parents[2] / "data/scenarios/extra/cuba_buys_replacement.toml"
+REPLACEMENT = "cuba_buys_replacement"  # a built-in scenario
 
 
 @pytest.fixture(scope="module")

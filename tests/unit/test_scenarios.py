@@ -94,6 +94,7 @@ def test_builtins_load_in_fixed_order_with_ids_matching_files() -> None:
         "venezuela_partial_halt",
         "venezuela_halt_opec_offset",
         "cuba_shipments_halt",
+        "cuba_buys_replacement",
     ]
     assert tuple(specs) == BUILTIN_IDS
     for scenario_id, scenario in specs.items():
@@ -372,7 +373,7 @@ def test_resolve_builtin_and_path(tmp_path: Path) -> None:
 def test_resolve_unknown_name_lists_builtins() -> None:
     message = (
         r"^unknown scenario 'venezuela_ful_halt' \(did you mean 'venezuela_full_halt'\?\); "
-        r"the built-in scenarios are baseline, venezuela_full_halt, .*cuba_shipments_halt; "
+        r"the built-in scenarios are baseline, venezuela_full_halt, .*cuba_buys_replacement; "
         "or give the path of a .toml file$"
     )
     with pytest.raises(ScenarioError, match=message):
@@ -744,7 +745,7 @@ def test_cli_show_builtin_is_a_valid_scenario_file(tmp_path: Path) -> None:
         assert result.output.startswith(f"# {scenario.source}\n")
         assert Scenario.from_dict(tomllib.loads(result.output)) == scenario
     path = write(tmp_path, result.output, "copy.toml")
-    assert load_scenario(path) == builtin_scenarios()["cuba_shipments_halt"]
+    assert load_scenario(path) == builtin_scenarios()[BUILTIN_IDS[-1]]  # the last one shown
 
 
 def test_cli_show_with_overrides_and_file(tmp_path: Path) -> None:
@@ -793,7 +794,7 @@ def test_cli_validate(tmp_path: Path) -> None:
     builtins = sorted(str(p) for p in bundled_dir("scenarios").glob("*.toml"))
     result = CliRunner().invoke(scenarios_cli, ["validate", *builtins])
     assert result.exit_code == 0, result.output
-    assert result.output.count(": ok (") == 5
+    assert result.output.count(": ok (") == len(BUILTIN_IDS)
     assert CliRunner().invoke(scenarios_cli, ["validate"]).exit_code == 2
 
 
