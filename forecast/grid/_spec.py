@@ -11,6 +11,7 @@ naming it (:class:`GridError`).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -184,6 +185,7 @@ class GridSpec:
         for axis in parsed:
             for value in axis.values:
                 _check_value(base, axis, value)
+        parsed = tuple(_sampled_type(base, axis) for axis in parsed)
         return cls(base, parsed, None if sample is None else int(sample), int(seed), checked=True)
 
     @property
@@ -247,7 +249,21 @@ class GridSpec:
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else type(exc).__name__
+    """The error's last line without the "<scenario> with overrides <items>: " prefix."""
+    text = str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else type(exc).__name__
+    _, sep, rest = text.partition(" with overrides ")
+    return rest.partition(": ")[2] or text if sep else text
+
+
+def _sampled_type(scenario: Scenario, axis: Axis) -> Axis:
+    """A range over a field that takes fractions is sampled as floats, else as whole numbers."""
+    if axis.span is None or not axis.integer:
+        return axis
+    try:
+        apply_overrides(scenario, [axis.override(axis.span[0] + 0.5)])
+    except ForecastError:
+        return axis
+    return dataclasses.replace(axis, integer=False)
 
 
 def _check_value(scenario: Scenario, axis: Axis, value: Any) -> None:

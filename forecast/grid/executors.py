@@ -29,8 +29,10 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import copyreg
 import itertools
 import multiprocessing
+import types
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -52,6 +54,18 @@ __all__ = [
 
 Backend = Literal["serial", "processes", "dask"]
 BACKENDS: tuple[Backend, ...] = ("serial", "processes", "dask")
+
+def _mapping_proxy(data: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
+    return types.MappingProxyType(data)
+
+
+def _reduce_mapping_proxy(proxy: types.MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return (_mapping_proxy, (dict(proxy),))
+
+
+# Fitted models hold read-only mappings (``MappingProxyType``), which pickle refuses; sent to
+# a worker process they are rebuilt read-only from a plain copy.
+copyreg.pickle(types.MappingProxyType, _reduce_mapping_proxy)
 
 T = TypeVar("T")
 R = TypeVar("R")
