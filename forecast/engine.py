@@ -453,7 +453,7 @@ class FittedModels:
         ``sample`` draws a Latin hypercube (seed ``grid_seed``, default the run's seed)
         instead of the full factorial. See :mod:`forecast.grid`.
         """
-        from forecast.grid import GridSpec, run_grid  # noqa: PLC0415 - only grids need it
+        from forecast.grid import GridSpec, run_grid
 
         seed = self.seed if grid_seed is None else grid_seed
         spec = GridSpec.build(scenario, axes, sample=sample, seed=seed)

@@ -57,9 +57,7 @@ def _legend_right() -> Any:
     return plotnine_theme(legend_position="right", legend_title=element_text(size=9))
 
 
-def grid_tornado(
-    frame: pd.DataFrame, *, scenario: str, label: str = EFFECT_LABEL
-) -> ggplot:
+def grid_tornado(frame: pd.DataFrame, *, scenario: str, label: str = EFFECT_LABEL) -> ggplot:
     """Tornado chart: each axis's one-at-a-time range of the effect around the scenario."""
     from plotnine import (
         aes,
@@ -79,13 +77,10 @@ def grid_tornado(
     centre = float(data["centre"].iloc[0])
     return (
         ggplot(data)
-        + geom_segment(aes(x="axis", xend="axis", y="low", yend="high"), size=9,
-                       color="#2874a6")  # fmt: skip
+        + geom_segment(aes(x="axis", xend="axis", y="low", yend="high"), size=9, color="#2874a6")
         + geom_hline(yintercept=centre, linetype="dashed", color="#444444")
-        + geom_text(aes(x="axis", y="low", label="low_text"), ha="right", nudge_y=-0.05,
-                    size=8)  # fmt: skip
-        + geom_text(aes(x="axis", y="high", label="high_text"), ha="left", nudge_y=0.05,
-                    size=8)  # fmt: skip
+        + geom_text(aes(x="axis", y="low", label="low_text"), ha="right", nudge_y=-0.05, size=8)
+        + geom_text(aes(x="axis", y="high", label="high_text"), ha="left", nudge_y=0.05, size=8)
         + scale_x_discrete()
         + coord_flip()
         + labs(

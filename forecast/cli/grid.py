@@ -23,7 +23,7 @@ def _progress(message: str) -> None:
 
 
 def _spec(options: dict[str, Any]) -> Any:
-    """The grid spec from --config and the options; a bad axis is a usage error (exit 2)."""
+    """Build the grid spec from --config and the options (a bad axis: usage error, exit 2)."""
     from forecast.grid import GridError, GridSpec, read_grid_toml
 
     try:
@@ -46,7 +46,7 @@ def _charts(result: Any, out: Path, heatmap: str | None) -> list[Path]:
     written = []
     keys = [a.key for a in result.spec.axes]
     pair = [k.strip() for k in heatmap.split(",")] if heatmap else keys[:2]
-    if len(pair) == 2:  # noqa: PLR2004
+    if len(pair) == 2:
         try:
             chart = grid_heatmap(result.heatmap_frame(*pair), pair[0], pair[1])
         except ValueError as exc:
@@ -66,10 +66,19 @@ def _charts(result: Any, out: Path, heatmap: str | None) -> list[Path]:
 @store_option
 @click.option("--scenario", default=None, help="Scenario id or TOML file [default: "
               "venezuela_full_halt, or the [grid] table's].")  # fmt: skip
-@click.option("--axis", "axes", multiple=True, metavar="KEY=VALUES",
-              help="A scenario field and its values: a,b,c or start:stop:n; repeat.")  # fmt: skip
-@click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="TOML file with a [grid] table (scenario, sample, seed, [grid.axes]).")  # fmt: skip
+@click.option(
+    "--axis",
+    "axes",
+    multiple=True,
+    metavar="KEY=VALUES",
+    help="A scenario field and its values: a,b,c or start:stop:n; repeat.",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="TOML file with a [grid] table (scenario, sample, seed, axes).",
+)
 @click.option("--sample", type=int, default=None,
               help="Latin hypercube of N points instead of the full factorial.")  # fmt: skip
 @click.option("--seed", type=int, default=None, help="Seed of the draws and of --sample [0].")
@@ -79,13 +88,22 @@ def _charts(result: Any, out: Path, heatmap: str | None) -> list[Path]:
 @click.option("--model", "models", multiple=True, help="Price model; repeat [default: all].")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Local worker processes [default: 1, serial].")  # fmt: skip
-@click.option("--scheduler", default=None, metavar="ADDRESS|local",
-              help="Run on a dask.distributed scheduler, or 'local' for a LocalCluster.")  # fmt: skip
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS|local",
+    help="A dask.distributed scheduler, or 'local' for a LocalCluster.",
+)
 @click.option("--heatmap", default=None, metavar="KEY,KEY",
               help="The two axes of the heat map [default: the first two].")  # fmt: skip
 @click.option("--charts/--no-charts", default=True, show_default=True, help="Write the PNGs.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for grid.parquet (or grid.duckdb), grid.csv and the charts.")  # fmt: skip
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for grid.parquet (or .duckdb), grid.csv and the charts.",
+)
 @guard
 def grid(out_dir: str, **options: Any) -> None:
     """Project a sensitivity grid: scenario fields varied over axes, models fitted once.

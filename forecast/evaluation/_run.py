@@ -202,13 +202,16 @@ def evaluate(
         for block in blocks
     ]
     outputs: list[_BlockOutput] = []
+    runner: Executor
     if executor is None:
-        executor = (
+        runner = (
             ProcessExecutor(jobs=min(jobs, len(tasks)), environment=_single_threaded_blas)
             if jobs > 1 and len(tasks) > 1
             else SerialExecutor()
         )
-    for done, output in enumerate(executor.map(_run_block_task, None, tasks), start=1):
+    else:
+        runner = executor
+    for done, output in enumerate(runner.map(_run_block_task, None, tasks), start=1):
         outputs.append(output)
         if progress:
             progress(f"origins: {done}/{len(tasks)} years done")

@@ -91,8 +91,8 @@ def _samples(diff: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, dict[str
     samples = {
         "peak": diff[np.arange(points), :, peak],
         "outage": outage,
-        "h3": diff[:, :, 2] if horizon >= 3 else nan,  # noqa: PLR2004
-        "h12": diff[:, :, 11] if horizon >= 12 else nan,  # noqa: PLR2004
+        "h3": diff[:, :, 2] if horizon >= 3 else nan,
+        "h12": diff[:, :, 11] if horizon >= 12 else nan,
     }
     return peak + 1, samples
 

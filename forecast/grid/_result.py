@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from forecast.grid._sink import TABLE
@@ -59,8 +60,8 @@ class GridResult:
     loaded: pd.DataFrame | None = field(default=None)
 
     def lazy(self) -> Any:
-        """A DuckDB relation over the file (filter and aggregate without loading it)."""
-        import duckdb  # noqa: PLC0415
+        """Return a DuckDB relation over the file (filter and aggregate without loading it)."""
+        import duckdb
 
         if self.path.suffix == ".parquet":
             return duckdb.sql(f"SELECT * FROM read_parquet('{self.path.as_posix()}')")
@@ -96,7 +97,9 @@ class GridResult:
             & (frame["model"] == chosen)
             & (frame["variable"] == variable)
         ]
-        grouped = rows.groupby([columns[x], columns[y]], as_index=False)[stat].mean()
+        grouped: pd.DataFrame = rows.groupby([columns[x], columns[y]], as_index=False)[
+            [stat]
+        ].mean()
         return grouped.rename(columns={columns[x]: "x", columns[y]: "y", stat: "value"})
 
     def tornado_frame(
@@ -112,14 +115,16 @@ class GridResult:
             oat = mine[(mine["design"] == "oat") & (mine["oat_axis"] == axis.key)]
             if oat.empty:
                 continue
-            lowest, highest = oat[stat].idxmin(), oat[stat].idxmax()
+            values = oat[stat].to_numpy(dtype=float)
+            levels = oat[axis.column].tolist()
+            lowest, highest = int(np.argmin(values)), int(np.argmax(values))
             rows.append(
                 {
                     "axis": axis.key,
-                    "low_value": oat.loc[lowest, axis.column],
-                    "high_value": oat.loc[highest, axis.column],
-                    "low": float(oat.loc[lowest, stat]),
-                    "high": float(oat.loc[highest, stat]),
+                    "low_value": levels[lowest],
+                    "high_value": levels[highest],
+                    "low": float(values[lowest]),
+                    "high": float(values[highest]),
                     "centre": centre,
                 }
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from forecast.models.protocol import PriceModel, RunInputs
     from forecast.spec import RunSpec
 
-__all__ = ["CSV_MAX_ROWS", "CHUNK_POINTS", "run_grid"]
+__all__ = ["CHUNK_POINTS", "CSV_MAX_ROWS", "run_grid"]
 
 CHUNK_POINTS = 100
 """Points per chunk (fixed, so every backend computes the same chunks: identical numbers)."""
@@ -32,22 +33,33 @@ CSV_MAX_ROWS = 200_000
 class Fitted(Protocol):
     """What a grid needs of :class:`forecast.engine.FittedModels`."""
 
-    spec: RunSpec
-    inputs: RunInputs
-    price: dict[str, PriceModel]
+    @property
+    def spec(self) -> RunSpec:
+        """The run's settings."""
+        ...
+
+    @property
+    def inputs(self) -> RunInputs:
+        """What the run read."""
+        ...
+
+    @property
+    def price(self) -> dict[str, PriceModel]:
+        """The price models, headline first."""
+        ...
 
 
 def _quiet(_message: str) -> None:
-    """A progress callback that says nothing (picklable, unlike a lambda)."""
+    """Say nothing: a progress callback (picklable, unlike a lambda)."""
 
 
 def _portable(model: PriceModel) -> PriceModel:
-    """The model itself, or a shallow copy whose run context pickles (no progress lambda)."""
+    """Return the model, or a shallow copy whose run context pickles (no progress lambda)."""
     context = getattr(model, "context", None)
     if context is None or getattr(context, "step", _quiet) is _quiet:
         return model
-    import copy  # noqa: PLC0415
-    import dataclasses  # noqa: PLC0415
+    import copy
+    import dataclasses
 
     clone = copy.copy(model)
     clone.context = dataclasses.replace(context, step=_quiet)  # type: ignore[attr-defined]
@@ -94,7 +106,7 @@ def run_grid(
     spec: GridSpec,
     *,
     executor: Executor | None = None,
-    out: str | Path | None = None,
+    out: str | os.PathLike[str] | None = None,
     chunk_points: int = CHUNK_POINTS,
     one_at_a_time: bool = True,
     parquet: bool | None = None,
@@ -123,7 +135,7 @@ def run_grid(
     progress
         Called with a short message as chunks finish.
     """
-    executor = executor or SerialExecutor()
+    runner: Executor = executor or SerialExecutor()
     directory = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="forecast-grid-"))
     design = _design(spec, one_at_a_time=one_at_a_time)
     points = list(design[spec.columns].itertuples(index=False, name=None))
@@ -134,8 +146,8 @@ def run_grid(
     keep = len(points) * rows_per_point <= CSV_MAX_ROWS
     sink, kept = Sink(directory, parquet=parquet), []
     try:
-        for done, frame in enumerate(executor.map(project_chunk, shared, chunks), start=1):
-            frame = _with_keys(frame, keys)
+        for done, chunk in enumerate(runner.map(project_chunk, shared, chunks), start=1):
+            frame = _with_keys(chunk, keys)
             sink.write(frame)
             if keep:
                 kept.append(frame)
@@ -143,14 +155,14 @@ def run_grid(
                 progress(f"grid: {done}/{len(chunks)} chunks")
     finally:
         sink.close()
-    frame = pd.concat(kept, ignore_index=True) if keep else None
+    loaded: pd.DataFrame | None = pd.concat(kept, ignore_index=True) if keep else None
     csv = None
-    if frame is not None:
+    if loaded is not None:
         csv = directory / "grid.csv"
-        frame.to_csv(csv, index=False, float_format="%.6g")
+        loaded.to_csv(csv, index=False, float_format="%.6g")
     return GridResult(
         spec=spec, path=sink.path, csv=csv, rows=sink.rows, points=len(points),
-        models=tuple(shared.models), backend=executor.name, loaded=frame,
+        models=tuple(shared.models), backend=runner.name, loaded=loaded,
     )  # fmt: skip
 
 

@@ -43,15 +43,15 @@ class Sink:
     def write(self, frame: pd.DataFrame) -> None:
         """Append one chunk of rows (same columns every time)."""
         if self.parquet:
-            import pyarrow as pa  # noqa: PLC0415 - optional
-            import pyarrow.parquet as pq  # noqa: PLC0415
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._writer is None:
                 self._writer = pq.ParquetWriter(self.path, table.schema)
             self._writer.write_table(table)
         else:
-            import duckdb  # noqa: PLC0415
+            import duckdb
 
             if self._connection is None:
                 self._connection = duckdb.connect(str(self.path))

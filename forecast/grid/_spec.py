@@ -50,7 +50,7 @@ def _toml_value(raw: str) -> Any:
 
 
 def _literal(value: Any) -> str:
-    """A value as the TOML literal an override takes."""
+    """Write a value as the TOML literal an override takes."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -86,7 +86,7 @@ class Axis:
         return self.key.replace(".", "_")
 
     def override(self, value: Any) -> str:
-        """The ``key=value`` override for one value."""
+        """Return the ``key=value`` override for one value."""
         return f"{self.key}={_literal(value)}"
 
     def sample(self, unit: np.ndarray) -> list[Any]:
@@ -94,7 +94,7 @@ class Axis:
         if self.span is not None:
             start, stop = self.span
             raw = start + unit * (stop - start)
-            return [int(round(v)) for v in raw] if self.integer else [float(v) for v in raw]
+            return [round(v) for v in raw] if self.integer else [float(v) for v in raw]
         index = np.minimum((unit * len(self.values)).astype(int), len(self.values) - 1)
         return [self.values[i] for i in index]
 
@@ -105,7 +105,7 @@ def _range(key: str, text: str) -> Axis:
         start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
     except (ValueError, IndexError) as exc:
         raise GridError(BAD_RANGE.format(key=key, text=text)) from exc
-    if len(parts) != 3 or count < 2 or not (math.isfinite(start) and math.isfinite(stop)):  # noqa: PLR2004
+    if len(parts) != 3 or count < 2 or not (math.isfinite(start) and math.isfinite(stop)):
         raise GridError(BAD_RANGE.format(key=key, text=text))
     values = np.linspace(start, stop, count)
     integer = start.is_integer() and stop.is_integer() and bool(np.all(values == np.round(values)))
@@ -119,7 +119,7 @@ def parse_axis(text: str) -> Axis:
     key, raw = key.strip(), raw.strip()
     if not sep or not key or not raw:
         raise GridError(BAD_AXIS_SYNTAX.format(text=text))
-    if raw.count(":") == 2 and "," not in raw and not raw.startswith(("[", "{", '"')):  # noqa: PLR2004
+    if raw.count(":") == 2 and "," not in raw and not raw.startswith(("[", "{", '"')):
         return _range(key, raw)
     return Axis(key, tuple(_toml_value(part.strip()) for part in raw.split(",")))
 
@@ -180,7 +180,7 @@ class GridSpec:
         for key in keys:
             if keys.count(key) > 1:
                 raise GridError(DUPLICATE_AXIS.format(key=key))
-        if sample is not None and (isinstance(sample, bool) or int(sample) != sample or sample < 2):  # noqa: PLR2004
+        if sample is not None and (isinstance(sample, bool) or int(sample) != sample or sample < 2):
             raise GridError(BAD_SAMPLE.format(value=sample))
         for axis in parsed:
             for value in axis.values:
@@ -206,7 +206,7 @@ class GridSpec:
         return list(zip(*columns, strict=True))
 
     def current(self) -> tuple[Any, ...]:
-        """The scenario's own value of every axis (``None`` where it has none)."""
+        """Return the scenario's own value of every axis (``None`` where it has none)."""
         data = self.scenario.to_dict()
         out = []
         for axis in self.axes:
@@ -217,7 +217,7 @@ class GridSpec:
         return tuple(out)
 
     def one_at_a_time_centre(self) -> tuple[Any, ...]:
-        """The scenario's own axis values (an axis's middle value where it has none)."""
+        """Return the scenario's own axis values (an axis's middle value where it has none)."""
         return tuple(
             value if value is not None else axis.values[len(axis.values) // 2]
             for axis, value in zip(self.axes, self.current(), strict=True)
@@ -239,7 +239,7 @@ class GridSpec:
         return out
 
     def scenario_at(self, values: Sequence[Any]) -> Scenario:
-        """The scenario with every axis set (checked by the scenario's own validation)."""
+        """Return the scenario with every axis set (checked by the scenario's own validation)."""
         overrides = [axis.override(v) for axis, v in zip(self.axes, values, strict=True)]
         try:
             return apply_overrides(self.scenario, overrides)
@@ -249,14 +249,14 @@ class GridSpec:
 
 
 def _first_line(exc: BaseException) -> str:
-    """The error's last line without the "<scenario> with overrides <items>: " prefix."""
+    """Return the error's last line without the "<scenario> with overrides <items>: " prefix."""
     text = str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else type(exc).__name__
     _, sep, rest = text.partition(" with overrides ")
     return rest.partition(": ")[2] or text if sep else text
 
 
 def _sampled_type(scenario: Scenario, axis: Axis) -> Axis:
-    """A range over a field that takes fractions is sampled as floats, else as whole numbers."""
+    """Sample a range as floats when its field takes fractions, else as whole numbers."""
     if axis.span is None or not axis.integer:
         return axis
     try:
@@ -270,7 +270,9 @@ def _check_value(scenario: Scenario, axis: Axis, value: Any) -> None:
     try:
         apply_overrides(scenario, [axis.override(value)])
     except ForecastError as exc:
-        raise GridError(BAD_VALUE.format(key=axis.key, value=value, reason=_first_line(exc))) from exc
+        raise GridError(
+            BAD_VALUE.format(key=axis.key, value=value, reason=_first_line(exc))
+        ) from exc
 
 
 def read_grid_toml(path: str) -> dict[str, Any]:

@@ -55,6 +55,7 @@ __all__ = [
 Backend = Literal["serial", "processes", "dask"]
 BACKENDS: tuple[Backend, ...] = ("serial", "processes", "dask")
 
+
 def _mapping_proxy(data: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
     return types.MappingProxyType(data)
 
@@ -85,11 +86,12 @@ class ChunkError(ForecastError):
 class Executor(Protocol):
     """Maps ``fn(shared, chunk)`` over chunks, results in the order of the chunks."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The backend's name."""
+        ...
 
-    def map(
-        self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]
-    ) -> Iterator[R]:
+    def map(self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]) -> Iterator[R]:
         """Yield ``fn(shared, chunk)`` for every chunk, in order."""
         ...
 
@@ -105,9 +107,7 @@ class SerialExecutor:
 
     name: str = "serial"
 
-    def map(
-        self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]
-    ) -> Iterator[R]:
+    def map(self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]) -> Iterator[R]:
         """Yield ``fn(shared, chunk)`` for every chunk, retrying a failed chunk once."""
         for index, chunk in enumerate(chunks):
             try:
@@ -150,9 +150,7 @@ class ProcessExecutor:
     environment: Callable[[], contextlib.AbstractContextManager[None]] | None = None
     name: str = "processes"
 
-    def map(
-        self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]
-    ) -> Iterator[R]:
+    def map(self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]) -> Iterator[R]:
         """Yield ``fn(shared, chunk)`` for every chunk, in order; a failed chunk is retried once."""
         if not chunks:
             return
@@ -221,12 +219,10 @@ class DaskExecutor:
     jobs: int = 2
     name: str = "dask"
 
-    def map(
-        self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]
-    ) -> Iterator[R]:
+    def map(self, fn: Callable[[Any, T], R], shared: Any, chunks: Sequence[T]) -> Iterator[R]:
         """Yield ``fn(shared, chunk)`` for every chunk, in order; a failed chunk is retried once."""
         try:
-            from dask import distributed  # noqa: PLC0415 - optional extra
+            from dask import distributed
         except ImportError as exc:
             raise ForecastError(NO_DASK) from exc
         if not chunks:

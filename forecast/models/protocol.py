@@ -327,7 +327,7 @@ def project_many(model: PriceModel, net_loss_kbd: np.ndarray) -> dict[str, np.nd
         ``(points, draws, horizon)`` price draws by id.
     """
     paths = np.asarray(net_loss_kbd, dtype=float)
-    if paths.ndim != 2:  # noqa: PLR2004 - points x horizon
+    if paths.ndim != 2:
         msg = f"net_loss_kbd must be (points, horizon), got shape {paths.shape}"
         raise ValueError(msg)
     batch = getattr(model, "project_many", None)

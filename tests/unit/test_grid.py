@@ -43,11 +43,11 @@ def fitted(shared_store: Store) -> FittedModels:
 
 
 def test_parse_axis_values_and_ranges() -> None:
-    assert parse_axis("outage.duration_months=1,3,6,12").values == (1, 3, 6, 12)
+    assert parse_axis("outage.duration_months=1,3,6,12").values == (1, 3, 6, 12)  # noqa: PD011
     volume = parse_axis("outage.volume_kbd=300:900:7")
-    assert volume.values == (300, 400, 500, 600, 700, 800, 900)
+    assert volume.values == (300, 400, 500, 600, 700, 800, 900)  # noqa: PD011
     assert volume.span == (300.0, 900.0)
-    assert parse_axis("offsets.spare_capacity_share=0:1:5").values == (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert parse_axis("offsets.spare_capacity_share=0:1:5").values == (0.0, 0.25, 0.5, 0.75, 1.0)  # noqa: PD011
     assert Axis("outage.volume_kbd", (1,)).column == "outage_volume_kbd"
 
 
@@ -159,9 +159,9 @@ def test_backends_give_identical_grids(fitted: FittedModels, tmp_path: Path) -> 
 
 def _fails_once(shared: dict[str, int], chunk: int) -> int:
     shared["calls"] = shared.get("calls", 0) + 1
-    if chunk == 1 and shared["calls"] == 2:  # noqa: PLR2004
+    if chunk == 1 and shared["calls"] == 2:
         raise RuntimeError("flaky")
-    if chunk == 3:  # noqa: PLR2004
+    if chunk == 3:
         raise RuntimeError("always")
     return chunk * 10
 
@@ -179,7 +179,9 @@ def test_backtest_identical_on_every_backend(tmp_path: Path) -> None:
     if HAS_DASK:
         executors["dask"] = make_executor(scheduler="local", jobs=2)
     for name, executor in executors.items():
-        result = forecast.evaluation.evaluate(PANEL, "2005-01", "2007-06", executor=executor, **kwargs)
+        result = forecast.evaluation.evaluate(
+            PANEL, "2005-01", "2007-06", executor=executor, **kwargs
+        )
         written = write_backtest(result, tmp_path / name)
         outputs[name] = Path(written["table"]).read_bytes()
     first = outputs.pop("serial")

@@ -62,11 +62,11 @@ class ElasticityAdapter(AdapterBase):
         counts from its own onset), so every row is bit-identical to ``project`` of its path.
         """
         share = np.asarray(net_loss_kbd, dtype=float) / self.world_kbd
-        if share.ndim != 2 or not np.all(np.isfinite(share)):  # noqa: PLR2004
+        if share.ndim != 2 or not np.all(np.isfinite(share)):
             raise ValueError(f"net_loss_kbd must be finite (points, horizon), got {share.shape}")
         if np.any((share < 0) | (share >= 1)):
             raise ValueError("net_loss_kbd must be in [0, world supply)")
-        points, horizon = share.shape
+        horizon = share.shape[1]
         months = np.arange(horizon, dtype=float)
         positive = share > 0
         onset = np.where(positive.any(axis=1), positive.argmax(axis=1), horizon).astype(float)

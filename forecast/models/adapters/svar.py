@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.errors import EstimationError
 from forecast.models import _var as svar_var
 from forecast.models import svar
-from forecast.errors import EstimationError
-from forecast.models.svar import _common as svar_common
-from forecast.models.svar import projection as svar_projection
 from forecast.models.adapters._base import AdapterBase
 from forecast.models.protocol import params_frame
+from forecast.models.svar import _common as svar_common
+from forecast.models.svar import projection as svar_projection
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -123,8 +123,8 @@ class SVARAdapter(AdapterBase):
         )
         column = theta[..., :horizon, :, svar_common.SUPPLY]  # (draws, H, K)
         own, price = column[..., svar_common.PROD], column[..., svar_common.PRICE]
-        if np.any(np.abs(own[:, 0]) < 1e-12):  # noqa: PLR2004 - as project_svar refuses
-            draw = int(np.flatnonzero(np.abs(own[:, 0]) < 1e-12)[0])  # noqa: PLR2004
+        if np.any(np.abs(own[:, 0]) < 1e-12):
+            draw = int(np.flatnonzero(np.abs(own[:, 0]) < 1e-12)[0])
             raise EstimationError(svar_projection.NO_IMPACT.format(draw=draw))
         lag = np.arange(horizon)[:, None] - np.arange(horizon)[None, :]  # h - j
         below = lag >= 0
