@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _shared import build_store  # noqa: E402
+from _shared import build_store
 
 AXES = (
     "outage.duration_months=1:12:12",
@@ -84,7 +84,7 @@ def main() -> None:
     started = time.perf_counter()
     fitted.project([grid.scenario_at(sample[0])])
     out["one_more_scenario_on_fitted_s"] = round(time.perf_counter() - started, 3)
-    print(json.dumps(out))  # noqa: T201
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
