@@ -19,7 +19,7 @@ from forecast._version import __version__
 
 if TYPE_CHECKING:
     from forecast import catalog, errors, facts, schemas
-    from forecast.engine import fit, run
+    from forecast.engine import fit, grid, run
     from forecast.models import registry
     from forecast.panel import SeriesData, read_series
     from forecast.results import RunResult
@@ -38,6 +38,7 @@ __all__ = [
     "errors",
     "facts",
     "fit",
+    "grid",
     "load_scenario",
     "read_series",
     "registry",
@@ -55,6 +56,7 @@ _LAZY = {
     "SeriesData": ("forecast.panel", "SeriesData"),
     "run": ("forecast.engine", "run"),
     "fit": ("forecast.engine", "fit"),
+    "grid": ("forecast.engine", "grid"),
     "registry": ("forecast.models.registry", None),
     "RunSpec": ("forecast.spec", "RunSpec"),
     "RunResult": ("forecast.results", "RunResult"),

@@ -72,10 +72,15 @@ if TYPE_CHECKING:
     import os
 
     from forecast._typing import ExportCoverage, ModelKind, PriceBaseline
+    from forecast.executors import Executor
+    from forecast.grid import Axis, GridResult
     from forecast.models.protocol import Adapter
     from forecast.models.registry import ModelEntry
 
-__all__ = ["ExportVolume", "FittedModels", "Progress", "export_volume", "fit", "read_inputs", "run"]
+__all__ = [
+    "ExportVolume", "FittedModels", "Progress", "export_volume", "fit", "grid", "read_inputs",
+    "run",
+]  # fmt: skip
 
 WORLD_CRUDE_FALLBACK_KBD = 81_800.0  # EIA world crude incl. lease condensate, 2023 average
 WORLD_SERIES = "world_crude_production_kbd"
@@ -520,6 +525,32 @@ class FittedModels:
         self.step("summarising")
         return self._result(tuple(scenarios), results, outages, months, years)
 
+    def grid(
+        self,
+        axes: Sequence[str | Axis],
+        *,
+        scenario: str | Scenario = "venezuela_full_halt",
+        sample: int | None = None,
+        grid_seed: int | None = None,
+        executor: Executor | None = None,
+        out: str | os.PathLike[str] | None = None,
+        one_at_a_time: bool = True,
+    ) -> GridResult:
+        """Project a sensitivity grid around ``scenario`` through these models and draws.
+
+        ``axes`` are ``KEY=a,b,c`` or ``KEY=start:stop:n`` items (any scenario field);
+        ``sample`` draws a Latin hypercube (seed ``grid_seed``, default the run's seed)
+        instead of the full factorial. See :mod:`forecast.grid`.
+        """
+        from forecast.grid import GridSpec, run_grid
+
+        seed = self.seed if grid_seed is None else grid_seed
+        spec = GridSpec.build(scenario, axes, sample=sample, seed=seed)
+        return run_grid(
+            self, spec, executor=executor, out=out, one_at_a_time=one_at_a_time,
+            progress=self.step,
+        )  # fmt: skip
+
     def _result(
         self,
         scenarios: tuple[Scenario, ...],
@@ -867,6 +898,34 @@ def run(
     chosen = _resolve_scenarios(scenarios, overrides)
     fitted = fit(run_spec, store=store, progress=progress)
     return fitted.project(chosen)
+
+
+def grid(
+    axes: Sequence[str | Axis],
+    *,
+    scenario: str | Scenario = "venezuela_full_halt",
+    spec: RunSpec | None = None,
+    store: Store | str | os.PathLike[str] | None = None,
+    sample: int | None = None,
+    executor: Executor | None = None,
+    out: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> GridResult:
+    """Fit the models once and project a sensitivity grid (``fit(...).grid(...)`` in one call).
+
+    ``settings`` are :func:`run`'s keyword settings (``draws``, ``seed``, ``models``...);
+    pass them or ``spec``, not both.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> g = forecast.grid(["outage.volume_kbd=300:900:7"], draws=200, seed=1)  # doctest: +SKIP
+    >>> g.frame[["outage_volume_kbd", "model", "peak_q50"]]  # doctest: +SKIP
+    """
+    run_spec = _spec_from(spec, dict(settings))
+    fitted = fit(run_spec, store=store, progress=progress)
+    return fitted.grid(axes, scenario=scenario, sample=sample, executor=executor, out=out)
 
 
 def _history(inputs: RunInputs) -> pd.DataFrame:

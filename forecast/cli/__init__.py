@@ -36,6 +36,7 @@ from forecast.cli._common import (
 )
 from forecast.cli.backtest import backtest as _backtest
 from forecast.cli.data import data as _data
+from forecast.cli.grid import grid as _grid
 from forecast.cli.refresh import refresh as _refresh
 from forecast.cli.run import report_command as _report
 from forecast.cli.run import run_command as _run
@@ -63,7 +64,7 @@ def cli() -> None:
     """Forecast what a halt of Venezuela's crude exports does to oil prices and Cuba."""
 
 
-for _command in (_data, _run, _report, _scenarios, _refresh, _backtest):
+for _command in (_data, _run, _report, _scenarios, _refresh, _backtest, _grid):
     cli.add_command(_command)
 
 

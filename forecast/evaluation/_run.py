@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import multiprocessing
 import os
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -37,6 +35,7 @@ from forecast.evaluation._scores import (
 from forecast.evaluation._settings import (
     EvaluationSettings,
 )
+from forecast.executors import Executor, ProcessExecutor, SerialExecutor
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -129,6 +128,7 @@ def evaluate(
     real_time: Mapping[pd.Timestamp, pd.DataFrame] | None = None,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> EvaluationResult:
     """Run a rolling-origin backtest: forecasts at every origin, then the score table.
 
@@ -156,6 +156,10 @@ def evaluate(
         ``OPENBLAS_NUM_THREADS=1`` makes a run several times faster on a busy 2-core machine.
     progress
         Called with a short message as blocks finish.
+    executor
+        Where the blocks run (:mod:`forecast.executors`: serial, processes, Dask);
+        default from ``jobs``. The blocks and their order are the same on every backend, so
+        the numbers are too.
 
     Returns
     -------
@@ -198,22 +202,19 @@ def evaluate(
         for block in blocks
     ]
     outputs: list[_BlockOutput] = []
-    if jobs > 1 and len(tasks) > 1:
-        with (
-            _single_threaded_blas(),
-            concurrent.futures.ProcessPoolExecutor(
-                max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")
-            ) as pool,
-        ):
-            for done, output in enumerate(pool.map(_run_block, tasks), start=1):
-                outputs.append(output)
-                if progress:
-                    progress(f"origins: {done}/{len(tasks)} years done")
+    runner: Executor
+    if executor is None:
+        runner = (
+            ProcessExecutor(jobs=min(jobs, len(tasks)), environment=_single_threaded_blas)
+            if jobs > 1 and len(tasks) > 1
+            else SerialExecutor()
+        )
     else:
-        for done, task in enumerate(tasks, start=1):
-            outputs.append(_run_block(task))
-            if progress:
-                progress(f"origins: {done}/{len(tasks)} years done")
+        runner = executor
+    for done, output in enumerate(runner.map(_run_block_task, None, tasks), start=1):
+        outputs.append(output)
+        if progress:
+            progress(f"origins: {done}/{len(tasks)} years done")
     records = [record for output in outputs for record in output[0]]
     failures = [failure for output in outputs for failure in output[1]]
     troubles = [trouble for output in outputs for trouble in output[2]]
@@ -291,6 +292,21 @@ _Event = tuple[str, pd.Timestamp, str]  # model, origin, message
 
 
 _BlockOutput = tuple[list[tuple[Any, ...]], list[_Event], list[_Event], list[tuple[Any, ...]]]
+
+
+def _run_block_task(_shared: object, task: _BlockTask) -> _BlockOutput:
+    """:func:`_run_block` in an executor's ``fn(shared, chunk)`` form (nothing shared)."""
+    return _run_block(task)
+
+
+_BlockTask = tuple[
+    pd.DataFrame,
+    "Mapping[pd.Timestamp, pd.DataFrame]",
+    list[pd.Timestamp],
+    tuple[int, ...],
+    tuple[str, ...],
+    EvaluationSettings,
+]
 
 
 def _run_block(

@@ -43,6 +43,7 @@ __all__ = [
     "Adapter",
     "Assumption",
     "BaselineModel",
+    "BatchPriceModel",
     "CubaChannels",
     "CubaModel",
     "PriceModel",
@@ -50,6 +51,7 @@ __all__ = [
     "RunContext",
     "RunInputs",
     "params_frame",
+    "project_many",
 ]
 
 Progress = Callable[[str], None]
@@ -298,6 +300,41 @@ class PriceModel(Adapter, Protocol):
         A zero loss must give exactly the baseline draws.
         """
         ...
+
+
+@runtime_checkable
+class BatchPriceModel(PriceModel, Protocol):
+    """A price model that projects many loss paths at once (optional; see :func:`project_many`)."""
+
+    def project_many(self, net_loss_kbd: np.ndarray) -> Mapping[str, np.ndarray]:
+        """Return ``(points, draws, horizon)`` price draws by id for ``(points, horizon)`` paths.
+
+        Row ``p`` must equal ``project(net_loss_kbd[p])`` (to rounding): the same fitted model
+        and the same draws for every path.
+        """
+        ...
+
+
+def project_many(model: PriceModel, net_loss_kbd: np.ndarray) -> dict[str, np.ndarray]:
+    """Project ``(points, horizon)`` loss paths through a price model, batched where it can.
+
+    Uses the model's ``project_many`` when it has one, else calls ``project`` once per path
+    (the generic fallback) and stacks the draws.
+
+    Returns
+    -------
+    dict
+        ``(points, draws, horizon)`` price draws by id.
+    """
+    paths = np.asarray(net_loss_kbd, dtype=float)
+    if paths.ndim != 2:
+        msg = f"net_loss_kbd must be (points, horizon), got shape {paths.shape}"
+        raise ValueError(msg)
+    batch = getattr(model, "project_many", None)
+    if callable(batch):
+        return dict(batch(paths))
+    each = [model.project(path) for path in paths]
+    return {sid: np.stack([draws[sid] for draws in each]) for sid in each[0]} if each else {}
 
 
 @runtime_checkable

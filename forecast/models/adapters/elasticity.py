@@ -55,6 +55,27 @@ class ElasticityAdapter(AdapterBase):
         impact = elasticity.price_impact(net_loss_kbd / self.world_kbd, self.draws)
         return {sid: elasticity.apply_impact(b, impact) for sid, b in self.baseline.items()}
 
+    def project_many(self, net_loss_kbd: np.ndarray) -> Mapping[str, np.ndarray]:
+        """``(points, draws, horizon)`` Brent and WTI draws for ``(points, horizon)`` paths.
+
+        The same arithmetic as :meth:`project`, broadcast over the points (each point's fade
+        counts from its own onset), so every row is bit-identical to ``project`` of its path.
+        """
+        share = np.asarray(net_loss_kbd, dtype=float) / self.world_kbd
+        if share.ndim != 2 or not np.all(np.isfinite(share)):
+            raise ValueError(f"net_loss_kbd must be finite (points, horizon), got {share.shape}")
+        if np.any((share < 0) | (share >= 1)):
+            raise ValueError("net_loss_kbd must be in [0, world supply)")
+        horizon = share.shape[1]
+        months = np.arange(horizon, dtype=float)
+        positive = share > 0
+        onset = np.where(positive.any(axis=1), positive.argmax(axis=1), horizon).astype(float)
+        tau = np.clip(months[None, :] - onset[:, None], 0.0, None)  # (points, horizon)
+        fade = 1.0 + tau[:, None, :] / self.draws.fade_months[None, :, None]
+        impact = self.draws.multiplier[None, :, None] * share[:, None, :] / fade
+        effect = np.exp(impact)
+        return {sid: b[None, :, :] * effect for sid, b in self.baseline.items()}
+
     @property
     def params(self) -> pd.DataFrame:
         """Each study's multiplier, and the drawn multiplier and fade horizon."""

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.errors import EstimationError
+from forecast.models import _var as svar_var
 from forecast.models import svar
 from forecast.models.adapters._base import AdapterBase
 from forecast.models.protocol import params_frame
+from forecast.models.svar import _common as svar_common
+from forecast.models.svar import projection as svar_projection
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,6 +91,51 @@ class SVARAdapter(AdapterBase):
         )
         effect = np.exp(projection.price_effect_pct / 100.0)
         return {sid: base * effect for sid, base in self.baseline.items()}
+
+    def project_many(self, net_loss_kbd: np.ndarray) -> Mapping[str, np.ndarray]:
+        """``(points, draws, horizon)`` Brent and WTI draws for ``(points, horizon)`` paths.
+
+        The structural scenario is linear in the production target: per draw, the supply
+        shocks are ``L^-1 g`` (``L`` the lower-triangular Toeplitz matrix of production's
+        responses to a supply shock, ``g`` the target's monthly growth) and the price effect
+        ``P L^-1 g``. ``M = P L^-1`` is computed once per draw (and kept); every point is then
+        one matrix product. Equal to :meth:`project` to rounding (about 1e-13).
+        """
+        paths = np.asarray(net_loss_kbd, dtype=float)
+        target = np.log1p(-paths / self.world_kbd)  # (points, horizon)
+        growth = 100.0 * np.diff(target, axis=1, prepend=0.0)
+        mapping = self._price_map()  # (draws, horizon, horizon)
+        draws, horizon = mapping.shape[0], mapping.shape[1]
+        # One GEMM for every point: (points, k) @ (k, draws * horizon).
+        effect_pct = (growth @ mapping.reshape(draws * horizon, -1).T).reshape(-1, draws, horizon)
+        effect = np.exp(effect_pct / 100.0)
+        return {sid: base[None, :, :] * effect for sid, base in self.baseline.items()}
+
+    def _price_map(self) -> np.ndarray:
+        """``(draws, horizon, horizon)``: real price effect (%) per unit of target growth."""
+        cached: np.ndarray | None = getattr(self, "_price_effect_map", None)
+        if cached is not None:
+            return cached
+        horizon, paths = self.context.horizon, self.context.draws
+        index = np.arange(paths) % len(self.draws)
+        theta = svar_var.structural_ma(
+            self.draws.coefs[index], self.draws.impact[index], horizon - 1
+        )
+        column = theta[..., :horizon, :, svar_common.SUPPLY]  # (draws, H, K)
+        own, price = column[..., svar_common.PROD], column[..., svar_common.PRICE]
+        if np.any(np.abs(own[:, 0]) < 1e-12):
+            draw = int(np.flatnonzero(np.abs(own[:, 0]) < 1e-12)[0])
+            raise EstimationError(svar_projection.NO_IMPACT.format(draw=draw))
+        lag = np.arange(horizon)[:, None] - np.arange(horizon)[None, :]  # h - j
+        below = lag >= 0
+        toeplitz_own = np.where(below, own[:, np.clip(lag, 0, None)], 0.0)
+        toeplitz_price = np.where(below, price[:, np.clip(lag, 0, None)], 0.0)
+        # M = P L^-1, so M' = solve(L', P').
+        mapping = np.linalg.solve(
+            toeplitz_own.transpose(0, 2, 1), toeplitz_price.transpose(0, 2, 1)
+        ).transpose(0, 2, 1)
+        self._price_effect_map = np.ascontiguousarray(mapping)
+        return self._price_effect_map
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         """Impulse responses, variance and historical decompositions, implied elasticity."""

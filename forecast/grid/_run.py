@@ -1,0 +1,189 @@
+"""Run a grid on fitted models: chunks of points through an executor, rows streamed to disk."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from forecast.executors import Executor, SerialExecutor
+from forecast.grid._project import GridShared, project_chunk
+from forecast.grid._result import GridResult
+from forecast.grid._sink import Sink
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Mapping, Sequence
+
+    from forecast.grid._spec import GridSpec
+    from forecast.models.protocol import PriceModel, RunInputs
+    from forecast.spec import RunSpec
+
+__all__ = ["CHUNK_POINTS", "CSV_MAX_ROWS", "run_grid"]
+
+CHUNK_POINTS = 100
+"""Points per chunk (fixed, so every backend computes the same chunks: identical numbers)."""
+CSV_MAX_ROWS = 200_000
+"""``grid.csv`` is written (and the frame kept in memory) up to this many rows."""
+
+
+class Fitted(Protocol):
+    """What a grid needs of :class:`forecast.engine.FittedModels`."""
+
+    @property
+    def spec(self) -> RunSpec:
+        """The run's settings."""
+        ...
+
+    @property
+    def inputs(self) -> RunInputs:
+        """What the run read."""
+        ...
+
+    @property
+    def price(self) -> dict[str, PriceModel]:
+        """The price models, headline first."""
+        ...
+
+
+def _quiet(_message: str) -> None:
+    """Say nothing: a progress callback (picklable, unlike a lambda)."""
+
+
+def _portable(model: PriceModel) -> PriceModel:
+    """Return the model, or a shallow copy whose run context pickles (no progress lambda)."""
+    context = getattr(model, "context", None)
+    if context is None or getattr(context, "step", _quiet) is _quiet:
+        return model
+    import copy
+    import dataclasses
+
+    clone = copy.copy(model)
+    clone.context = dataclasses.replace(context, step=_quiet)  # type: ignore[attr-defined]
+    return clone
+
+
+def _shared(fitted: Fitted, spec: GridSpec) -> GridShared:
+    horizon = int(fitted.spec.horizon)
+    zero = np.zeros(horizon)
+    models = {name: _portable(model) for name, model in fitted.price.items()}
+    for model in models.values():  # batch models cache their mapping here, before pickling
+        batch = getattr(model, "project_many", None)
+        if callable(batch):
+            batch(zero[None])
+    baseline = {
+        (name, sid): np.asarray(values)
+        for name, model in models.items()
+        for sid, values in model.project(zero).items()
+    }
+    return GridShared(
+        spec=spec, models=models, baseline=baseline, as_of=fitted.inputs.as_of,
+        horizon=horizon, default_volume_kbd=fitted.inputs.ve_exports_kbd,
+    )  # fmt: skip
+
+
+def _design(spec: GridSpec, *, one_at_a_time: bool) -> pd.DataFrame:
+    """Every point: ``point, design, oat_axis`` and the axis columns."""
+    main = spec.points()
+    rows: list[tuple[Any, ...]] = [("sample" if spec.sample else "factorial", "", *p) for p in main]
+    if one_at_a_time:
+        rows.append(("scenario", "", *spec.one_at_a_time_centre()))
+        rows += [("oat", spec.axes[i].key, *p) for i, p in spec.one_at_a_time()]
+    frame = pd.DataFrame(rows, columns=["design", "oat_axis", *spec.columns])
+    frame.insert(0, "point", np.arange(len(frame), dtype="int64"))
+    return frame
+
+
+def _chunks(points: list[tuple[Any, ...]], size: int) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    return [(start, points[start : start + size]) for start in range(0, len(points), size)]
+
+
+def run_grid(
+    fitted: Fitted,
+    spec: GridSpec,
+    *,
+    executor: Executor | None = None,
+    out: str | os.PathLike[str] | None = None,
+    chunk_points: int = CHUNK_POINTS,
+    one_at_a_time: bool = True,
+    parquet: bool | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GridResult:
+    """Project every grid point through the fitted price models (see :mod:`forecast.grid`).
+
+    Parameters
+    ----------
+    fitted
+        From :func:`forecast.fit` (models fitted and drawn once).
+    spec
+        The scenario and the axes.
+    executor
+        Where the chunks run (default in this process).
+    out
+        Output directory for ``grid.parquet`` (or ``grid.duckdb``) and, for small grids,
+        ``grid.csv``; default a new temporary directory.
+    chunk_points
+        Points per chunk; memory grows with it, not with the number of points.
+    one_at_a_time
+        Add the scenario itself and one-at-a-time points (each axis over its values, the
+        others at the scenario's values) for the tornado chart.
+    parquet
+        Force Parquet (``True``) or DuckDB (``False``); default Parquet when pyarrow is there.
+    progress
+        Called with a short message as chunks finish.
+    """
+    runner: Executor = executor or SerialExecutor()
+    directory = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="forecast-grid-"))
+    design = _design(spec, one_at_a_time=one_at_a_time)
+    points = list(design[spec.columns].itertuples(index=False, name=None))
+    chunks = _chunks(points, chunk_points)
+    shared = _shared(fitted, spec)
+    keys = design.set_index("point")
+    rows_per_point = sum(len(v) for v in _ids(shared.baseline).values())
+    keep = len(points) * rows_per_point <= CSV_MAX_ROWS
+    sink, kept = Sink(directory, parquet=parquet), []
+    try:
+        for done, chunk in enumerate(runner.map(project_chunk, shared, chunks), start=1):
+            frame = _with_keys(chunk, keys)
+            sink.write(frame)
+            if keep:
+                kept.append(frame)
+            if progress:
+                progress(f"grid: {done}/{len(chunks)} chunks")
+    finally:
+        sink.close()
+    loaded: pd.DataFrame | None = pd.concat(kept, ignore_index=True) if keep else None
+    csv = None
+    if loaded is not None:
+        csv = directory / "grid.csv"
+        loaded.to_csv(csv, index=False, float_format="%.6g")
+    return GridResult(
+        spec=spec, path=sink.path, csv=csv, rows=sink.rows, points=len(points),
+        models=tuple(shared.models), backend=runner.name, loaded=loaded,
+    )  # fmt: skip
+
+
+def _ids(baseline: Mapping[tuple[str, str], Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, sid in baseline:
+        out.setdefault(name, []).append(sid)
+    return out
+
+
+def _with_keys(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Put ``design, oat_axis`` and the axis values in front of a chunk's summaries."""
+    looked_up = keys.loc[frame["point"].to_numpy()].reset_index(drop=True)
+    front = frame[["point"]].join(looked_up)
+    rest = frame.drop(columns=["point"])
+    return pd.concat([front, rest], axis=1)
+
+
+def run_grid_values(
+    fitted: Fitted, spec: GridSpec, points: Sequence[tuple[Any, ...]]
+) -> pd.DataFrame:
+    """Summaries of given points in this process (no files): for tests and quick looks."""
+    shared = _shared(fitted, spec)
+    return project_chunk(shared, (0, list(points)))
