@@ -61,7 +61,7 @@ from forecast.scenarios import (
     outage_path,
     resolve_scenario,
 )
-from forecast.spec import RunSpec
+from forecast.spec import AS_OF_BAD, RunSpec, check_month
 from forecast.store import Store
 
 if TYPE_CHECKING:
@@ -89,7 +89,10 @@ AS_OF_AFTER_DATA = (
     "as-of {as_of:%Y-%m} is after the last {series} observation ({last:%Y-%m}, from {origin}); "
     "import newer data (forecast data import), or pass an earlier --as-of"
 )
-AS_OF_BAD = "as-of {value!r} is not a month (use YYYY-MM)"
+AS_OF_BEFORE_FACTS = (
+    "as-of {as_of:%Y-%m} is before the first monthly estimate in the facts table {table} "
+    "({first:%Y-%m}); pass --as-of {first:%Y-%m} or later"
+)
 NO_PRICES = "no {series} data: neither the store nor the bundled history has it"
 MISSING_NEEDS = (
     "the {name} model needs {missing} in the store (import or refresh them), or run without "
@@ -120,6 +123,9 @@ BOTH_SPEC_AND_KEYWORDS = "pass either spec= or the keyword settings ({names}), n
 
 
 def _month(value: str | pd.Timestamp | datetime) -> pd.Timestamp:
+    """Return the month start of ``value`` (a string must be ``YYYY-MM``, nothing else)."""
+    if isinstance(value, str):
+        check_month(value)
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -155,11 +161,33 @@ def _resolve_scenarios(
 def _recent_monthly_mean(table: pd.DataFrame, rows: pd.Series, as_of: pd.Timestamp) -> float:
     """Mean of the monthly values in the 12 months up to the latest one on or before as_of."""
     monthly = table[rows & (table["date"] <= as_of)]
-    if monthly.empty:
-        raise ForecastError(f"no monthly estimate on or before {as_of:%Y-%m} in the facts")
     latest = monthly["date"].max()
     window = monthly[monthly["date"] > latest - pd.DateOffset(months=12)]
     return float(window["value_bpd"].mean()) / 1000.0
+
+
+def _default_volumes(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float, float]:
+    """Venezuela's exports and its shipments to Cuba (kb/d) by the module docstring's rule.
+
+    An as-of month before the first monthly estimate of either table is an error naming the
+    table and the earliest month that works.
+    """
+    shipments = tables["venezuela_to_cuba_oil_shipments"]
+    exports = tables["venezuela_oil_exports"]
+    rows = {
+        "venezuela_oil_exports": exports["period_type"] == "month",
+        "venezuela_to_cuba_oil_shipments": shipments["estimate_type"].isin(
+            ["monthly_average", "monthly_average_approx"]
+        ),
+    }
+    firsts = {name: tables[name].loc[where, "date"].min() for name, where in rows.items()}
+    name, first = max(firsts.items(), key=lambda item: item[1])
+    if as_of < first:
+        raise ForecastError(AS_OF_BEFORE_FACTS.format(as_of=as_of, table=name, first=first))
+    return (
+        _recent_monthly_mean(exports, rows["venezuela_oil_exports"], as_of),
+        _recent_monthly_mean(shipments, rows["venezuela_to_cuba_oil_shipments"], as_of),
+    )
 
 
 def _data_row(data: SeriesData, as_of: pd.Timestamp, today: pd.Timestamp) -> dict[str, Any]:
@@ -318,9 +346,7 @@ def read_inputs(
         last = max(s.last_date for s in bundled)
         notes.insert(0, BUNDLED_NOTE.format(names=names, last=last))
     tables = _read_facts([*BASE_FACTS, *(f for e in (*kept, *_fallbacks()) for f in e.facts)])
-    shipments = tables["venezuela_to_cuba_oil_shipments"]
-    exports = tables["venezuela_oil_exports"]
-    monthly = shipments["estimate_type"].isin(["monthly_average", "monthly_average_approx"])
+    ve_exports_kbd, cuba_shipments_kbd = _default_volumes(tables, month)
     inputs = RunInputs(
         as_of=month,
         series={sid: _cut(data.frame, month) for sid, data in series.items()},
@@ -330,8 +356,8 @@ def read_inputs(
         },
         world_kbd=world_kbd,
         world_source=world_source,
-        ve_exports_kbd=_recent_monthly_mean(exports, exports["period_type"] == "month", month),
-        cuba_shipments_kbd=_recent_monthly_mean(shipments, monthly, month),
+        ve_exports_kbd=ve_exports_kbd,
+        cuba_shipments_kbd=cuba_shipments_kbd,
         facts=tables,
         data=pd.DataFrame([_data_row(s, month, today) for s in series.values()]),
         notes=tuple(notes),

@@ -7,12 +7,11 @@ fast.
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
 
-from forecast.cli._common import guard, store_option
+from forecast.cli._common import check_month, check_out, guard, store_option
 
 __all__ = ["MODEL_NAMES", "backtest"]
 
@@ -20,14 +19,6 @@ MODEL_NAMES: tuple[str, ...] = (
     "no_change", "no_change_eom", "arima", "ets", "bvar", "bvar_oil", "svar", "combination",
 )  # fmt: skip
 """The ``--model`` names (the same as :data:`forecast.evaluation.DEFAULT_MODELS`)."""
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _month(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _MONTH.match(value):
-        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM", param=param)
-    return value
 
 
 def _horizons(_ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -52,14 +43,14 @@ def _default_jobs() -> int:
     "--start",
     default="2005-01",
     show_default=True,
-    callback=_month,
+    callback=check_month,
     metavar="YYYY-MM",
     help="First forecast origin.",
 )
 @click.option(
     "--end",
     default=None,
-    callback=_month,
+    callback=check_month,
     metavar="YYYY-MM",
     help="Last forecast origin [default: the last monthly Brent price].",
 )
@@ -84,6 +75,7 @@ def _default_jobs() -> int:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
+    callback=check_out,
     help="Folder for backtest.csv, forecasts.csv, densities.csv, the charts and backtest.md.",
 )
 @click.option(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, store_option
+from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, new_store_option
 from forecast.sources import registry
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _echo_json(payload: dict[str, Any]) -> None:
     help="Refresh only this catalog series; repeat for several [default: every series of "
     "the chosen sources].",
 )
-@store_option
+@new_store_option
 @click.option("--dry-run", is_flag=True, help="Fetch and validate, report what would change.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from forecast.cli._common import guard, store_option
+from forecast.cli._common import check_month, check_out, check_seed, guard, store_option
 from forecast.models import registry
 from forecast.spec import DRAWS_RANGE, HORIZON_RANGE, RunSpec
 
@@ -87,7 +87,10 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             f"{', '.join(registry.default_models())}; models: {models}].",
         ),
         click.option(
-            "--as-of", metavar="YYYY-MM", help="Last observed month [default: last Brent month]."
+            "--as-of",
+            metavar="YYYY-MM",
+            callback=check_month,
+            help="Last observed month [default: last Brent month].",
         ),
         click.option(
             "--horizon",
@@ -107,6 +110,7 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--seed",
             type=int,
             default=None,
+            callback=check_seed,
             help="Seed; the same seed gives identical output [default: random, recorded].",
         ),
         click.option(
@@ -189,7 +193,8 @@ def _execute(
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for paths.csv and summary.csv.",
+    callback=check_out,
+    help="Folder for paths.csv and summary.csv (created; checked writable first).",
 )
 @guard
 def run_command(out_dir: str, **options: Any) -> None:
@@ -213,7 +218,8 @@ def run_command(out_dir: str, **options: Any) -> None:
     default="reports/latest",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for the report and its tables.",
+    callback=check_out,
+    help="Folder for the report and its tables (created; checked writable first).",
 )
 @click.option(
     "--backtest",
