@@ -50,6 +50,7 @@ from forecast.models.protocol import (
     PriceModel,
     RunContext,
     RunInputs,
+    tell,
 )
 from forecast.panel import SeriesData, read_series
 from forecast.results import RunResult
@@ -83,7 +84,7 @@ BASE_FACTS = (
     "cuba_real_gdp_growth_annual",
 )
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # or a CountingProgress (forecast.models.protocol)
 
 AS_OF_AFTER_DATA = (
     "as-of {as_of:%Y-%m} is after the last {series} observation ({last:%Y-%m}, from {origin}); "
@@ -432,8 +433,8 @@ class FittedModels:
         years = sorted(set(months.year))
         results: dict[tuple[str, str, str], np.ndarray] = {}
         outages: dict[str, pd.DataFrame] = {}
-        for scenario in scenarios:
-            self.step(f"projecting {scenario.id}")
+        for done, scenario in enumerate(scenarios):
+            tell(self.step, f"projecting {scenario.id}", done, len(scenarios))
             path = outage_path(
                 scenario, self.inputs.as_of, horizon, default_volume_kbd=self.inputs.ve_exports_kbd
             )
@@ -749,6 +750,9 @@ def run(
         ``"outage.volume_kbd=600"``.
     progress
         Called with a short message before each step (the CLI shows it); nothing is printed.
+        If it also has a ``count(message, done, total)`` method
+        (:class:`~forecast.models.protocol.CountingProgress`), the scenarios are counted
+        through it.
     as_of
         The last observed month (``"YYYY-MM"``); projections start the month after. Default:
         the last month of the Brent data. Data after it is ignored.

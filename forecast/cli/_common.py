@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, ParamSpec, TypeVar
 
@@ -160,9 +161,9 @@ def is_bundled() -> bool:
 def _existing_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """Click callback: an explicit store must exist; ``bundled`` gives an empty stand-in.
 
-    Returns the path the command should open: ``None`` for the default location, or a path
-    in a temporary folder (absent, so it reads as empty and falls back to the bundled data)
-    for ``bundled``.
+    Returns the path the command should open: ``None`` for the default location, or for
+    ``bundled`` a path in a folder that does not exist (it reads as an empty store, so every
+    series falls back to the bundled data).
     """
     where, path = "--store ", value
     if path is None and os.environ.get("FORECAST_STORE"):
@@ -171,8 +172,9 @@ def _existing_store(ctx: click.Context, _param: click.Parameter, value: str | No
         return None
     if path == BUNDLED:
         ctx.find_root().meta[_BUNDLED_META] = True
-        folder = ctx.with_resource(tempfile.TemporaryDirectory(prefix="forecast-bundled-"))
-        return str(Path(folder) / "none.duckdb")
+        # a path in a folder that does not exist: it reads as an empty store and nothing is
+        # created (no lock file either), so every series comes from the bundled data
+        return str(Path(tempfile.gettempdir()) / f"forecast-bundled-{uuid.uuid4().hex}" / "none")
     if not Path(path).exists():
         raise OptionError(NO_STORE.format(where=where, path=path))
     return path

@@ -7,11 +7,10 @@ fast.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from forecast.cli._common import check_month, check_out, guard, store_option
+from forecast.cli._progress import ProgressBar
 
 __all__ = ["MODEL_NAMES", "backtest"]
 
@@ -74,7 +73,7 @@ def _default_jobs() -> int:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     callback=check_out,
     help="Folder for backtest.csv, forecasts.csv, densities.csv, the charts and backtest.md.",
 )
@@ -129,19 +128,16 @@ def backtest(
     """  # noqa: D301 (click's \b keeps the column list's layout)
     from forecast.backtest import run_backtest, write_backtest
 
-    def progress(message: str) -> None:
-        if sys.stderr.isatty():
-            click.echo(f"forecast backtest: {message}", err=True)
-
-    result = run_backtest(
-        store_path,
-        start=start,
-        end=end,
-        horizons=horizons,
-        models=list(models) or None,
-        jobs=jobs or _default_jobs(),
-        progress=progress,
-    )
+    with ProgressBar("forecast backtest") as bar:
+        result = run_backtest(
+            store_path,
+            start=start,
+            end=end,
+            horizons=horizons,
+            models=list(models) or None,
+            jobs=jobs or _default_jobs(),
+            progress=bar,
+        )
     written = write_backtest(result, out_dir)
     click.echo(result.summary())
     click.echo("wrote " + ", ".join(str(path) for path in written.values()))

@@ -82,6 +82,26 @@ def _exit_code(result: RefreshResult) -> int:
     return EXIT_LOCKED if result.locked else EXIT_OK
 
 
+# What a failure message says when the machine is offline (the HTTP layer's wording for
+# socket errors, and curl's through yfinance).
+_OFFLINE = (
+    "network unreachable",
+    "cannot resolve the host name",
+    "could not resolve host",
+    "temporary failure in name resolution",
+    "name or service not known",
+)
+NETWORK_UNREACHABLE = "network unreachable: no source could be reached (offline, or no DNS?)"
+
+
+def _offline(result: RefreshResult) -> bool:
+    """Whether every failed series failed because the network could not be reached."""
+    failed = [s for s in result.failed if not s.locked]
+    return bool(failed) and all(
+        any(sign in (s.message or "").lower() for sign in _OFFLINE) for s in failed
+    )
+
+
 def _summary_line(result: RefreshResult) -> str:
     counts = result.to_dict()["counts"]
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
@@ -190,5 +210,6 @@ def refresh(
         click.echo(_summary_line(result))
     if result.failed:
         names = ", ".join(f"{s.source}:{s.series_id}" for s in result.failed)
-        click.echo(f"refresh: {len(result.failed)} series failed: {names}", err=True)
+        cause = f" ({NETWORK_UNREACHABLE})" if _offline(result) else ""
+        click.echo(f"refresh: {len(result.failed)} series failed{cause}: {names}", err=True)
     ctx.exit(code)
