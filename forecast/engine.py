@@ -54,6 +54,7 @@ from forecast.models.protocol import (
     PriceModel,
     RunContext,
     RunInputs,
+    tell,
 )
 from forecast.panel import SeriesData, read_series
 from forecast.results import RunResult
@@ -65,7 +66,7 @@ from forecast.scenarios import (
     outage_path,
     resolve_scenario,
 )
-from forecast.spec import RunSpec
+from forecast.spec import AS_OF_BAD, RunSpec, check_month
 from forecast.store import Store
 
 if TYPE_CHECKING:
@@ -97,13 +98,16 @@ BASE_FACTS = (
     "cuba_real_gdp_growth_annual",
 )
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # or a CountingProgress (forecast.models.protocol)
 
 AS_OF_AFTER_DATA = (
     "as-of {as_of:%Y-%m} is after the last {series} observation ({last:%Y-%m}, from {origin}); "
     "import newer data (forecast data import), or pass an earlier --as-of"
 )
-AS_OF_BAD = "as-of {value!r} is not a month (use YYYY-MM)"
+AS_OF_BEFORE_FACTS = (
+    "as-of {as_of:%Y-%m} is before the first monthly estimate in the facts table {table} "
+    "({first:%Y-%m}); pass --as-of {first:%Y-%m} or later"
+)
 NO_PRICES = "no {series} data: neither the store nor the bundled history has it"
 MISSING_NEEDS = (
     "the {name} model needs {missing} in the store (import or refresh them), or run without "
@@ -134,6 +138,9 @@ BOTH_SPEC_AND_KEYWORDS = "pass either spec= or the keyword settings ({names}), n
 
 
 def _month(value: str | pd.Timestamp | datetime) -> pd.Timestamp:
+    """Return the month start of ``value`` (a string must be ``YYYY-MM``, nothing else)."""
+    if isinstance(value, str):
+        check_month(value)
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -244,6 +251,30 @@ def export_volume(
         f"{sources}; facts: venezuela_oil_exports"
     )
     return ExportVolume(float(window["value_bpd"].mean()) / 1000.0, used, rule)
+
+
+def _default_volumes(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float, float]:
+    """Venezuela's exports and its shipments to Cuba (kb/d) by the module docstring's rule.
+
+    An as-of month before the first monthly estimate of either table is an error naming the
+    table and the earliest month that works.
+    """
+    shipments = tables["venezuela_to_cuba_oil_shipments"]
+    exports = tables["venezuela_oil_exports"]
+    rows = {
+        "venezuela_oil_exports": exports["period_type"] == "month",
+        "venezuela_to_cuba_oil_shipments": shipments["estimate_type"].isin(
+            ["monthly_average", "monthly_average_approx"]
+        ),
+    }
+    firsts = {name: tables[name].loc[where, "date"].min() for name, where in rows.items()}
+    name, first = max(firsts.items(), key=lambda item: item[1])
+    if as_of < first:
+        raise ForecastError(AS_OF_BEFORE_FACTS.format(as_of=as_of, table=name, first=first))
+    return (
+        export_volume(exports, as_of, "crude").kbd,
+        _recent_monthly_mean(shipments, rows["venezuela_to_cuba_oil_shipments"], as_of),
+    )
 
 
 def _data_row(data: SeriesData, as_of: pd.Timestamp, today: pd.Timestamp) -> dict[str, Any]:
@@ -409,9 +440,7 @@ def read_inputs(
         last = max(s.last_date for s in bundled)
         notes.insert(0, BUNDLED_NOTE.format(names=names, last=last))
     tables = _read_facts([*BASE_FACTS, *(f for e in (*kept, *_fallbacks()) for f in e.facts)])
-    shipments = tables["venezuela_to_cuba_oil_shipments"]
-    exports = tables["venezuela_oil_exports"]
-    monthly = shipments["estimate_type"].isin(["monthly_average", "monthly_average_approx"])
+    ve_exports_kbd, cuba_shipments_kbd = _default_volumes(tables, month)
     inputs = RunInputs(
         as_of=month,
         series={sid: _cut(data.frame, month) for sid, data in series.items()},
@@ -421,8 +450,8 @@ def read_inputs(
         },
         world_kbd=world_kbd,
         world_source=world_source,
-        ve_exports_kbd=export_volume(exports, month, "crude").kbd,
-        cuba_shipments_kbd=_recent_monthly_mean(shipments, monthly, month),
+        ve_exports_kbd=ve_exports_kbd,
+        cuba_shipments_kbd=cuba_shipments_kbd,
         facts=tables,
         data=pd.DataFrame([_data_row(s, month, today) for s in series.values()]),
         notes=tuple(notes),
@@ -497,8 +526,8 @@ class FittedModels:
         years = sorted(set(months.year))
         results: dict[tuple[str, str, str], np.ndarray] = {}
         outages: dict[str, pd.DataFrame] = {}
-        for scenario in scenarios:
-            self.step(f"projecting {scenario.id}")
+        for done, scenario in enumerate(scenarios):
+            tell(self.step, f"projecting {scenario.id}", done, len(scenarios))
             path = outage_path(
                 scenario, self.inputs.as_of, horizon, default_volume_kbd=self._volume(scenario).kbd
             )
@@ -852,6 +881,9 @@ def run(
         ``"outage.volume_kbd=600"``.
     progress
         Called with a short message before each step (the CLI shows it); nothing is printed.
+        If it also has a ``count(message, done, total)`` method
+        (:class:`~forecast.models.protocol.CountingProgress`), the scenarios are counted
+        through it.
     as_of
         The last observed month (``"YYYY-MM"``); projections start the month after. Default:
         the last month of the Brent data. Data after it is ignored.

@@ -9,6 +9,7 @@ checked against the model registry, so a new model's options need no new plumbin
 from __future__ import annotations
 
 import numbers
+import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, get_args
@@ -20,13 +21,16 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-__all__ = ["DRAWS_RANGE", "HORIZON_RANGE", "RunSpec"]
+__all__ = ["AS_OF_BAD", "DRAWS_RANGE", "HORIZON_RANGE", "SEED_RANGE", "RunSpec", "check_month"]
 
 HORIZON_RANGE = (1, 120)
 DRAWS_RANGE = (100, 100_000)
 BAD_HORIZON = "horizon must be between 1 and 120 months, got {value}"
 BAD_DRAWS = "draws must be between 100 and 100,000, got {value}"
+SEED_RANGE = (0, 2**63 - 1)
 BAD_SEED = "seed must be a whole number from 0 to 2**63 - 1, got {value!r}"
+AS_OF_BAD = "as-of {value!r} is not a month (use YYYY-MM)"
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 BAD_BASELINE = "unknown price baseline {value!r}; the baselines are: {known}"
 NOT_A_MODEL_OF_RUN = "model options given for {model!r}, which is not a price or Cuba model"
 
@@ -42,7 +46,8 @@ class RunSpec:
     Attributes
     ----------
     as_of
-        The last observed month (``"YYYY-MM"``), or ``None`` for the last Brent month.
+        The last observed month: a string ``"YYYY-MM"`` (no other form), a datetime (its
+        month), or ``None`` for the last Brent month.
     horizon
         Months to project (1 to 120).
     draws
@@ -80,6 +85,8 @@ class RunSpec:
         """Raise :class:`ForecastError` for any setting outside its range or unknown."""
         from forecast.models import registry
 
+        if isinstance(self.as_of, str):
+            check_month(self.as_of)
         low, high = HORIZON_RANGE
         if _not_int(self.horizon) or not low <= self.horizon <= high:
             raise ForecastError(BAD_HORIZON.format(value=self.horizon))
@@ -137,6 +144,22 @@ class RunSpec:
             "price_baseline": self.price_baseline,
             "model_options": {k: dict(v) for k, v in self.model_options.items()},
         }
+
+
+def check_month(value: str) -> str:
+    """Return ``value`` if it is a month written ``YYYY-MM``; raise :class:`ForecastError` if not.
+
+    Only that form is accepted: ``"2025-11-15"``, ``"2025-1"`` or ``"Nov 2025"`` would be read
+    as some month by pandas, silently.
+
+    Examples
+    --------
+    >>> check_month("2025-11")
+    '2025-11'
+    """
+    if not _MONTH.fullmatch(value):
+        raise ForecastError(AS_OF_BAD.format(value=value))
+    return value
 
 
 def _not_int(value: object) -> bool:

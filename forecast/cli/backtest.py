@@ -7,12 +7,10 @@ fast.
 
 from __future__ import annotations
 
-import re
-import sys
-
 import click
 
-from forecast.cli._common import guard, store_option
+from forecast.cli._common import check_month, check_out, guard, store_option
+from forecast.cli._progress import ProgressBar
 
 __all__ = ["MODEL_NAMES", "backtest"]
 
@@ -20,14 +18,6 @@ MODEL_NAMES: tuple[str, ...] = (
     "no_change", "no_change_eom", "arima", "ets", "bvar", "bvar_oil", "svar", "combination",
 )  # fmt: skip
 """The ``--model`` names (the same as :data:`forecast.evaluation.DEFAULT_MODELS`)."""
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _month(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _MONTH.match(value):
-        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM", param=param)
-    return value
 
 
 def _horizons(_ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -52,14 +42,14 @@ def _default_jobs() -> int:
     "--start",
     default="2005-01",
     show_default=True,
-    callback=_month,
+    callback=check_month,
     metavar="YYYY-MM",
     help="First forecast origin.",
 )
 @click.option(
     "--end",
     default=None,
-    callback=_month,
+    callback=check_month,
     metavar="YYYY-MM",
     help="Last forecast origin [default: the last monthly Brent price].",
 )
@@ -83,7 +73,8 @@ def _default_jobs() -> int:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False),
+    type=click.Path(),
+    callback=check_out,
     help="Folder for backtest.csv, forecasts.csv, densities.csv, the charts and backtest.md.",
 )
 @click.option(
@@ -137,19 +128,16 @@ def backtest(
     """  # noqa: D301 (click's \b keeps the column list's layout)
     from forecast.backtest import run_backtest, write_backtest
 
-    def progress(message: str) -> None:
-        if sys.stderr.isatty():
-            click.echo(f"forecast backtest: {message}", err=True)
-
-    result = run_backtest(
-        store_path,
-        start=start,
-        end=end,
-        horizons=horizons,
-        models=list(models) or None,
-        jobs=jobs or _default_jobs(),
-        progress=progress,
-    )
+    with ProgressBar("forecast backtest") as bar:
+        result = run_backtest(
+            store_path,
+            start=start,
+            end=end,
+            horizons=horizons,
+            models=list(models) or None,
+            jobs=jobs or _default_jobs(),
+            progress=bar,
+        )
     written = write_backtest(result, out_dir)
     click.echo(result.summary())
     click.echo("wrote " + ", ".join(str(path) for path in written.values()))

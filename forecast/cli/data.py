@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from forecast.cli._common import guard, store_option
+from forecast.cli._common import (
+    BUNDLED,
+    any_store_option,
+    guard,
+    is_bundled,
+    new_store_option,
+    store_option,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +46,7 @@ def data() -> None:
     is_flag=True,
     help="Write even if the file blanks or revises most of the stored values.",
 )
-@store_option
+@new_store_option
 @guard
 def data_import(
     file: str,
@@ -107,6 +114,12 @@ def data_status(as_json: bool, store_path: str | None) -> None:
     """Show each stored series: span, rows, latest vintage, source, when written, staleness."""
     from forecast.store import Store
 
+    if is_bundled():
+        if as_json:
+            click.echo(json.dumps({"store": BUNDLED, "series": []}, indent=2, sort_keys=True))
+        else:
+            click.echo(f"--store {BUNDLED}: no store; commands read the package's bundled snapshot")
+        return
     store = Store(store_path)
     records = _status_records(store.status())
     if as_json:
@@ -162,7 +175,7 @@ def data_series() -> None:
     metavar="YYYY-MM",
     help="Last month kept: later observations are left out.",
 )
-@store_option
+@any_store_option
 @guard
 def data_export(out_dir: str, through: str, store_path: str | None) -> None:
     """Export the snapshot the package ships: the models' series, cut at --through.

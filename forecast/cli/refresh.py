@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, store_option
+from forecast.cli._common import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, new_store_option
 from forecast.sources import registry
 
 if TYPE_CHECKING:
@@ -82,6 +82,26 @@ def _exit_code(result: RefreshResult) -> int:
     return EXIT_LOCKED if result.locked else EXIT_OK
 
 
+# What a failure message says when the machine is offline (the HTTP layer's wording for
+# socket errors, and curl's through yfinance).
+_OFFLINE = (
+    "network unreachable",
+    "cannot resolve the host name",
+    "could not resolve host",
+    "temporary failure in name resolution",
+    "name or service not known",
+)
+NETWORK_UNREACHABLE = "network unreachable: no source could be reached (offline, or no DNS?)"
+
+
+def _offline(result: RefreshResult) -> bool:
+    """Whether every failed series failed because the network could not be reached."""
+    failed = [s for s in result.failed if not s.locked]
+    return bool(failed) and all(
+        any(sign in (s.message or "").lower() for sign in _OFFLINE) for s in failed
+    )
+
+
 def _summary_line(result: RefreshResult) -> str:
     counts = result.to_dict()["counts"]
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
@@ -109,7 +129,7 @@ def _echo_json(payload: dict[str, Any]) -> None:
     help="Refresh only this catalog series; repeat for several [default: every series of "
     "the chosen sources].",
 )
-@store_option
+@new_store_option
 @click.option("--dry-run", is_flag=True, help="Fetch and validate, report what would change.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option(
@@ -190,5 +210,6 @@ def refresh(
         click.echo(_summary_line(result))
     if result.failed:
         names = ", ".join(f"{s.source}:{s.series_id}" for s in result.failed)
-        click.echo(f"refresh: {len(result.failed)} series failed: {names}", err=True)
+        cause = f" ({NETWORK_UNREACHABLE})" if _offline(result) else ""
+        click.echo(f"refresh: {len(result.failed)} series failed{cause}: {names}", err=True)
     ctx.exit(code)

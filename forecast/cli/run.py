@@ -7,19 +7,19 @@ stays fast.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from forecast.cli._common import guard, store_option
+from forecast.cli._common import check_month, check_out, check_seed, guard, store_option
+from forecast.cli._progress import ProgressBar
 from forecast.models import registry
 from forecast.spec import DRAWS_RANGE, HORIZON_RANGE, RunSpec
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["report_command", "run_command", "spec_from_options"]
+__all__ = ["report_command", "run_command", "short_summary", "spec_from_options"]
 
 
 def _check_models(
@@ -64,6 +64,20 @@ def _model_option_flags() -> list[Any]:
     return flags
 
 
+class _ScenarioOption(click.Option):
+    """``--scenario``, whose help lists the built-in ids (read only when help is shown)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """Return the help with the built-in scenario ids filled in."""
+        from forecast.scenarios import BUILTIN_IDS
+
+        self.help = (
+            "Built-in scenario id or TOML file; repeat for several [default: all built-ins: "
+            f"{', '.join(BUILTIN_IDS)}]. baseline is always included."
+        )
+        return super().get_help_record(ctx)
+
+
 def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that `run` and `report` share (models and choices from the registry)."""
     defaults = RunSpec()
@@ -72,6 +86,7 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--scenario",
             "scenarios",
+            cls=_ScenarioOption,
             multiple=True,
             metavar="NAME|FILE",
             help="Built-in scenario id or TOML file; repeat for several [default: all "
@@ -87,7 +102,10 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             f"{', '.join(registry.default_models())}; models: {models}].",
         ),
         click.option(
-            "--as-of", metavar="YYYY-MM", help="Last observed month [default: last Brent month]."
+            "--as-of",
+            metavar="YYYY-MM",
+            callback=check_month,
+            help="Last observed month [default: last Brent month].",
         ),
         click.option(
             "--horizon",
@@ -107,7 +125,9 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--seed",
             type=int,
             default=None,
-            help="Seed; the same seed gives identical output [default: random, recorded].",
+            callback=check_seed,
+            help="Seed, 0 to 2**63 - 1; the same seed gives identical output [default: "
+            "random, recorded in the output].",
         ),
         click.option(
             "--price-baseline",
@@ -151,35 +171,40 @@ def spec_from_options(options: dict[str, Any]) -> RunSpec:
     )
 
 
-def _progress() -> tuple[Any, Callable[[str], None]]:
-    """Return a spinner showing the current step on a terminal; nothing when not a TTY."""
-    import contextlib
-
-    if not sys.stderr.isatty():
-        return contextlib.nullcontext(), lambda _message: None
-    from rich.console import Console
-
-    status = Console(stderr=True).status("starting")
-    return status, lambda message: status.update(f"forecast: {message}...")
-
-
-def _execute(
-    options: dict[str, Any], extra: Callable[[Any, Callable[[str], None]], None] | None
-) -> Any:
+def _execute(options: dict[str, Any], extra: Callable[[Any, ProgressBar], None] | None) -> Any:
     from forecast.engine import run
 
-    status, step = _progress()
-    with status:
+    with ProgressBar("forecast") as bar:
         result = run(
             list(options["scenarios"]) or None,
             spec=spec_from_options(options),
             store=options["store_path"],
             overrides=list(options["overrides"]),
-            progress=step,
+            progress=bar,
         )
         if extra is not None:
-            extra(result, step)
+            extra(result, bar)
     return result
+
+
+def short_summary(result: Any) -> list[str]:
+    """Return a few lines: the settings and each scenario's headline Brent and Cuba peaks."""
+    lines = [result.summary_text().splitlines()[0]]
+    headline = (("brent_usd", result.price_model), ("cuba_gdp_growth_pct", result.cuba_model))
+    for variable, model in headline:
+        if model is None:
+            continue
+        lines.extend(
+            f"  {row['scenario']:<28} {variable} ({model}) peak {row['peak_mean']:+.2f} "
+            f"{row['diff_unit']} ({row['peak_q05']:+.2f} to {row['peak_q95']:+.2f}) in "
+            f"{row['peak_date']:%Y-%m}"
+            for row in result.headline(variable, model).to_dict("records")
+        )
+    if result.notes:
+        lines.append(
+            f"{len(result.notes)} notes in the report; --verbose prints them and every model's rows"
+        )
+    return lines
 
 
 @click.command("run")
@@ -188,8 +213,9 @@ def _execute(
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for paths.csv and summary.csv.",
+    type=click.Path(),
+    callback=check_out,
+    help="Folder for paths.csv and summary.csv (created; checked writable first).",
 )
 @guard
 def run_command(out_dir: str, **options: Any) -> None:
@@ -208,12 +234,20 @@ def run_command(out_dir: str, **options: Any) -> None:
 @click.command("report")
 @_run_options
 @click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print every model's peak for every variable and the notes [default: the "
+    "headline peaks only].",
+)
+@click.option(
     "--out",
     "out_dir",
     default="reports/latest",
     show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder for the report and its tables.",
+    type=click.Path(),
+    callback=check_out,
+    help="Folder for the report and its tables (created; checked writable first).",
 )
 @click.option(
     "--backtest",
@@ -224,7 +258,7 @@ def run_command(out_dir: str, **options: Any) -> None:
     "reports/backtest if it exists].",
 )
 @guard
-def report_command(out_dir: str, backtest_dir: str | None, **options: Any) -> None:
+def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **options: Any) -> None:
     """Write a self-contained HTML report with charts, plus its tables (CSV and XLSX).
 
     The report gives headline impacts with bands, scenario comparison charts, tables, every
@@ -238,13 +272,13 @@ def report_command(out_dir: str, backtest_dir: str | None, **options: Any) -> No
     if backtest_dir is not None and evidence is None:
         raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
 
-    def write(result: Any, step: Callable[[str], None]) -> None:
+    def write(result: Any, bar: ProgressBar) -> None:
         from forecast.reports.writer import write_report
 
-        step("drawing charts and writing the report")
+        bar("drawing charts and writing the report")
         written.update(write_report(result, out_dir, backtest=evidence))
 
     result = _execute(options, write)
-    click.echo(result.summary_text())
+    click.echo(result.summary_text() if verbose else "\n".join(short_summary(result)))
     click.echo(f"report: {written['html']}")
     click.echo("tables: " + ", ".join(str(p) for k, p in written.items() if k != "html"))

@@ -44,6 +44,7 @@ __all__ = [
     "Assumption",
     "BaselineModel",
     "BatchPriceModel",
+    "CountingProgress",
     "CubaChannels",
     "CubaModel",
     "PriceModel",
@@ -52,9 +53,54 @@ __all__ = [
     "RunInputs",
     "params_frame",
     "project_many",
+    "tell",
 ]
 
 Progress = Callable[[str], None]
+"""A progress callback: called with a short message before each step of a run.
+
+A callback that also has a ``count`` method (:class:`CountingProgress`) is given counts
+too; :func:`tell` decides which form to use, so a plain function keeps working.
+"""
+
+
+@runtime_checkable
+class CountingProgress(Protocol):
+    """A progress callback that also takes counts (a progress bar, for example).
+
+    ``progress(message)`` starts a step without counts; ``progress.count(message, done,
+    total)`` says ``done`` of ``total`` items of the step ``message`` are finished (called
+    with ``done = 0`` when the step starts, so a bar can be shown at once).
+    """
+
+    def __call__(self, message: str, /) -> None:
+        """Start a step without counts."""
+
+    def count(self, message: str, done: int, total: int) -> None:
+        """Report that ``done`` of ``total`` items of the step ``message`` are finished."""
+
+
+def tell(
+    progress: Progress, message: str, done: int | None = None, total: int | None = None
+) -> None:
+    """Report a step to ``progress``: with counts if it takes them, else the message alone.
+
+    Parameters
+    ----------
+    progress
+        A plain ``Callable[[str], None]`` or a :class:`CountingProgress`.
+    message
+        What the step does, e.g. ``"projecting venezuela_full_halt"``.
+    done, total
+        Items finished and items in all, when the step has them.
+    """
+    count = getattr(progress, "count", None)
+    if done is not None and total is not None and callable(count):
+        count(message, done, total)
+    else:
+        progress(message)
+
+
 PARAM_COLUMNS = ("model", "variable", "term", "estimate", "std_err")
 
 # Spawn keys of the built-in models' random streams: fixed, so a seed reproduces every run,

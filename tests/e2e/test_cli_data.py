@@ -115,11 +115,17 @@ def test_unknown_series_and_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_USAGE
 
 
-def test_empty_store_status(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["data", "status", "--store", str(tmp_path / "x.duckdb")])
+def test_empty_store_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An explicit --store must exist now (exit 2, tests/e2e/test_cli_edges.py); the default
+    # location, when absent, is an empty store.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORECAST_STORE", raising=False)
+    result = CliRunner().invoke(cli, ["data", "status"])
     assert result.exit_code == 0
     assert "no series stored yet" in result.stdout
-    assert status_json(tmp_path / "x.duckdb")["series"] == []
+    result = CliRunner().invoke(cli, ["data", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["series"] == []
 
 
 def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -72,14 +72,20 @@ def test_bad_scenario_file_exits_nonzero_naming_file_and_key(tmp_path: Path) -> 
     assert "Traceback" not in result.output
 
 
-def test_report_on_an_empty_store_uses_bundled_data_and_says_so(tmp_path: Path) -> None:
+def test_report_on_an_empty_store_uses_bundled_data_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An explicit --store must exist now; the default location, when absent, reads as empty.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORECAST_STORE", raising=False)
     out = tmp_path / "report"
-    invoke("report", "--store", str(tmp_path / "empty.duckdb"), "--draws", "200", "--seed", "1",
+    invoke("report", "--draws", "200", "--seed", "1",
            "--scenario", "venezuela_full_halt", "--out", str(out))  # fmt: skip
     html = (out / "report.html").read_text()
     assert "BUNDLED snapshot" in html
     assert html.index("BUNDLED snapshot") < html.index('id="headline"'), "the warning comes first"
     assert not (tmp_path / "empty.duckdb").exists(), "reading must not create a store"
+    assert not (tmp_path / "data" / "store").exists(), "reading must not create a store"
 
 
 @pytest.fixture(scope="module")

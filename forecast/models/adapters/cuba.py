@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from forecast.models.protocol import CubaChannels, RunContext
 
 BACKCAST_DRAWS = 1000
+BACKCAST_YEARS = range(2016, 2025)
+"""The backcast's test years (it is fitted on data to 2015), those with data at the as-of."""
+NO_BACKCAST = (
+    "The Cuba model's backcast is left out: as of {as_of:%Y-%m} no year from {first} on has "
+    "the data it needs."
+)
 OIL_NEEDS = (
     "cuba_oil_needs_kbd",
     "Cuba oil needs",
@@ -129,7 +135,18 @@ class EconometricAdapter(_CubaAdapter):
     def _methodology(
         self, context: RunContext, tables: dict[str, pd.DataFrame]
     ) -> dict[str, pd.DataFrame]:
-        """Coefficients, the oil effect and the 2016-24 backcast."""
+        """Coefficients, the oil effect and the 2016-24 backcast (the years with data)."""
+        tables_out = {
+            "cuba_coefficients": self.fit.coefficients,
+            "cuba_oil_effect": self.fit.oil_effect,
+        }
+        frame = self.fit.dataset.frame
+        held = set(frame.loc[frame["in_sample"], "year"].astype(int))
+        years = [year for year in BACKCAST_YEARS if year in held]
+        if not years:
+            note = NO_BACKCAST.format(as_of=context.inputs.as_of, first=BACKCAST_YEARS[0])
+            self.notes = (*self.notes, note)
+            return tables_out
         backcast = cuba.backcast(
             tables["gdp_growth"],
             tables["special_period"],
@@ -138,15 +155,13 @@ class EconometricAdapter(_CubaAdapter):
             tables["electricity"],
             prices=annual_prices(context),
             cpi=annual_cpi(context),
+            test=years,
             draws=BACKCAST_DRAWS,
             rng=context.rng("backcast"),
         )
-        return {
-            "cuba_coefficients": self.fit.coefficients,
-            "cuba_oil_effect": self.fit.oil_effect,
-            "cuba_backcast": backcast,
-            "cuba_backcast_summary": cuba.backcast_summary(backcast),
-        }
+        tables_out["cuba_backcast"] = backcast
+        tables_out["cuba_backcast_summary"] = cuba.backcast_summary(backcast)
+        return tables_out
 
 
 class CalibratedAdapter(_CubaAdapter):
