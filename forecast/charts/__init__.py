@@ -20,6 +20,7 @@ from forecast.charts.methodology import svar_fevd_chart, svar_hd_chart, svar_irf
 from forecast.charts.scenario import (
     difference_chart,
     price_fan_chart,
+    same_oil_shock,
     scenario_colours,
     scenario_prices_chart,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "cumulative_loss_frame",
     "difference_chart",
     "price_fan_chart",
+    "same_oil_shock",
     "scenario_colours",
     "scenario_prices_chart",
     "svar_fevd_chart",

@@ -42,6 +42,7 @@ _FIXED_COLOURS = {
 }
 # Axis labels of differences from baseline: the unit once.
 _AXIS = {"pct": "% of baseline", "pp": "percentage points", "abs": "difference ({unit})"}
+_PRICES = frozenset({"brent_usd", "wti_usd"})
 _SPARE_COLOURS = ["#a04000", "#1f618d", "#b7950b", "#6c3483", "#117864", "#922b21"]
 
 
@@ -82,6 +83,36 @@ def ordered(frame: pd.DataFrame, result: RunResult) -> pd.DataFrame:
         frame["scenario"].map(labels), categories=[labels[i] for i in present]
     )
     return frame
+
+
+def same_oil_shock(result: RunResult) -> dict[str, str]:
+    """Map each scenario whose world supply loss repeats an earlier one's to that scenario.
+
+    Such scenarios (e.g. one that differs only in what Cuba does) give the same oil prices,
+    so the price charts draw the first and name the others in the subtitle.
+    """
+    loss = result.paths[result.paths["variable"] == "world_net_supply_loss_kbd"]
+    seen: dict[tuple[float, ...], str] = {}
+    repeats: dict[str, str] = {}
+    for sid in result.scenario_ids:
+        path = tuple(loss.loc[loss["scenario"] == sid, "mean"].round(9))
+        if not path:
+            continue
+        if path in seen:
+            repeats[sid] = seen[path]
+        else:
+            seen[path] = sid
+    return repeats
+
+
+def _without_repeats(frame: pd.DataFrame, result: RunResult) -> tuple[pd.DataFrame, str]:
+    """Drop scenarios with a repeated oil shock; return the frame and a subtitle note."""
+    repeats = same_oil_shock(result)
+    if not repeats:
+        return frame, ""
+    named = ", ".join(f"{dup} (= {first})" for dup, first in repeats.items())
+    note = "\n" + textwrap.fill(f"Same oil shock as another scenario, not drawn: {named}.", 100)
+    return frame[~frame["scenario"].isin(set(repeats))], note
 
 
 def colour_scales(result: RunResult, *, legend: bool = True, fill: bool = True) -> list[Any]:
@@ -129,6 +160,7 @@ def price_fan_chart(
     model = model or result.price_model or "elasticity"
     var = catalog.OUTPUT_VARIABLES[variable]
     paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
+    paths, repeated = _without_repeats(paths, result)
     paths = ordered(paths, result)
     panels = paths["scenario_label"].cat.categories
     baseline_lines = _on_every_panel(
@@ -156,7 +188,7 @@ def price_fan_chart(
             title=f"{var.title}: fan chart per scenario, {model} model",
             subtitle=(
                 f"Median with 68% and 90% bands; dashed: baseline median; black: observed. "
-                f"Data to {result.as_of:%b %Y} (dotted line)."
+                f"Data to {result.as_of:%b %Y} (dotted line).{repeated}"
             ),
             x="",
             y=var.unit,
@@ -186,7 +218,9 @@ def difference_chart(
 
     var = catalog.OUTPUT_VARIABLES[variable]
     diffs = result.differences
-    diffs = ordered(diffs[(diffs["variable"] == variable) & (diffs["model"] == model)], result)
+    diffs = diffs[(diffs["variable"] == variable) & (diffs["model"] == model)]
+    diffs, repeated = _without_repeats(diffs, result) if variable in _PRICES else (diffs, "")
+    diffs = ordered(diffs, result)
     diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
     what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
     return (
@@ -201,7 +235,7 @@ def difference_chart(
             title=f"{var.title}: {what[var.diff]} from baseline, {model} model",
             subtitle=(
                 f"Mean with 68% and 90% bands, computed draw by draw; projections from "
-                f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}."
+                f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}.{repeated}"
             ),
             x="",
             y=_AXIS[var.diff].format(unit=var.unit),
@@ -236,6 +270,7 @@ def scenario_prices_chart(
     model = model or result.price_model or "elasticity"
     var = catalog.OUTPUT_VARIABLES[variable]
     paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
+    paths, repeated = _without_repeats(paths, result)
     paths = ordered(paths, result)
     baseline = paths[paths["scenario"] == "baseline"]
     start = result.as_of - pd.DateOffset(months=history_months)
@@ -257,7 +292,7 @@ def scenario_prices_chart(
             subtitle=(
                 "Grey: the baseline's 68% and 90% bands (the 90% band runs off the axis); "
                 "black: observed. "
-                f"Data to {result.as_of:%b %Y} (dotted line)."
+                f"Data to {result.as_of:%b %Y} (dotted line).{repeated}"
             ),
             x="",
             y=var.unit,

@@ -574,11 +574,20 @@ def _banner(result: RunResult) -> list[str]:
             "(`forecast refresh`, `forecast data import`) for a current forecast."
         )
     stale = result.data[result.data["stale"] & (result.data["origin"] != "bundled")]
-    lines.extend(
-        f"{row['series_id']} is stale: last observation {row['last_date']:%B %Y}, "
-        f"{row['age_days']:,} days ago."
-        for row in stale.to_dict("records")
-    )
+    if not stale.empty:
+        newest = stale.loc[stale["last_date"].idxmax()]
+        older = [
+            f"{row['series_id']} {row['last_date']:%B %Y}"
+            for row in stale.to_dict("records")
+            if row["last_date"] < newest["last_date"]
+        ]
+        names = ", ".join(stale["series_id"])
+        lines.append(
+            f"The data are stale: {names} end {newest['last_date']:%B %Y}, "
+            f"{int(newest['age_days']):,} days before today"
+            + (f" (earlier: {', '.join(older)})" if older else "")
+            + ". Refresh the store (`forecast refresh`) for a current forecast."
+        )
     return lines
 
 

@@ -36,7 +36,10 @@ def test_fan_chart_has_bands_history_baseline_and_as_of(result: RunResult) -> No
     assert geom_vline in types
     vline = next(layer for layer in plot.layers if isinstance(layer.geom, geom_vline))
     assert pd.Timestamp(vline.geom.data["xintercept"].iloc[0]) == result.as_of
-    assert set(plot.data["scenario"]) == set(result.scenario_ids)
+    repeats = charts.same_oil_shock(result)  # scenarios whose oil shock repeats another's
+    assert set(plot.data["scenario"]) == set(result.scenario_ids) - set(repeats)
+    assert "cuba_shipments_halt" in repeats  # no world supply lost: the baseline's prices
+    assert "Same oil shock as another scenario, not drawn" in plot.labels.subtitle
     assert (plot.data["variable"] == "brent_usd").all()
     assert plot.labels.y == "US$/bbl"
     assert "Brent" in plot.labels.title
