@@ -80,8 +80,11 @@ from forecast.models.cuba.econometric import (
     CubaFit,
     PosteriorDraws,
     draw_cuba,
+    drawn_oil_effect,
     fit_cuba,
+    price_coefficient,
     project_cuba,
+    with_drawn_effect,
 )
 from forecast.models.cuba.priors import (
     SHARE_SD,
@@ -125,8 +128,11 @@ __all__ = [
     "cuba_dataset",
     "dataset_schema",
     "draw_cuba",
+    "drawn_oil_effect",
     "fit_cuba",
+    "price_coefficient",
     "project_cuba",
     "reconcile_shipments",
     "special_period_prior",
+    "with_drawn_effect",
 ]

@@ -42,10 +42,14 @@ OLS estimate, taken as ``N(b, V_HC3)``, is combined with it by the normal-normal
 mixed estimation): ``V_post = (V^-1 + P)^-1``, ``b_post = V_post (V^-1 b + P b_prior)``.
 
 The calibration is built on the Special Period and on 2019-24, years that are also in the
-regression. To count the Special Period once, the likelihood comes from the regression that
-leaves out 1989-93 (the Special Period enters through the prior only); 2019-24 still enters
-twice (the prior puts half of its GDP fall on oil; the regression estimates it), so the
-posterior is somewhat too confident. The backcast, which may not use GDP after 2015, takes
+regression. So that no year counts twice, the likelihood comes from the regression that
+leaves out every year the prior is built on (:attr:`CoefficientPrior.years`: 1989-93 and
+2019-24): those episodes enter through the prior only. The alternative, a prior without
+2019-24, would leave the Special Period, a wider trade collapse, as the only evidence the
+prior has, and make the recent episode's attribution share, a named assumption, idle; the
+cost of the choice taken is that the 2016 level shift is estimated on 2016-18 alone.
+``prior_years_in_likelihood=True`` gives the old, double-counting likelihood (1989-93 out,
+2019-24 in) for the sensitivity table. The backcast, which may not use GDP after 2015, takes
 its prior from the Special Period alone
 (:func:`~forecast.models.cuba.priors.special_period_prior`).
 
@@ -56,12 +60,15 @@ non-negative (losing concessional oil never raises growth) and the price coeffic
 non-positive. The unrestricted price coefficient is positive: in the sample most price moves
 came with world demand, which also lifted Cuba's exports, tourism and Venezuela's aid; a
 supply-driven rise, which a Venezuelan halt causes, can only hurt an oil importer. The
-regression does not identify that response, so the projection's price coefficient is drawn
+regression does not identify that response, so its value is an assumption, not an estimate:
+``price_channel`` (a scenario's ``cuba.price_channel``) picks it. By default
+(``"restricted_estimate"``) the projection's price coefficient is drawn
 from the estimate's marginal truncated at zero, independently of the other coefficients
 (which keep their unrestricted joint posterior, bar the oil signs). Its mean, about -0.007 pp
 per 1 %, matches an accounting cross-check: 50 kb/d bought at market prices, 65 US$/bbl, half
-of the extra bill off a 100 bn US$ GDP gives -0.006. The residual sd is drawn from its scaled
-inverse chi-square, and each year gets a normal shock.
+of the extra bill off a 100 bn US$ GDP gives -0.006 (``"accounting"`` uses that value;
+``"none"`` sets the coefficient to 0; a number sets it to that). The residual sd is drawn
+from its scaled inverse chi-square, and each year gets a normal shock.
 
 Channels
 --------
@@ -99,7 +106,12 @@ from forecast._arrays import check_count, frozen, psd_factor
 from forecast.errors import EstimationError
 from forecast.models.cuba import notes
 from forecast.models.cuba.accounting import BAD_INPUT, BAD_SHAPE, scenario_accounts, start_level
-from forecast.models.cuba.calibrated import CubaCalibration, calibrate
+from forecast.models.cuba.calibrated import (
+    RECENT_OIL_ATTRIBUTION,
+    SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    CubaCalibration,
+    calibrate,
+)
 from forecast.models.cuba.data import (
     CONST,
     COVID,
@@ -123,6 +135,8 @@ if TYPE_CHECKING:
     from forecast.models.cuba.data import FloatArray
 
 __all__ = [
+    "ACCOUNTING_MARKET_KBD",
+    "ACCOUNTING_PRICE_USD",
     "HAC_LAGS",
     "OIL_TERMS",
     "REGRESSORS",
@@ -131,9 +145,12 @@ __all__ = [
     "PosteriorDraws",
     "Regression",
     "draw_cuba",
+    "drawn_oil_effect",
     "fit_cuba",
     "growth_paths",
+    "price_coefficient",
     "project_cuba",
+    "with_drawn_effect",
 ]
 
 
@@ -143,6 +160,19 @@ HAC_LAGS: Final = 1
 """Lags of the Newey-West standard errors shown next to HC3."""
 
 _MAX_REJECTION_ROUNDS: Final = 200
+
+ACCOUNTING_MARKET_KBD: Final = 50.0
+"""Oil Cuba buys at market prices, kb/d, in the accounting price channel: imports of about 70
+kb/d (2022) and an import deficit of 80 kb/d (2019, facts: cuba_oil_balance_estimates) less
+the Venezuelan and Mexican supply, rounded."""
+
+ACCOUNTING_PRICE_USD: Final = 65.0
+"""Brent, US$/bbl, of the accounting price channel (about the 2025 average)."""
+
+BAD_PRICE_CHANNEL = (
+    "Cuba model: price_channel must be 'restricted_estimate', 'accounting', 'none' or a "
+    "number <= 0, got {value!r}"
+)
 
 REGRESSORS: Final = (SUPPLY, SUPPLY_LAG, PRICE, REGIME)
 OIL_TERMS: Final = (SUPPLY, SUPPLY_LAG)
@@ -458,6 +488,9 @@ def fit_cuba(
     likelihood: LikelihoodSample = "without_special_period",
     prior: PriorSource | None = None,
     inflation_pct: float = DEFLATOR_INFLATION_PCT,
+    attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
+    prior_years_in_likelihood: bool = False,
 ) -> CubaFit:
     """Estimate the Cuba model and combine it with the calibrated prior.
 
@@ -485,6 +518,13 @@ def fit_cuba(
         Period prior, so the fit sees no GDP after ``train_end``).
     inflation_pct
         Flat US inflation over the projection horizon, per cent a year.
+    attribution_special_period, attribution_venezuelan_decline
+        The calibration's shares of each episode's GDP fall put down to oil
+        (:func:`~forecast.models.cuba.calibrated.calibrate`), which set the prior.
+    prior_years_in_likelihood
+        ``False`` (default): with ``likelihood="without_special_period"`` the likelihood also
+        leaves out the prior's other years (2019-24 with the calibrated prior), so no year
+        counts twice. ``True``: only the Special Period is left out (2019-24 counts twice).
 
     Returns
     -------
@@ -507,7 +547,11 @@ def fit_cuba(
     ...     "cuba_electricity_generation_onei", "brent_wti_annual_average_usd")))
     >>> fit.posterior_of("supply_change_pct")  # doctest: +SKIP
     """
-    calib = calibrate(gdp_growth, special_period, shipments, oil_balance, electricity)
+    calib = calibrate(
+        gdp_growth, special_period, shipments, oil_balance, electricity,
+        attribution_special_period=attribution_special_period,
+        attribution_venezuelan_decline=attribution_venezuelan_decline,
+    )  # fmt: skip
     data = cuba_dataset(
         gdp_growth, special_period, shipments, prices, needs_kbd=calib.oil_needs_kbd, cpi=cpi
     )
@@ -522,6 +566,11 @@ def fit_cuba(
     source = prior or _auto_prior(last, calib)
     coef_prior = calibrated_prior(calib) if source == "calibrated" else special_period_prior(calib)
     chosen, other = (without, full) if likelihood == "without_special_period" else (full, without)
+    if likelihood == "without_special_period" and not prior_years_in_likelihood:
+        apart = _without_prior_years(rows, coef_prior)
+        if apart is not None:
+            chosen, other = apart, without
+            fitted.append(apart)
     mean, cov = _combine(chosen, coef_prior)
     alt_mean, alt_cov = _combine(other, coef_prior)
 
@@ -562,6 +611,20 @@ def fit_cuba(
     )
     text = notes.fit_notes(fit, full=full, without=without, chosen=chosen, no_shift=no_shift)
     return dataclasses.replace(fit, notes=text)
+
+
+def _without_prior_years(rows: pd.DataFrame, prior: CoefficientPrior) -> Regression | None:
+    """OLS without the Special Period and the prior's other years; ``None`` if none are left."""
+    extra = sorted(set(prior.years) - set(range(SPECIAL_PERIOD[0], SPECIAL_PERIOD[1] + 1)))
+    kept = rows[~rows["special_period"] & ~rows["year"].isin(extra)]
+    if not extra or len(kept) == int((~rows["special_period"]).sum()):
+        return None
+    first, last = int(rows["year"].min()), int(rows["year"].max())
+    label = (
+        f"{first}-{last} without {notes.years_text(*SPECIAL_PERIOD)} and "
+        f"{notes.run_text(y for y in extra if y in set(rows['year']))}"
+    )
+    return _ols(kept.reset_index(drop=True), label)
 
 
 def _oil_idx(reg: Regression) -> list[int]:
@@ -751,7 +814,52 @@ def _draw_coefficients(
     )
 
 
-def draw_cuba(fit: CubaFit, draws: int, years: int, *, rng: np.random.Generator) -> PosteriorDraws:
+def price_coefficient(fit: CubaFit, price_channel: str | float) -> float | None:
+    """Return the fixed price coefficient a price channel sets, or ``None`` (drawn).
+
+    Parameters
+    ----------
+    fit
+        The fitted model (its calibration's GDP and import-bill pass-through).
+    price_channel
+        ``"restricted_estimate"`` (``None``: drawn from the restricted posterior),
+        ``"accounting"`` (:data:`ACCOUNTING_MARKET_KBD` bought at :data:`ACCOUNTING_PRICE_USD`,
+        the calibration's pass-through of the extra bill off its dollar GDP), ``"none"`` (0)
+        or a number <= 0.
+
+    Returns
+    -------
+    float or None
+        pp of growth per 1 % real price rise.
+
+    Raises
+    ------
+    ValueError
+        If the channel is none of these.
+    """
+    if price_channel == "restricted_estimate":
+        return None
+    if price_channel == "none":
+        return 0.0
+    if price_channel == "accounting":
+        calib = fit.calibration
+        bill_m = ACCOUNTING_MARKET_KBD * 365.0 * ACCOUNTING_PRICE_USD / 1000.0
+        return -calib.import_bill_pass_through * bill_m / calib.gdp_usd_m
+    if isinstance(price_channel, int | float) and not isinstance(price_channel, bool):
+        value = float(price_channel)
+        if math.isfinite(value) and value <= 0:
+            return value
+    raise ValueError(BAD_PRICE_CHANNEL.format(value=price_channel))
+
+
+def draw_cuba(
+    fit: CubaFit,
+    draws: int,
+    years: int,
+    *,
+    rng: np.random.Generator,
+    price_channel: str | float = "restricted_estimate",
+) -> PosteriorDraws:
     """Draw the per-draw parameters of the Cuba model.
 
     The generator is used in a fixed order: ``draws * years`` normals for the yearly shocks,
@@ -777,6 +885,9 @@ def draw_cuba(fit: CubaFit, draws: int, years: int, *, rng: np.random.Generator)
         Number of projection years, at least 1.
     rng
         The random number generator.
+    price_channel
+        How the price coefficient is set (:func:`price_coefficient`); a fixed value replaces
+        the drawn one after the draws, so every other draw is the same whatever the channel.
 
     Returns
     -------
@@ -796,12 +907,77 @@ def draw_cuba(fit: CubaFit, draws: int, years: int, *, rng: np.random.Generator)
     chi2 = rng.chisquare(fit.residual_df, draws)
     sigma = fit.residual_sd * np.sqrt(fit.residual_df / chi2)
     coefficients = _draw_coefficients(fit.posterior_mean, fit.posterior_cov, fit.terms, draws, rng)
+    fixed = price_coefficient(fit, price_channel)
+    if fixed is not None and PRICE in fit.terms:
+        coefficients[:, fit.terms.index(PRICE)] = fixed
     return PosteriorDraws(
         terms=fit.terms,
         coefficients=frozen(coefficients),
         sigma=frozen(sigma),
         shocks_pct=frozen(sigma[:, None] * z),
     )
+
+
+def drawn_oil_effect(cdraws: PosteriorDraws) -> dict[str, float]:
+    """Return the oil and price effects the draws carry (means and sds over the draws).
+
+    The oil coefficients are restricted to ``>= 0``, so their drawn mean is above the
+    unrestricted posterior mean; this is the effect the projections use.
+
+    Parameters
+    ----------
+    cdraws
+        The draws.
+
+    Returns
+    -------
+    dict of str to float
+        ``first_year``, ``second_year``, ``cumulative`` (with ``_sd``), and ``price``.
+    """
+    now, lag = cdraws.coefficient(SUPPLY), cdraws.coefficient(SUPPLY_LAG)
+    total = now + lag
+    return {
+        "first_year": float(now.mean()),
+        "first_year_sd": float(now.std()),
+        "second_year": float(lag.mean()),
+        "second_year_sd": float(lag.std()),
+        "cumulative": float(total.mean()),
+        "cumulative_sd": float(total.std()),
+        "price": float(cdraws.coefficient(PRICE).mean()),
+    }
+
+
+def with_drawn_effect(
+    fit: CubaFit, cdraws: PosteriorDraws, price_channel: str | float = "restricted_estimate"
+) -> CubaFit:
+    """Return the fit with the drawn (restricted) effect in ``oil_effect`` and the notes.
+
+    Parameters
+    ----------
+    fit
+        The fitted model.
+    cdraws
+        Its draws.
+    price_channel
+        The price channel the draws were made with.
+
+    Returns
+    -------
+    CubaFit
+        ``oil_effect`` gains the row ``"posterior as drawn (oil >= 0)"``; the notes gain one
+        sentence quoting it.
+    """
+    drawn = drawn_oil_effect(cdraws)
+    row = {k: v for k, v in drawn.items() if k != "price"}
+    oil = pd.concat(
+        [fit.oil_effect, pd.DataFrame([{"source": DRAWN_SOURCE, **row}])], ignore_index=True
+    )
+    text = notes.drawn_note(fit, drawn, price_channel)
+    return dataclasses.replace(fit, oil_effect=oil, notes=(*fit.notes, text))
+
+
+DRAWN_SOURCE: Final = "posterior as drawn (oil >= 0)"
+"""``source`` of the :attr:`CubaFit.oil_effect` row the projections carry."""
 
 
 # --- projection ----------------------------------------------------------------------------------

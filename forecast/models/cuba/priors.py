@@ -43,6 +43,9 @@ class CoefficientPrior:
         (summed over the loss year and the next) per pp of needs lost.
     first_year_share, share_sd
         Share of the effect in the loss year, and its prior sd.
+    years
+        The years whose data the prior is built on (the likelihood leaves them out, so that
+        no year counts twice).
     """
 
     source: str
@@ -50,6 +53,7 @@ class CoefficientPrior:
     elasticity_sigma: float
     first_year_share: float
     share_sd: float = SHARE_SD
+    years: tuple[int, ...] = ()
 
     @property
     def elasticity_mean(self) -> float:
@@ -94,6 +98,7 @@ def calibrated_prior(calib: CubaCalibration) -> CoefficientPrior:
         elasticity_median=calib.elasticity_median,
         elasticity_sigma=calib.elasticity_sigma,
         first_year_share=calib.first_year_share,
+        years=tuple(y for e in calib.episodes for y in range(e.start_year, e.end_year + 1)),
     )
 
 
@@ -122,4 +127,5 @@ def special_period_prior(calib: CubaCalibration) -> CoefficientPrior:
         elasticity_median=episode.elasticity / 2.0,
         elasticity_sigma=math.log(4.0) / (2.0 * _Z90),
         first_year_share=calib.first_year_share,
+        years=tuple(range(episode.start_year, episode.end_year + 1)),
     )
