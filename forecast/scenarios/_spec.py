@@ -167,6 +167,12 @@ _UNSET_MEANS = {
     ("outage", "volume_kbd"): "Venezuela's latest exports, from data/facts",
     ("cuba", "baseline_shipments_kbd"): "the latest shipments to Cuba, from data/facts",
 }
+# Cuba's named assumptions: left out of to_dict at their defaults (a comment in to_toml).
+_CUBA_ASSUMPTIONS: dict[tuple[str, str], object] = {
+    ("cuba", "price_channel"): "restricted_estimate",
+    ("cuba", "attribution_special_period"): 1.0,
+    ("cuba", "attribution_venezuelan_decline"): 0.5,
+}
 _ALL_KEYS: tuple[str, ...] = (
     *_RULES[""],
     *_TABLES,
@@ -512,7 +518,12 @@ class Scenario:
             value = getattr(self, name)
             if value is not None:
                 result[name] = {
-                    key: item for key in _RULES[name] if (item := getattr(value, key)) is not None
+                    key: item
+                    for key in _RULES[name]
+                    if (item := getattr(value, key)) is not None
+                    and not (
+                        (name, key) in _CUBA_ASSUMPTIONS and item == _CUBA_ASSUMPTIONS[name, key]
+                    )
                 }
         return result
 
@@ -544,6 +555,11 @@ class Scenario:
             lines += [
                 f"# {key} not set: {means}"
                 for (where, key), means in _UNSET_MEANS.items()
+                if where == table and key not in values
+            ]
+            lines += [
+                f"# {key} not set: {toml_value(default)} (the default)"
+                for (where, key), default in _CUBA_ASSUMPTIONS.items()
                 if where == table and key not in values
             ]
         return "\n".join(lines) + "\n"

@@ -154,7 +154,7 @@ class EconometricAdapter(_CubaAdapter):
                 cpi=annual_cpi(self._context),
                 attribution_special_period=attribution[0],
                 attribution_venezuelan_decline=attribution[1],
-                prior_years_in_likelihood=double_count,
+                prior="calibrated" if double_count else "special_period",
             )
         return self._fits[key]
 

@@ -316,20 +316,14 @@ def _posterior_notes(
     data_weight = (1 / chosen_oil["cumulative_sd"] ** 2) / (
         1 / chosen_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
     )
-    if chosen is without:
-        counted = (
-            "The Special Period is left out of the likelihood because the prior is built on "
-            "it; the prior's other years still count twice (the "
-            "prior_years_in_likelihood sensitivity), so the posterior is somewhat too confident."
-        )
-    elif chosen is full:
-        counted = "The likelihood has every year, so the prior's years count twice."
-    else:
-        counted = (
-            f"The likelihood ({chosen.label}) leaves out every year the prior is built on "
-            f"({run_text(prior.years)}), so no year counts twice; the 2016 level shift is "
-            f"estimated on the years left from {REGIME_START}."
-        )
+    twice = sorted(set(prior.years) & set(fit.likelihood_years))
+    counted = (
+        f"The likelihood ({chosen.label}) has none of the years the prior is built on "
+        f"({run_text(prior.years)}), so no year counts twice."
+        if not twice
+        else f"The prior and the likelihood share {run_text(twice)}: those years count twice, "
+        "so the posterior is too confident."
+    )
     del full_oil, without_oil
     return [
         (
@@ -344,7 +338,7 @@ def _posterior_notes(
             f"{post['cumulative']:.3f} (sd {post['cumulative_sd']:.3f}), first year "
             f"{post['first_year']:.3f} (sd {post['first_year_sd']:.3f}) before the sign "
             "restrictions (the draws' restricted mean is quoted below); the data carry about "
-            f"{data_weight:.0%} of the weight. {counted} With the likelihood {alt['source']} "
+            f"{data_weight:.0%} of the weight. {counted} With the likelihood {alt.name} "
             f"the unrestricted cumulative effect would be {alt['cumulative']:.3f}."
         ),
         (
