@@ -41,17 +41,19 @@ OLS estimate, taken as ``N(b, V_HC3)``, is combined with it by the normal-normal
 (precision-weighted) rule with a flat prior on every other coefficient (Theil-Goldberger
 mixed estimation): ``V_post = (V^-1 + P)^-1``, ``b_post = V_post (V^-1 b + P b_prior)``.
 
-The calibration is built on the Special Period and on 2019-24, years that are also in the
-regression. So that no year counts twice, the likelihood comes from the regression that
-leaves out every year the prior is built on (:attr:`CoefficientPrior.years`: 1989-93 and
-2019-24): those episodes enter through the prior only. The alternative, a prior without
-2019-24, would leave the Special Period, a wider trade collapse, as the only evidence the
-prior has, and make the recent episode's attribution share, a named assumption, idle; the
-cost of the choice taken is that the 2016 level shift is estimated on 2016-18 alone.
-``prior_years_in_likelihood=True`` gives the old, double-counting likelihood (1989-93 out,
-2019-24 in) for the sensitivity table. The backcast, which may not use GDP after 2015, takes
-its prior from the Special Period alone
-(:func:`~forecast.models.cuba.priors.special_period_prior`).
+No year counts twice. The calibration is built on the Special Period and on 2019-24, years
+that are also in the regression; the prior is built on the Special Period alone
+(:func:`~forecast.models.cuba.priors.special_period_prior`: a quarter to all of the share
+``attribution_special_period`` of its GDP fall put down to oil), and the likelihood comes
+from the regression that leaves out 1989-93, so the prior's years
+(:attr:`CoefficientPrior.years`) and the likelihood's (:attr:`CubaFit.likelihood_years`) do
+not overlap. The other way round (the calibrated prior, the likelihood without 2019-24) was
+rejected: 2019-24 is the only large move in Venezuelan supply after 1993, and without it the
+regression says almost nothing about oil (HC3 se of the cumulative effect about 0.42, against
+0.10) or the 2016 level shift (se about 5 pp), so the posterior would be the prior, the
+recent episode's hand-set attribution share included. This way the 2019-24 data estimate what
+that share assumed. The backcast uses the same prior. ``prior="calibrated"`` gives the old,
+double-counting posterior, for the sensitivity table.
 
 Draws
 -----
@@ -79,13 +81,15 @@ models count them identically. The growth effect of the unreplaced loss comes fr
 posterior oil coefficients; replaced barrels are not a loss of supply but cost the import
 bill. Projected growth is::
 
-    g_dt = a_d + b_now_d x_t + b_lag_d x_{t-1} + c_d pi_dt + e_dt + drag_dt
+    n_dt = a_d + b_now_d x0_t + b_lag_d x0_{t-1} + c_d pi_dt + e_dt
+    g_dt = n_dt + (b_now_d l_t + b_lag_d l_{t-1}) (100 + n_dt) / (100 + n_d1) + drag_dt
 
-with ``x`` the baseline change in concessional supply (observed up to the last year of the
-shipments table, zero after: baseline shipments stay flat) minus the change in the
-unreplaced gap, and ``pi`` the real change of the scenario's Brent (nominal draws deflated at
-:data:`DEFLATOR_INFLATION_PCT` a year). With no loss and nothing replaced the projection is
-exactly the baseline for the same Brent draws.
+with ``x0`` the baseline change in concessional supply (observed up to the last year of the
+shipments table, zero after: baseline shipments stay flat), ``l`` minus the change in the
+unreplaced gap, ``n_d1`` the first projection year's no-loss growth (the scaling keeps the
+loss's level effect proportional to the no-loss level), and ``pi`` the real change of the
+scenario's Brent (nominal draws deflated at :data:`DEFLATOR_INFLATION_PCT` a year). With
+no loss and nothing replaced the projection is exactly the baseline for the same Brent draws.
 
 Everything here is a pure function of frames, numbers and a :class:`numpy.random.Generator`.
 """
@@ -379,6 +383,9 @@ class CubaFit:
         Residual sd of the likelihood regression (pp of growth) and its degrees of freedom.
     likelihood
         Which sample gives the likelihood.
+    likelihood_years
+        The years of the likelihood regression (its one-year dummies included); none of
+        them is in ``prior.years`` with the default prior.
     train_end
         Last year of the estimation sample.
     inflation_pct
@@ -403,6 +410,7 @@ class CubaFit:
     residual_sd: float
     residual_df: int
     likelihood: LikelihoodSample
+    likelihood_years: tuple[int, ...]
     train_end: int
     inflation_pct: float
     brent_history: tuple[tuple[int, float], ...]
@@ -470,11 +478,6 @@ class CubaFit:
         return pd.DataFrame(rows, columns=["parameter", "value", "unit", "derivation"])
 
 
-def _auto_prior(train_end: int, calib: CubaCalibration) -> PriorSource:
-    recent_end = max(e.end_year for e in calib.episodes)
-    return "calibrated" if train_end >= recent_end else "special_period"
-
-
 def fit_cuba(
     gdp_growth: pd.DataFrame,
     special_period: pd.DataFrame,
@@ -490,7 +493,6 @@ def fit_cuba(
     inflation_pct: float = DEFLATOR_INFLATION_PCT,
     attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
     attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
-    prior_years_in_likelihood: bool = False,
 ) -> CubaFit:
     """Estimate the Cuba model and combine it with the calibrated prior.
 
@@ -513,18 +515,16 @@ def fit_cuba(
     likelihood
         ``"without_special_period"`` (default: the prior already carries it) or ``"full"``.
     prior
-        ``"calibrated"`` or ``"special_period"``; default: the calibrated prior, unless
-        ``train_end`` is before the calibration's recent episode ends (then the Special
-        Period prior, so the fit sees no GDP after ``train_end``).
+        ``"special_period"`` (default: the prior is built on 1989-93 alone, which the
+        likelihood leaves out, so no year counts twice) or ``"calibrated"`` (both episodes:
+        with a likelihood that has 2019-24, those years count twice; kept for the
+        sensitivity table).
     inflation_pct
         Flat US inflation over the projection horizon, per cent a year.
     attribution_special_period, attribution_venezuelan_decline
         The calibration's shares of each episode's GDP fall put down to oil
-        (:func:`~forecast.models.cuba.calibrated.calibrate`), which set the prior.
-    prior_years_in_likelihood
-        ``False`` (default): with ``likelihood="without_special_period"`` the likelihood also
-        leaves out the prior's other years (2019-24 with the calibrated prior), so no year
-        counts twice. ``True``: only the Special Period is left out (2019-24 counts twice).
+        (:func:`~forecast.models.cuba.calibrated.calibrate`); the Special Period's sets the
+        default prior, the recent episode's only the calibrated one.
 
     Returns
     -------
@@ -563,14 +563,9 @@ def fit_cuba(
     last = int(rows["year"].max())
     full, without, no_shift = _regressions(rows)
     fitted = [reg for reg in (full, without, no_shift) if reg is not None]
-    source = prior or _auto_prior(last, calib)
+    source: PriorSource = prior or "special_period"  # no year in the prior and the likelihood
     coef_prior = calibrated_prior(calib) if source == "calibrated" else special_period_prior(calib)
     chosen, other = (without, full) if likelihood == "without_special_period" else (full, without)
-    if likelihood == "without_special_period" and not prior_years_in_likelihood:
-        apart = _without_prior_years(rows, coef_prior)
-        if apart is not None:
-            chosen, other = apart, without
-            fitted.append(apart)
     mean, cov = _combine(chosen, coef_prior)
     alt_mean, alt_cov = _combine(other, coef_prior)
 
@@ -600,6 +595,7 @@ def fit_cuba(
         residual_sd=chosen.residual_sd,
         residual_df=chosen.df_resid,
         likelihood=likelihood,
+        likelihood_years=tuple(sorted((*chosen.years, *(d[1] for d in chosen.dummies)))),
         train_end=last,
         inflation_pct=float(inflation_pct),
         brent_history=history,
@@ -611,20 +607,6 @@ def fit_cuba(
     )
     text = notes.fit_notes(fit, full=full, without=without, chosen=chosen, no_shift=no_shift)
     return dataclasses.replace(fit, notes=text)
-
-
-def _without_prior_years(rows: pd.DataFrame, prior: CoefficientPrior) -> Regression | None:
-    """OLS without the Special Period and the prior's other years; ``None`` if none are left."""
-    extra = sorted(set(prior.years) - set(range(SPECIAL_PERIOD[0], SPECIAL_PERIOD[1] + 1)))
-    kept = rows[~rows["special_period"] & ~rows["year"].isin(extra)]
-    if not extra or len(kept) == int((~rows["special_period"]).sum()):
-        return None
-    first, last = int(rows["year"].min()), int(rows["year"].max())
-    label = (
-        f"{first}-{last} without {notes.years_text(*SPECIAL_PERIOD)} and "
-        f"{notes.run_text(y for y in extra if y in set(rows['year']))}"
-    )
-    return _ols(kept.reset_index(drop=True), label)
 
 
 def _oil_idx(reg: Regression) -> list[int]:
@@ -1083,8 +1065,13 @@ def project_cuba(
     * real price change ``pi_dt = 100 ln(brent_dt / brent_{d,t-1}) - 100 ln(1 + inflation)``,
       the year before the projection taken from the fit's Brent history (its latest year if
       that year is missing);
-    * growth ``g_dt = a_dt + b_now_d x_t + b_lag_d x_{t-1} + c_d pi_dt + e_dt + drag_dt``
-      (``a`` the constant plus the 2016 level shift);
+    * growth without the loss ``n_dt = a_dt + b_now_d x0_t + b_lag_d x0_{t-1} + c_d pi_dt +
+      e_dt`` (``a`` the constant plus the 2016 level shift), the loss's effect
+      ``f_dt = b_now_d l_t + b_lag_d l_{t-1}`` (``l = x - x0``) and growth
+      ``g_dt = n_dt + f_dt (100 + n_dt) / (100 + n_d1) + drag_dt``: exactly ``n + f + drag``
+      in the first year; after it the effect is scaled so that the loss's level effect, as a
+      share of the no-loss level, does not drift with the yearly shocks (a loss that ends
+      never leaves the level above a smaller loss's);
     * level index: the calibration's index for the year before the projection (years after
       the GDP table are bridged at the posterior-mean growth), cumulated with ``g``.
 
@@ -1132,10 +1119,15 @@ def project_cuba(
     loss_lag = np.concatenate(([0.0], loss_change[:-1]))
     base_now, base_lag = _baseline_supply(fit, year_arr)
     price = _price_change(fit, year_arr, brent)
-    growth = (
-        growth_paths(cdraws, year_arr, base_now + loss_change, base_lag + loss_lag, price)
-        + accounts.drag_growth_pct()
+    no_loss = growth_paths(cdraws, year_arr, base_now, base_lag, price)
+    effect = (
+        cdraws.coefficient(SUPPLY)[:, None] * loss_change[None, :]
+        + cdraws.coefficient(SUPPLY_LAG)[:, None] * loss_lag[None, :]
     )
+    # the loss's pp scaled by the no-loss growth factor relative to the first year: exact in
+    # the first year, and its level effect (% of the no-loss level) does not drift with shocks
+    scale = (100.0 + no_loss) / (100.0 + no_loss[:, :1])
+    growth = no_loss + effect * scale + accounts.drag_growth_pct()
     start = start_level(fit.calibration, int(year_arr[0]), _bridge_at_posterior_mean(fit))
     index: FloatArray = start * np.cumprod(1.0 + growth / 100.0, axis=1, dtype=np.float64)
     return {
