@@ -21,7 +21,7 @@ from forecast.models.cuba import (
     project_cuba,
     with_drawn_effect,
 )
-from forecast.models.cuba.econometric import DRAWN_SOURCE
+from forecast.models.cuba.effects import DRAWN_SOURCE
 from forecast.scenarios import Scenario, apply_overrides, builtin_scenarios
 
 if TYPE_CHECKING:

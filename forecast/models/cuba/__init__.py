@@ -23,6 +23,9 @@ Modules
 ``econometric``
     The HC3 regression, the posterior (:func:`fit_cuba`), its draws
     (:class:`PosteriorDraws`, with sign restrictions) and :func:`project_cuba`.
+``effects``
+    The price channel's fixed coefficient (:func:`price_coefficient`) and the effect the
+    draws carry (:func:`drawn_oil_effect`, :func:`with_drawn_effect`).
 ``backcast``
     The 2016-24 backcast of the econometric model (:func:`backcast`) and its scores.
 ``notes``
@@ -80,12 +83,10 @@ from forecast.models.cuba.econometric import (
     CubaFit,
     PosteriorDraws,
     draw_cuba,
-    drawn_oil_effect,
     fit_cuba,
-    price_coefficient,
     project_cuba,
-    with_drawn_effect,
 )
+from forecast.models.cuba.effects import drawn_oil_effect, price_coefficient, with_drawn_effect
 from forecast.models.cuba.priors import (
     SHARE_SD,
     CoefficientPrior,

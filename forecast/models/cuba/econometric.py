@@ -130,6 +130,7 @@ from forecast.models.cuba.data import (
     cuba_dataset,
     nominal_brent,
 )
+from forecast.models.cuba.effects import price_coefficient
 from forecast.models.cuba.priors import CoefficientPrior, calibrated_prior, special_period_prior
 
 if TYPE_CHECKING:
@@ -139,8 +140,6 @@ if TYPE_CHECKING:
     from forecast.models.cuba.data import FloatArray
 
 __all__ = [
-    "ACCOUNTING_MARKET_KBD",
-    "ACCOUNTING_PRICE_USD",
     "HAC_LAGS",
     "OIL_TERMS",
     "REGRESSORS",
@@ -149,12 +148,9 @@ __all__ = [
     "PosteriorDraws",
     "Regression",
     "draw_cuba",
-    "drawn_oil_effect",
     "fit_cuba",
     "growth_paths",
-    "price_coefficient",
     "project_cuba",
-    "with_drawn_effect",
 ]
 
 
@@ -164,19 +160,6 @@ HAC_LAGS: Final = 1
 """Lags of the Newey-West standard errors shown next to HC3."""
 
 _MAX_REJECTION_ROUNDS: Final = 200
-
-ACCOUNTING_MARKET_KBD: Final = 50.0
-"""Oil Cuba buys at market prices, kb/d, in the accounting price channel: imports of about 70
-kb/d (2022) and an import deficit of 80 kb/d (2019, facts: cuba_oil_balance_estimates) less
-the Venezuelan and Mexican supply, rounded."""
-
-ACCOUNTING_PRICE_USD: Final = 65.0
-"""Brent, US$/bbl, of the accounting price channel (about the 2025 average)."""
-
-BAD_PRICE_CHANNEL = (
-    "Cuba model: price_channel must be 'restricted_estimate', 'accounting', 'none' or a "
-    "number <= 0, got {value!r}"
-)
 
 REGRESSORS: Final = (SUPPLY, SUPPLY_LAG, PRICE, REGIME)
 OIL_TERMS: Final = (SUPPLY, SUPPLY_LAG)
@@ -796,44 +779,6 @@ def _draw_coefficients(
     )
 
 
-def price_coefficient(fit: CubaFit, price_channel: str | float) -> float | None:
-    """Return the fixed price coefficient a price channel sets, or ``None`` (drawn).
-
-    Parameters
-    ----------
-    fit
-        The fitted model (its calibration's GDP and import-bill pass-through).
-    price_channel
-        ``"restricted_estimate"`` (``None``: drawn from the restricted posterior),
-        ``"accounting"`` (:data:`ACCOUNTING_MARKET_KBD` bought at :data:`ACCOUNTING_PRICE_USD`,
-        the calibration's pass-through of the extra bill off its dollar GDP), ``"none"`` (0)
-        or a number <= 0.
-
-    Returns
-    -------
-    float or None
-        pp of growth per 1 % real price rise.
-
-    Raises
-    ------
-    ValueError
-        If the channel is none of these.
-    """
-    if price_channel == "restricted_estimate":
-        return None
-    if price_channel == "none":
-        return 0.0
-    if price_channel == "accounting":
-        calib = fit.calibration
-        bill_m = ACCOUNTING_MARKET_KBD * 365.0 * ACCOUNTING_PRICE_USD / 1000.0
-        return -calib.import_bill_pass_through * bill_m / calib.gdp_usd_m
-    if isinstance(price_channel, int | float) and not isinstance(price_channel, bool):
-        value = float(price_channel)
-        if math.isfinite(value) and value <= 0:
-            return value
-    raise ValueError(BAD_PRICE_CHANNEL.format(value=price_channel))
-
-
 def draw_cuba(
     fit: CubaFit,
     draws: int,
@@ -898,68 +843,6 @@ def draw_cuba(
         sigma=frozen(sigma),
         shocks_pct=frozen(sigma[:, None] * z),
     )
-
-
-def drawn_oil_effect(cdraws: PosteriorDraws) -> dict[str, float]:
-    """Return the oil and price effects the draws carry (means and sds over the draws).
-
-    The oil coefficients are restricted to ``>= 0``, so their drawn mean is above the
-    unrestricted posterior mean; this is the effect the projections use.
-
-    Parameters
-    ----------
-    cdraws
-        The draws.
-
-    Returns
-    -------
-    dict of str to float
-        ``first_year``, ``second_year``, ``cumulative`` (with ``_sd``), and ``price``.
-    """
-    now, lag = cdraws.coefficient(SUPPLY), cdraws.coefficient(SUPPLY_LAG)
-    total = now + lag
-    return {
-        "first_year": float(now.mean()),
-        "first_year_sd": float(now.std()),
-        "second_year": float(lag.mean()),
-        "second_year_sd": float(lag.std()),
-        "cumulative": float(total.mean()),
-        "cumulative_sd": float(total.std()),
-        "price": float(cdraws.coefficient(PRICE).mean()),
-    }
-
-
-def with_drawn_effect(
-    fit: CubaFit, cdraws: PosteriorDraws, price_channel: str | float = "restricted_estimate"
-) -> CubaFit:
-    """Return the fit with the drawn (restricted) effect in ``oil_effect`` and the notes.
-
-    Parameters
-    ----------
-    fit
-        The fitted model.
-    cdraws
-        Its draws.
-    price_channel
-        The price channel the draws were made with.
-
-    Returns
-    -------
-    CubaFit
-        ``oil_effect`` gains the row ``"posterior as drawn (oil >= 0)"``; the notes gain one
-        sentence quoting it.
-    """
-    drawn = drawn_oil_effect(cdraws)
-    row = {k: v for k, v in drawn.items() if k != "price"}
-    oil = pd.concat(
-        [fit.oil_effect, pd.DataFrame([{"source": DRAWN_SOURCE, **row}])], ignore_index=True
-    )
-    text = notes.drawn_note(fit, drawn, price_channel)
-    return dataclasses.replace(fit, oil_effect=oil, notes=(*fit.notes, text))
-
-
-DRAWN_SOURCE: Final = "posterior as drawn (oil >= 0)"
-"""``source`` of the :attr:`CubaFit.oil_effect` row the projections carry."""
 
 
 # --- projection ----------------------------------------------------------------------------------

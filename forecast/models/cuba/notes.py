@@ -338,13 +338,14 @@ def _posterior_notes(
             f"{post['cumulative']:.3f} (sd {post['cumulative_sd']:.3f}), first year "
             f"{post['first_year']:.3f} (sd {post['first_year_sd']:.3f}) before the sign "
             "restrictions (the draws' restricted mean is quoted below); the data carry about "
-            f"{data_weight:.0%} of the weight. {counted} With the likelihood {alt.name} "
-            f"the unrestricted cumulative effect would be {alt['cumulative']:.3f}."
+            f"{data_weight:.0%} of the weight. {counted} If the likelihood were "
+            f"{str(alt.name).removeprefix('posterior if the likelihood were ')}, the "
+            f"unrestricted cumulative effect would be {alt['cumulative']:.3f}."
         ),
         (
             "Draws: coefficients from the posterior with oil coefficients >= 0 and the price "
-            "coefficient <= 0; the residual sd from its scaled inverse chi-square; a normal "
-            "shock each year."
+            "coefficient <= 0 (or fixed by cuba.price_channel); the residual sd from its "
+            "scaled inverse chi-square; a normal shock each year."
         ),
     ]
 
