@@ -547,7 +547,12 @@ class FittedModels:
                     scenario, self.inputs.as_of, horizon,
                     default_baseline_kbd=self.inputs.cuba_shipments_kbd,
                 )  # fmt: skip
-                channels = CubaChannels.from_monthly(ships, chained["brent_usd"], months, years)
+                channels = CubaChannels.from_monthly(
+                    ships, chained["brent_usd"], months, years,
+                    price_channel=scenario.cuba.price_channel,
+                    attribution_special_period=scenario.cuba.attribution_special_period,
+                    attribution_venezuelan_decline=scenario.cuba.attribution_venezuelan_decline,
+                )  # fmt: skip
                 for name, cuba_model in self.cuba.items():
                     for variable, values in cuba_model.project(channels).items():
                         results[(scenario.id, name, variable)] = values

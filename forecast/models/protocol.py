@@ -252,12 +252,20 @@ class CubaChannels:
     brent_usd
         ``(draws, years)``: annual Brent per draw, weighted by replaced barrels where there are
         any (the import bill), else by days.
+    price_channel
+        The scenario's ``cuba.price_channel``: ``"restricted_estimate"``, ``"accounting"``,
+        ``"none"`` or a price coefficient <= 0 (pp of growth per 1 % real oil price rise).
+    attribution_special_period, attribution_venezuelan_decline
+        The scenario's shares of each calibration episode's GDP fall put down to oil.
     """
 
     years: list[int]
     lost_kbd: np.ndarray
     replaced_kbd: np.ndarray
     brent_usd: np.ndarray
+    price_channel: str | float = "restricted_estimate"
+    attribution_special_period: float = 1.0
+    attribution_venezuelan_decline: float = 0.5
 
     @classmethod
     def from_monthly(
@@ -266,15 +274,26 @@ class CubaChannels:
         brent: np.ndarray,
         months: pd.DatetimeIndex,
         years: list[int],
+        **assumptions: Any,
     ) -> CubaChannels:
-        """Average a scenario's monthly shipments path and Brent draws to years."""
+        """Average a scenario's monthly shipments path and Brent draws to years.
+
+        ``assumptions`` are the Cuba assumption fields (``price_channel``,
+        ``attribution_special_period``, ``attribution_venezuelan_decline``), passed through.
+        """
         replaced = shipments["replaced_kbd"].to_numpy(dtype=float)
         return cls(
             years=years,
             lost_kbd=_annual(months, shipments["lost_kbd"].to_numpy(dtype=float), years),
             replaced_kbd=_annual(months, replaced, years),
             brent_usd=_annual_price(months, brent, replaced, years),
+            **assumptions,
         )
+
+    @property
+    def attribution(self) -> tuple[float, float]:
+        """The attribution shares ``(special period, Venezuelan decline)``."""
+        return (float(self.attribution_special_period), float(self.attribution_venezuelan_decline))
 
     def as_kwargs(self) -> dict[str, Any]:
         """Return the channels as keyword arguments of the Cuba ``project_cuba`` functions."""

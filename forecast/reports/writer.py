@@ -575,7 +575,7 @@ def _banner(result: RunResult) -> list[str]:
         )
     stale = result.data[result.data["stale"] & (result.data["origin"] != "bundled")]
     if not stale.empty:
-        newest = stale.loc[stale["last_date"].idxmax()]
+        newest = stale.sort_values("last_date").iloc[-1]
         older = [
             f"{row['series_id']} {row['last_date']:%B %Y}"
             for row in stale.to_dict("records")

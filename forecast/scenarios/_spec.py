@@ -58,9 +58,22 @@ OVERRIDE_NOT_A_TABLE = "override {item!r}: {key!r} is not a table"
 BAD_ARGUMENT = "{name} must be {requirement}, got {value!r}"
 
 _Kind = Literal[
-    "count", "start", "kbd", "volume", "share", "bool", "text", "title", "id", "coverage"
+    "count",
+    "start",
+    "kbd",
+    "volume",
+    "share",
+    "bool",
+    "text",
+    "title",
+    "id",
+    "coverage",
+    "price_channel",
+    "attribution",
 ]
 _COVERAGES: tuple[str, ...] = get_args(ExportCoverage)
+PRICE_CHANNELS: tuple[str, ...] = ("restricted_estimate", "accounting", "none")
+"""Named choices of ``cuba.price_channel`` (a number <= 0 is also accepted)."""
 
 MAX_VOLUME_KBD = 81_800.0
 """The outage volume must stay below this: ``forecast.engine.WORLD_CRUDE_FALLBACK_KBD``, the
@@ -98,6 +111,11 @@ _REQUIREMENTS: dict[_Kind, str] = {
     "title": "a non-empty string",
     "id": "lowercase snake_case (a-z, 0-9 and single _, starting with a letter)",
     "coverage": 'one of "crude" or "crude_and_products"',
+    "price_channel": (
+        'one of "restricted_estimate", "accounting" or "none", or a number <= 0 (pp of '
+        "Cuba's growth per 1% real oil price rise)"
+    ),
+    "attribution": "a share above 0 and at most 1",
 }
 
 _ID_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -139,6 +157,9 @@ _RULES: dict[str, dict[str, _Rule]] = {
         "shipments_kbd_during_outage": _Rule("kbd"),
         "baseline_shipments_kbd": _Rule("kbd", nullable=True),
         "replacement_share": _Rule("share"),
+        "price_channel": _Rule("price_channel"),
+        "attribution_special_period": _Rule("attribution"),
+        "attribution_venezuelan_decline": _Rule("attribution"),
     },
 }
 _TABLES = ("outage", "offsets", "cuba")
@@ -146,6 +167,12 @@ _TABLES = ("outage", "offsets", "cuba")
 _UNSET_MEANS = {
     ("outage", "volume_kbd"): "Venezuela's latest exports, from data/facts",
     ("cuba", "baseline_shipments_kbd"): "the latest shipments to Cuba, from data/facts",
+}
+# Cuba's named assumptions: left out of to_dict at their defaults (a comment in to_toml).
+_CUBA_ASSUMPTIONS: dict[tuple[str, str], object] = {
+    ("cuba", "price_channel"): "restricted_estimate",
+    ("cuba", "attribution_special_period"): 1.0,
+    ("cuba", "attribution_venezuelan_decline"): 0.5,
 }
 _ALL_KEYS: tuple[str, ...] = (
     *_RULES[""],
@@ -178,6 +205,8 @@ def _check(kind: _Kind, value: object) -> tuple[bool, Any]:  # noqa: C901, PLR09
     """Return ``(ok, value normalised)`` for a value of the given kind."""
     if kind == "coverage":
         return isinstance(value, str) and value in _COVERAGES, value
+    if kind in {"price_channel", "attribution"}:
+        return _check_cuba(kind, value)
     if kind == "count":
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0, value
     if kind == "start":
@@ -199,6 +228,16 @@ def _check(kind: _Kind, value: object) -> tuple[bool, Any]:  # noqa: C901, PLR09
     if kind == "title":
         return isinstance(value, str) and bool(value.strip()), value
     return isinstance(value, str) and _ID_PATTERN.fullmatch(value) is not None, value
+
+
+def _check_cuba(kind: _Kind, value: object) -> tuple[bool, Any]:
+    """Check a Cuba assumption: a price channel (a name or a number <= 0) or a share in (0, 1]."""
+    if kind == "price_channel" and isinstance(value, str):
+        return value in PRICE_CHANNELS, value
+    if not _is_number(value):
+        return False, value
+    number = float(value)  # type: ignore[arg-type]  # checked by _is_number
+    return (number <= 0 if kind == "price_channel" else 0 < number <= 1), number
 
 
 def _validate_fields(obj: object, table: str) -> None:
@@ -322,6 +361,18 @@ class Cuba:
         resolved by the caller.
     replacement_share
         Share (0..1) of the lost barrels that Cuba replaces by buying at market prices.
+    price_channel
+        How a real oil price rise moves Cuba's growth in the econometric model:
+        ``"restricted_estimate"`` (the default: the regression's price coefficient, positive
+        in the data, restricted to <= 0, its value therefore an assumption),
+        ``"accounting"`` (the import-bill cross-check, about -0.006 pp per 1 %), ``"none"``
+        (no price channel) or a number <= 0 (pp of growth per 1 % real rise).
+    attribution_special_period
+        Share (0..1] of the 1989-93 GDP fall put down to the loss of Soviet oil in the
+        calibration (default 1: all of it, an upper bound).
+    attribution_venezuelan_decline
+        Share (0..1] of the 2019-24 GDP fall put down to the loss of Venezuelan oil in the
+        calibration (default 0.5: COVID, tourism and sanctions overlapped).
 
     Raises
     ------
@@ -332,6 +383,9 @@ class Cuba:
     shipments_kbd_during_outage: float = 0.0
     baseline_shipments_kbd: float | None = None
     replacement_share: float = 0.0
+    price_channel: str | float = "restricted_estimate"
+    attribution_special_period: float = 1.0
+    attribution_venezuelan_decline: float = 0.5
 
     def __post_init__(self) -> None:
         _validate_fields(self, "cuba")
@@ -465,7 +519,12 @@ class Scenario:
             value = getattr(self, name)
             if value is not None:
                 result[name] = {
-                    key: item for key in _RULES[name] if (item := getattr(value, key)) is not None
+                    key: item
+                    for key in _RULES[name]
+                    if (item := getattr(value, key)) is not None
+                    and not (
+                        (name, key) in _CUBA_ASSUMPTIONS and item == _CUBA_ASSUMPTIONS[name, key]
+                    )
                 }
         return result
 
@@ -497,6 +556,11 @@ class Scenario:
             lines += [
                 f"# {key} not set: {means}"
                 for (where, key), means in _UNSET_MEANS.items()
+                if where == table and key not in values
+            ]
+            lines += [
+                f"# {key} not set: {toml_value(default)} (the default)"
+                for (where, key), default in _CUBA_ASSUMPTIONS.items()
                 if where == table and key not in values
             ]
         return "\n".join(lines) + "\n"

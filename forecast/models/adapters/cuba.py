@@ -23,6 +23,12 @@ NO_BACKCAST = (
     "The Cuba model's backcast is left out: as of {as_of:%Y-%m} no year from {first} on has "
     "the data it needs."
 )
+DEFAULT_ATTRIBUTION = (
+    cuba.calibrated.SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    cuba.calibrated.RECENT_OIL_ATTRIBUTION,
+)
+SENSITIVITY_PRICE = ("restricted_estimate", "accounting", "none")
+SENSITIVITY_ATTRIBUTION = ((1.0, 0.5), (1.0, 0.25), (1.0, 0.75), (0.5, 0.5), (0.5, 0.25))
 OIL_NEEDS = (
     "cuba_oil_needs_kbd",
     "Cuba oil needs",
@@ -41,6 +47,12 @@ def _tables(context: RunContext) -> dict[str, pd.DataFrame]:
         "oil_balance": facts["cuba_oil_balance_estimates"],
         "electricity": facts["cuba_electricity_generation_onei"],
     }
+
+
+def _rank(channels: CubaChannels) -> tuple[float, float]:
+    """Unreplaced barrels over the horizon, then the mean Brent."""
+    gap = float(np.sum(channels.lost_kbd - channels.replaced_kbd))
+    return round(gap, 6), float(np.mean(channels.brent_usd))
 
 
 def annual_prices(context: RunContext) -> pd.DataFrame:
@@ -79,6 +91,11 @@ class _CubaAdapter(AdapterBase):
     fit: Any
     draws: Any
     module: Any
+    _variants: dict[tuple[Any, ...], tuple[Any, Any]]
+
+    def _variant(self, channels: CubaChannels) -> tuple[Any, Any]:
+        """Return the fit and draws for a scenario's Cuba assumptions (once per assumption)."""
+        raise NotImplementedError
 
     def _finish(self, context: RunContext, calibration: Any) -> None:
         self.name = context.name
@@ -89,8 +106,9 @@ class _CubaAdapter(AdapterBase):
 
     def project(self, channels: CubaChannels) -> Mapping[str, np.ndarray]:
         """Project every Cuba variable for one scenario's channels."""
+        fit, draws = self._variant(channels)
         result: Mapping[str, np.ndarray] = self.module.project_cuba(
-            self.fit, self.draws, **channels.as_kwargs()
+            fit, draws, **channels.as_kwargs()
         )
         return result
 
@@ -117,20 +135,112 @@ class EconometricAdapter(_CubaAdapter):
 
     def __init__(self, context: RunContext) -> None:
         tables = _tables(context)
-        self.fit = cuba.fit_cuba(
-            tables["gdp_growth"],
-            tables["special_period"],
-            tables["shipments"],
-            tables["oil_balance"],
-            tables["electricity"],
-            prices=annual_prices(context),
-            cpi=annual_cpi(context),
-        )
-        self.draws = cuba.draw_cuba(
-            self.fit, context.draws, len(context.years), rng=context.rng("cuba")
-        )
+        self._context = context
+        self._fits: dict[tuple[float, float, bool], cuba.CubaFit] = {}
+        self._variants = {}
+        self._halt: CubaChannels | None = None
+        self._base: CubaChannels | None = None
+        fit = self._fit(DEFAULT_ATTRIBUTION, double_count=False)
+        self.draws = self._draws(fit, "restricted_estimate")
+        self.fit = cuba.with_drawn_effect(fit, self.draws)
         self._finish(context, self.fit.calibration)
         self.tables = self._methodology(context, tables)
+
+    def _fit(self, attribution: tuple[float, float], *, double_count: bool) -> cuba.CubaFit:
+        key = (*attribution, double_count)
+        if key not in self._fits:
+            tables = _tables(self._context)
+            self._fits[key] = cuba.fit_cuba(
+                tables["gdp_growth"],
+                tables["special_period"],
+                tables["shipments"],
+                tables["oil_balance"],
+                tables["electricity"],
+                prices=annual_prices(self._context),
+                cpi=annual_cpi(self._context),
+                attribution_special_period=attribution[0],
+                attribution_venezuelan_decline=attribution[1],
+                prior="calibrated" if double_count else "special_period",
+            )
+        return self._fits[key]
+
+    def _draws(self, fit: cuba.CubaFit, price_channel: str | float) -> cuba.PosteriorDraws:
+        """Draws from the run's ``cuba`` stream (the same numbers for every assumption)."""
+        context = self._context
+        return cuba.draw_cuba(
+            fit, context.draws, len(context.years), rng=context.rng("cuba"),
+            price_channel=price_channel,
+        )  # fmt: skip
+
+    def _cached(
+        self, price_channel: str | float, attribution: tuple[float, float], *, double_count: bool
+    ) -> tuple[Any, Any]:
+        key = (price_channel, *attribution, double_count)
+        if key not in self._variants:
+            fit = self._fit(attribution, double_count=double_count)
+            self._variants[key] = (fit, self._draws(fit, price_channel))
+        return self._variants[key]
+
+    def _variant(self, channels: CubaChannels) -> tuple[Any, Any]:
+        self._remember(channels)
+        key = (channels.price_channel, *channels.attribution)
+        if key == ("restricted_estimate", *DEFAULT_ATTRIBUTION):
+            return self.fit, self.draws
+        return self._cached(channels.price_channel, channels.attribution, double_count=False)
+
+    def _remember(self, channels: CubaChannels) -> None:
+        """Keep the no-loss channels and the largest loss (the full halt) for the sensitivity.
+
+        The largest loss is the one with the most unreplaced barrels, ties going to the higher
+        Brent (a halt that also moves world prices); the table is recomputed when it changes.
+        """
+        gap = float(np.sum(channels.lost_kbd - channels.replaced_kbd))
+        changed = False
+        if gap <= 0 and self._base is None:
+            self._base, changed = channels, self._halt is not None
+        elif gap > 0 and (self._halt is None or _rank(channels) > _rank(self._halt)):
+            self._halt, changed = channels, self._base is not None
+        if changed:
+            self.tables = {**self.tables, "cuba_sensitivity": self._sensitivity()}
+
+    def _sensitivity(self) -> pd.DataFrame:
+        """Cuba's effect of the full-halt loss under a grid of the Cuba assumptions."""
+        halt, base = self._halt, self._base
+        if halt is None or base is None:
+            return pd.DataFrame()
+        year = self._context.inputs.as_of.year
+        years = list(halt.years)
+        g_i = years.index(year + 1) if year + 1 in years else 0
+        l_i = years.index(year + 2) if year + 2 in years else len(years) - 1
+        rows = []
+        for double_count in (False, True):
+            for attribution in SENSITIVITY_ATTRIBUTION:
+                for price in SENSITIVITY_PRICE:
+                    fit, draws = self._cached(price, attribution, double_count=double_count)
+                    shock = cuba.project_cuba(fit, draws, **halt.as_kwargs())
+                    none = cuba.project_cuba(fit, draws, **base.as_kwargs())
+                    growth = shock["cuba_gdp_growth_pct"] - none["cuba_gdp_growth_pct"]
+                    level = 100.0 * (
+                        shock["cuba_gdp_level_index"] / none["cuba_gdp_level_index"] - 1.0
+                    )
+                    rows.append(
+                        {
+                            "price_channel": price,
+                            "attribution_special_period": attribution[0],
+                            "attribution_venezuelan_decline": attribution[1],
+                            "likelihood": "2019-24 counted twice"
+                            if double_count
+                            else "prior years left out",
+                            "default": (price, attribution, double_count)
+                            == ("restricted_estimate", DEFAULT_ATTRIBUTION, False),
+                            "growth_year": years[g_i],
+                            "growth_effect_pp": float(growth[:, g_i].mean()),
+                            "level_year": years[l_i],
+                            "level_effect_pct": float(level[:, l_i].mean()),
+                            "oil_cumulative": cuba.drawn_oil_effect(draws)["cumulative"],
+                        }
+                    )
+        return pd.DataFrame(rows)
 
     def _methodology(
         self, context: RunContext, tables: dict[str, pd.DataFrame]
@@ -170,11 +280,27 @@ class CalibratedAdapter(_CubaAdapter):
     module = cuba.calibrated
 
     def __init__(self, context: RunContext) -> None:
-        self.fit = cuba.calibrated.calibrate(**_tables(context))
-        self.draws = cuba.calibrated.draw_cuba(
-            self.fit, context.draws, len(context.years), rng=context.rng("cuba")
-        )
+        self._context = context
+        self._variants = {}
+        self.fit, self.draws = self._calibrated(DEFAULT_ATTRIBUTION)
         self._finish(context, self.fit)
+
+    def _calibrated(self, attribution: tuple[float, float]) -> tuple[Any, Any]:
+        if attribution not in self._variants:
+            context = self._context
+            fit = cuba.calibrated.calibrate(
+                **_tables(context),
+                attribution_special_period=attribution[0],
+                attribution_venezuelan_decline=attribution[1],
+            )
+            draws = cuba.calibrated.draw_cuba(
+                fit, context.draws, len(context.years), rng=context.rng("cuba")
+            )
+            self._variants[attribution] = (fit, draws)
+        return self._variants[attribution]
+
+    def _variant(self, channels: CubaChannels) -> tuple[Any, Any]:
+        return self._calibrated(channels.attribution)
 
 
 def setup_econometric(context: RunContext) -> EconometricAdapter:

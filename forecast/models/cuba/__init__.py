@@ -23,6 +23,9 @@ Modules
 ``econometric``
     The HC3 regression, the posterior (:func:`fit_cuba`), its draws
     (:class:`PosteriorDraws`, with sign restrictions) and :func:`project_cuba`.
+``effects``
+    The price channel's fixed coefficient (:func:`price_coefficient`) and the effect the
+    draws carry (:func:`drawn_oil_effect`, :func:`with_drawn_effect`).
 ``backcast``
     The 2016-24 backcast of the econometric model (:func:`backcast`) and its scores.
 ``notes``
@@ -83,6 +86,7 @@ from forecast.models.cuba.econometric import (
     fit_cuba,
     project_cuba,
 )
+from forecast.models.cuba.effects import drawn_oil_effect, price_coefficient, with_drawn_effect
 from forecast.models.cuba.priors import (
     SHARE_SD,
     CoefficientPrior,
@@ -125,8 +129,11 @@ __all__ = [
     "cuba_dataset",
     "dataset_schema",
     "draw_cuba",
+    "drawn_oil_effect",
     "fit_cuba",
+    "price_coefficient",
     "project_cuba",
     "reconcile_shipments",
     "special_period_prior",
+    "with_drawn_effect",
 ]

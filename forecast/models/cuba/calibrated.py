@@ -576,6 +576,9 @@ def calibrate(
     shipments: pd.DataFrame,
     oil_balance: pd.DataFrame,
     electricity: pd.DataFrame,
+    *,
+    attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
 ) -> CubaCalibration:
     """Calibrate the Cuba channel on the Special Period and the recent Venezuelan decline.
 
@@ -585,11 +588,13 @@ def calibrate(
       (:data:`NEEDS_VARIABLES`; 100, 130 and 137 kb/d in the shipped table).
     * **Special Period**: Soviet deliveries before and after the collapse (earliest and latest
       rows, Mt/yr at :data:`BARRELS_PER_TONNE`), taken as Cuba's needs before it, and the
-      cumulative GDP change row of the same table; all of the fall is put down to oil.
+      cumulative GDP change row of the same table; a share ``attribution_special_period``
+      of the fall is put down to oil (default all of it, an upper bound)
     * **Recent decline**: annual shipments (:func:`annual_shipments_kbd`) in
       :data:`RECENT_START_YEAR` and :data:`RECENT_END_YEAR` against the oil needs, and the
       cumulative GDP change between the same years from the growth table; a share
-      :data:`RECENT_OIL_ATTRIBUTION` of it is put down to oil. The decline began in 2016, but
+      ``attribution_venezuelan_decline`` (default :data:`RECENT_OIL_ATTRIBUTION`) of it is
+      put down to oil. The decline began in 2016, but
       the 2016-18 figures are conservative or year-to-date estimates, shipments were back at
       about 77 kb/d in 2019 and GDP still grew in 2016-18: 2019-24 is the window where both
       series are reported on a comparable (Reuters/PDVSA annual average) basis.
@@ -617,6 +622,10 @@ def calibrate(
         ``cuba_oil_balance_estimates`` (``variable``, ``value`` in barrels per day).
     electricity
         ``cuba_electricity_generation_onei`` (``year`` or ``date``, ``variable``, ``value``).
+    attribution_special_period, attribution_venezuelan_decline
+        Shares (0..1] of each episode's GDP fall put down to oil: named assumptions of the
+        scenario files (``[cuba]``), defaults :data:`SPECIAL_PERIOD_OIL_ATTRIBUTION` and
+        :data:`RECENT_OIL_ATTRIBUTION`.
 
     Returns
     -------
@@ -642,8 +651,14 @@ def calibrate(
     needs_estimates = _oil_needs(oil_balance)
     needs = float(np.mean(needs_estimates))
 
-    special = _special_period(special_period)
-    episodes = (special, _recent_episode(shipments, growth, needs))
+    special = dataclasses.replace(
+        _special_period(special_period), oil_attribution=float(attribution_special_period)
+    )
+    recent = dataclasses.replace(
+        _recent_episode(shipments, growth, needs),
+        oil_attribution=float(attribution_venezuelan_decline),
+    )
+    episodes = (special, recent)
     median, sigma = _elasticity(episodes)
     baseline_years, base_mean, base_sd = _baseline_growth(growth)
     levels = _level_history(growth)

@@ -41,13 +41,19 @@ OLS estimate, taken as ``N(b, V_HC3)``, is combined with it by the normal-normal
 (precision-weighted) rule with a flat prior on every other coefficient (Theil-Goldberger
 mixed estimation): ``V_post = (V^-1 + P)^-1``, ``b_post = V_post (V^-1 b + P b_prior)``.
 
-The calibration is built on the Special Period and on 2019-24, years that are also in the
-regression. To count the Special Period once, the likelihood comes from the regression that
-leaves out 1989-93 (the Special Period enters through the prior only); 2019-24 still enters
-twice (the prior puts half of its GDP fall on oil; the regression estimates it), so the
-posterior is somewhat too confident. The backcast, which may not use GDP after 2015, takes
-its prior from the Special Period alone
-(:func:`~forecast.models.cuba.priors.special_period_prior`).
+No year counts twice. The calibration is built on the Special Period and on 2019-24, years
+that are also in the regression; the prior is built on the Special Period alone
+(:func:`~forecast.models.cuba.priors.special_period_prior`: a quarter to all of the share
+``attribution_special_period`` of its GDP fall put down to oil), and the likelihood comes
+from the regression that leaves out 1989-93, so the prior's years
+(:attr:`CoefficientPrior.years`) and the likelihood's (:attr:`CubaFit.likelihood_years`) do
+not overlap. The other way round (the calibrated prior, the likelihood without 2019-24) was
+rejected: 2019-24 is the only large move in Venezuelan supply after 1993, and without it the
+regression says almost nothing about oil (HC3 se of the cumulative effect about 0.42, against
+0.10) or the 2016 level shift (se about 5 pp), so the posterior would be the prior, the
+recent episode's hand-set attribution share included. This way the 2019-24 data estimate what
+that share assumed. The backcast uses the same prior. ``prior="calibrated"`` gives the old,
+double-counting posterior, for the sensitivity table.
 
 Draws
 -----
@@ -56,12 +62,15 @@ non-negative (losing concessional oil never raises growth) and the price coeffic
 non-positive. The unrestricted price coefficient is positive: in the sample most price moves
 came with world demand, which also lifted Cuba's exports, tourism and Venezuela's aid; a
 supply-driven rise, which a Venezuelan halt causes, can only hurt an oil importer. The
-regression does not identify that response, so the projection's price coefficient is drawn
+regression does not identify that response, so its value is an assumption, not an estimate:
+``price_channel`` (a scenario's ``cuba.price_channel``) picks it. By default
+(``"restricted_estimate"``) the projection's price coefficient is drawn
 from the estimate's marginal truncated at zero, independently of the other coefficients
 (which keep their unrestricted joint posterior, bar the oil signs). Its mean, about -0.007 pp
 per 1 %, matches an accounting cross-check: 50 kb/d bought at market prices, 65 US$/bbl, half
-of the extra bill off a 100 bn US$ GDP gives -0.006. The residual sd is drawn from its scaled
-inverse chi-square, and each year gets a normal shock.
+of the extra bill off a 100 bn US$ GDP gives -0.006 (``"accounting"`` uses that value;
+``"none"`` sets the coefficient to 0; a number sets it to that). The residual sd is drawn
+from its scaled inverse chi-square, and each year gets a normal shock.
 
 Channels
 --------
@@ -72,13 +81,15 @@ models count them identically. The growth effect of the unreplaced loss comes fr
 posterior oil coefficients; replaced barrels are not a loss of supply but cost the import
 bill. Projected growth is::
 
-    g_dt = a_d + b_now_d x_t + b_lag_d x_{t-1} + c_d pi_dt + e_dt + drag_dt
+    n_dt = a_d + b_now_d x0_t + b_lag_d x0_{t-1} + c_d pi_dt + e_dt
+    g_dt = n_dt + (b_now_d l_t + b_lag_d l_{t-1}) (100 + n_dt) / (100 + n_d1) + drag_dt
 
-with ``x`` the baseline change in concessional supply (observed up to the last year of the
-shipments table, zero after: baseline shipments stay flat) minus the change in the
-unreplaced gap, and ``pi`` the real change of the scenario's Brent (nominal draws deflated at
-:data:`DEFLATOR_INFLATION_PCT` a year). With no loss and nothing replaced the projection is
-exactly the baseline for the same Brent draws.
+with ``x0`` the baseline change in concessional supply (observed up to the last year of the
+shipments table, zero after: baseline shipments stay flat), ``l`` minus the change in the
+unreplaced gap, ``n_d1`` the first projection year's no-loss growth (the scaling keeps the
+loss's level effect proportional to the no-loss level), and ``pi`` the real change of the
+scenario's Brent (nominal draws deflated at :data:`DEFLATOR_INFLATION_PCT` a year). With
+no loss and nothing replaced the projection is exactly the baseline for the same Brent draws.
 
 Everything here is a pure function of frames, numbers and a :class:`numpy.random.Generator`.
 """
@@ -99,7 +110,12 @@ from forecast._arrays import check_count, frozen, psd_factor
 from forecast.errors import EstimationError
 from forecast.models.cuba import notes
 from forecast.models.cuba.accounting import BAD_INPUT, BAD_SHAPE, scenario_accounts, start_level
-from forecast.models.cuba.calibrated import CubaCalibration, calibrate
+from forecast.models.cuba.calibrated import (
+    RECENT_OIL_ATTRIBUTION,
+    SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    CubaCalibration,
+    calibrate,
+)
 from forecast.models.cuba.data import (
     CONST,
     COVID,
@@ -114,6 +130,7 @@ from forecast.models.cuba.data import (
     cuba_dataset,
     nominal_brent,
 )
+from forecast.models.cuba.effects import price_coefficient
 from forecast.models.cuba.priors import CoefficientPrior, calibrated_prior, special_period_prior
 
 if TYPE_CHECKING:
@@ -349,6 +366,9 @@ class CubaFit:
         Residual sd of the likelihood regression (pp of growth) and its degrees of freedom.
     likelihood
         Which sample gives the likelihood.
+    likelihood_years
+        The years of the likelihood regression (its one-year dummies included); none of
+        them is in ``prior.years`` with the default prior.
     train_end
         Last year of the estimation sample.
     inflation_pct
@@ -373,6 +393,7 @@ class CubaFit:
     residual_sd: float
     residual_df: int
     likelihood: LikelihoodSample
+    likelihood_years: tuple[int, ...]
     train_end: int
     inflation_pct: float
     brent_history: tuple[tuple[int, float], ...]
@@ -440,11 +461,6 @@ class CubaFit:
         return pd.DataFrame(rows, columns=["parameter", "value", "unit", "derivation"])
 
 
-def _auto_prior(train_end: int, calib: CubaCalibration) -> PriorSource:
-    recent_end = max(e.end_year for e in calib.episodes)
-    return "calibrated" if train_end >= recent_end else "special_period"
-
-
 def fit_cuba(
     gdp_growth: pd.DataFrame,
     special_period: pd.DataFrame,
@@ -458,6 +474,8 @@ def fit_cuba(
     likelihood: LikelihoodSample = "without_special_period",
     prior: PriorSource | None = None,
     inflation_pct: float = DEFLATOR_INFLATION_PCT,
+    attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
 ) -> CubaFit:
     """Estimate the Cuba model and combine it with the calibrated prior.
 
@@ -480,11 +498,16 @@ def fit_cuba(
     likelihood
         ``"without_special_period"`` (default: the prior already carries it) or ``"full"``.
     prior
-        ``"calibrated"`` or ``"special_period"``; default: the calibrated prior, unless
-        ``train_end`` is before the calibration's recent episode ends (then the Special
-        Period prior, so the fit sees no GDP after ``train_end``).
+        ``"special_period"`` (default: the prior is built on 1989-93 alone, which the
+        likelihood leaves out, so no year counts twice) or ``"calibrated"`` (both episodes:
+        with a likelihood that has 2019-24, those years count twice; kept for the
+        sensitivity table).
     inflation_pct
         Flat US inflation over the projection horizon, per cent a year.
+    attribution_special_period, attribution_venezuelan_decline
+        The calibration's shares of each episode's GDP fall put down to oil
+        (:func:`~forecast.models.cuba.calibrated.calibrate`); the Special Period's sets the
+        default prior, the recent episode's only the calibrated one.
 
     Returns
     -------
@@ -507,7 +530,11 @@ def fit_cuba(
     ...     "cuba_electricity_generation_onei", "brent_wti_annual_average_usd")))
     >>> fit.posterior_of("supply_change_pct")  # doctest: +SKIP
     """
-    calib = calibrate(gdp_growth, special_period, shipments, oil_balance, electricity)
+    calib = calibrate(
+        gdp_growth, special_period, shipments, oil_balance, electricity,
+        attribution_special_period=attribution_special_period,
+        attribution_venezuelan_decline=attribution_venezuelan_decline,
+    )  # fmt: skip
     data = cuba_dataset(
         gdp_growth, special_period, shipments, prices, needs_kbd=calib.oil_needs_kbd, cpi=cpi
     )
@@ -519,7 +546,7 @@ def fit_cuba(
     last = int(rows["year"].max())
     full, without, no_shift = _regressions(rows)
     fitted = [reg for reg in (full, without, no_shift) if reg is not None]
-    source = prior or _auto_prior(last, calib)
+    source: PriorSource = prior or "special_period"  # no year in the prior and the likelihood
     coef_prior = calibrated_prior(calib) if source == "calibrated" else special_period_prior(calib)
     chosen, other = (without, full) if likelihood == "without_special_period" else (full, without)
     mean, cov = _combine(chosen, coef_prior)
@@ -551,6 +578,7 @@ def fit_cuba(
         residual_sd=chosen.residual_sd,
         residual_df=chosen.df_resid,
         likelihood=likelihood,
+        likelihood_years=tuple(sorted((*chosen.years, *(d[1] for d in chosen.dummies)))),
         train_end=last,
         inflation_pct=float(inflation_pct),
         brent_history=history,
@@ -751,7 +779,14 @@ def _draw_coefficients(
     )
 
 
-def draw_cuba(fit: CubaFit, draws: int, years: int, *, rng: np.random.Generator) -> PosteriorDraws:
+def draw_cuba(
+    fit: CubaFit,
+    draws: int,
+    years: int,
+    *,
+    rng: np.random.Generator,
+    price_channel: str | float = "restricted_estimate",
+) -> PosteriorDraws:
     """Draw the per-draw parameters of the Cuba model.
 
     The generator is used in a fixed order: ``draws * years`` normals for the yearly shocks,
@@ -777,6 +812,9 @@ def draw_cuba(fit: CubaFit, draws: int, years: int, *, rng: np.random.Generator)
         Number of projection years, at least 1.
     rng
         The random number generator.
+    price_channel
+        How the price coefficient is set (:func:`price_coefficient`); a fixed value replaces
+        the drawn one after the draws, so every other draw is the same whatever the channel.
 
     Returns
     -------
@@ -796,6 +834,9 @@ def draw_cuba(fit: CubaFit, draws: int, years: int, *, rng: np.random.Generator)
     chi2 = rng.chisquare(fit.residual_df, draws)
     sigma = fit.residual_sd * np.sqrt(fit.residual_df / chi2)
     coefficients = _draw_coefficients(fit.posterior_mean, fit.posterior_cov, fit.terms, draws, rng)
+    fixed = price_coefficient(fit, price_channel)
+    if fixed is not None and PRICE in fit.terms:
+        coefficients[:, fit.terms.index(PRICE)] = fixed
     return PosteriorDraws(
         terms=fit.terms,
         coefficients=frozen(coefficients),
@@ -907,8 +948,13 @@ def project_cuba(
     * real price change ``pi_dt = 100 ln(brent_dt / brent_{d,t-1}) - 100 ln(1 + inflation)``,
       the year before the projection taken from the fit's Brent history (its latest year if
       that year is missing);
-    * growth ``g_dt = a_dt + b_now_d x_t + b_lag_d x_{t-1} + c_d pi_dt + e_dt + drag_dt``
-      (``a`` the constant plus the 2016 level shift);
+    * growth without the loss ``n_dt = a_dt + b_now_d x0_t + b_lag_d x0_{t-1} + c_d pi_dt +
+      e_dt`` (``a`` the constant plus the 2016 level shift), the loss's effect
+      ``f_dt = b_now_d l_t + b_lag_d l_{t-1}`` (``l = x - x0``) and growth
+      ``g_dt = n_dt + f_dt (100 + n_dt) / (100 + n_d1) + drag_dt``: exactly ``n + f + drag``
+      in the first year; after it the effect is scaled so that the loss's level effect, as a
+      share of the no-loss level, does not drift with the yearly shocks (a loss that ends
+      never leaves the level above a smaller loss's);
     * level index: the calibration's index for the year before the projection (years after
       the GDP table are bridged at the posterior-mean growth), cumulated with ``g``.
 
@@ -956,10 +1002,15 @@ def project_cuba(
     loss_lag = np.concatenate(([0.0], loss_change[:-1]))
     base_now, base_lag = _baseline_supply(fit, year_arr)
     price = _price_change(fit, year_arr, brent)
-    growth = (
-        growth_paths(cdraws, year_arr, base_now + loss_change, base_lag + loss_lag, price)
-        + accounts.drag_growth_pct()
+    no_loss = growth_paths(cdraws, year_arr, base_now, base_lag, price)
+    effect = (
+        cdraws.coefficient(SUPPLY)[:, None] * loss_change[None, :]
+        + cdraws.coefficient(SUPPLY_LAG)[:, None] * loss_lag[None, :]
     )
+    # the loss's pp scaled by the no-loss growth factor relative to the first year: exact in
+    # the first year, and its level effect (% of the no-loss level) does not drift with shocks
+    scale = (100.0 + no_loss) / (100.0 + no_loss[:, :1])
+    growth = no_loss + effect * scale + accounts.drag_growth_pct()
     start = start_level(fit.calibration, int(year_arr[0]), _bridge_at_posterior_mean(fit))
     index: FloatArray = start * np.cumprod(1.0 + growth / 100.0, axis=1, dtype=np.float64)
     return {

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "calibration_notes",
     "controls_note",
+    "drawn_note",
     "dummy_text",
     "fit_notes",
     "run_text",
@@ -92,15 +93,18 @@ def calibration_notes(
         (
             f"Special Period ({sp.start_year}-{sp.end_year}): Soviet oil deliveries fell from "
             f"{sp.oil_before_kbd:.0f} to {sp.oil_after_kbd:.0f} kb/d ({sp.needs_lost_pct:.0f}% of "
-            f"Cuba's supply, taken as its needs) and real GDP changed by {sp.gdp_change_pct:.0f}%: "
-            f"{sp.elasticity:.2f}% of GDP per 1% of oil needs lost. All of Cuba's Soviet trade "
-            "collapsed at once, so this puts on oil what was partly a wider trade shock."
+            f"Cuba's supply, taken as its needs) and real GDP changed by {sp.gdp_change_pct:.0f}%; "
+            f"{sp.oil_attribution:.0%} of the fall is put down to oil (the scenario's "
+            f"cuba.attribution_special_period): {sp.elasticity:.2f}% of GDP per 1% of oil needs "
+            "lost. All of Cuba's Soviet trade collapsed at once, so a share of 1 puts on oil "
+            "what was partly a wider trade shock."
         ),
         (
             f"Venezuelan decline ({rd.start_year}-{rd.end_year}): shipments fell from "
             f"{rd.oil_before_kbd:.0f} to {rd.oil_after_kbd:.0f} kb/d ({rd.needs_lost_pct:.0f}% of "
             f"needs) and real GDP changed by {rd.gdp_change_pct:.1f}%; COVID, tourism and "
-            f"sanctions overlapped, and {rd.oil_attribution:.0%} of the fall is put down to oil: "
+            f"sanctions overlapped, and {rd.oil_attribution:.0%} of the fall is put down to oil "
+            "(cuba.attribution_venezuelan_decline): "
             f"{rd.elasticity:.2f}. A smaller share for oil gives a smaller value."
         ),
         (
@@ -280,10 +284,12 @@ def _estimate_notes(
             f"Real oil price: {_coef(chosen, PRICE)} pp of growth per 1% real rise. It is "
             "positive because most price moves in the sample came with world demand, which "
             "also lifted Cuba's exports, tourism and Venezuela's aid; a supply-driven rise can "
-            "only hurt an oil importer, so the projection draws this coefficient from its "
-            f"estimate restricted to <= 0 (mean {fit.restricted_mean(PRICE):+.4f}; an accounting "
-            "cross-check, 50 kb/d bought at 65 US$/bbl with half the extra bill off GDP, gives "
-            "-0.006), independently of the other coefficients."
+            "only hurt an oil importer. The data do not identify that response, so the price "
+            "coefficient the projection uses is an assumption, not an estimate: the scenario's "
+            "cuba.price_channel. The default, restricted_estimate, draws it from the estimate "
+            f"truncated to <= 0 (mean {fit.restricted_mean(PRICE):+.4f}), independently of the "
+            "other coefficients; accounting uses the cross-check (50 kb/d bought at 65 US$/bbl "
+            "with half the extra bill off GDP: -0.006); none sets it to 0."
         ),
         controls_note(chosen, no_shift, oil),
         (
@@ -306,13 +312,19 @@ def _posterior_notes(
     post = oil.loc[f"posterior ({chosen.label})"]
     alt = oil.iloc[-1]
     prior_row = oil.loc["prior"]
-    data_weight = (1 / without_oil["cumulative_sd"] ** 2) / (
-        1 / without_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
+    chosen_oil = oil.loc[f"ols {chosen.label}"]
+    data_weight = (1 / chosen_oil["cumulative_sd"] ** 2) / (
+        1 / chosen_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
     )
-    if chosen is full:
-        data_weight = (1 / full_oil["cumulative_sd"] ** 2) / (
-            1 / full_oil["cumulative_sd"] ** 2 + 1 / prior_row["cumulative_sd"] ** 2
-        )
+    twice = sorted(set(prior.years) & set(fit.likelihood_years))
+    counted = (
+        f"The likelihood ({chosen.label}) has none of the years the prior is built on "
+        f"({run_text(prior.years)}), so no year counts twice."
+        if not twice
+        else f"The prior and the likelihood share {run_text(twice)}: those years count twice, "
+        "so the posterior is too confident."
+    )
+    del full_oil, without_oil
     return [
         (
             f"Prior ({prior.source}): cumulative elasticity median {prior.elasticity_median:.3f}"
@@ -324,16 +336,16 @@ def _posterior_notes(
             f"The prior and the regression ({chosen.label}) are combined by precision weights "
             "with a flat prior on the other coefficients: the posterior cumulative effect is "
             f"{post['cumulative']:.3f} (sd {post['cumulative_sd']:.3f}), first year "
-            f"{post['first_year']:.3f} (sd {post['first_year_sd']:.3f}); the data carry about "
-            f"{data_weight:.0%} of the weight. The Special Period is left out of the likelihood "
-            "because the prior is built on it; 2019-24 still counts twice, so the posterior is "
-            "somewhat too confident. With the full-sample likelihood the cumulative effect "
-            f"would be {alt['cumulative']:.3f}."
+            f"{post['first_year']:.3f} (sd {post['first_year_sd']:.3f}) before the sign "
+            "restrictions (the draws' restricted mean is quoted below); the data carry about "
+            f"{data_weight:.0%} of the weight. {counted} If the likelihood were "
+            f"{str(alt.name).removeprefix('posterior if the likelihood were ')}, the "
+            f"unrestricted cumulative effect would be {alt['cumulative']:.3f}."
         ),
         (
             "Draws: coefficients from the posterior with oil coefficients >= 0 and the price "
-            "coefficient <= 0; the residual sd from its scaled inverse chi-square; a normal "
-            "shock each year."
+            "coefficient <= 0 (or fixed by cuba.price_channel); the residual sd from its "
+            "scaled inverse chi-square; a normal shock each year."
         ),
     ]
 
@@ -359,6 +371,36 @@ def _closing_notes(fit: CubaFit) -> list[str]:
             "100) is bridged from the last GDP year at the posterior-mean growth."
         ),
     ]
+
+
+def drawn_note(fit: CubaFit, drawn: dict[str, float], price_channel: str | float) -> str:
+    """Return the note on the effect the draws carry (the restricted posterior).
+
+    Parameters
+    ----------
+    fit
+        The fit.
+    drawn
+        :func:`forecast.models.cuba.econometric.drawn_oil_effect` of its draws.
+    price_channel
+        The price channel of the draws.
+
+    Returns
+    -------
+    str
+        One sentence.
+    """
+    oil = fit.oil_effect.set_index("source")
+    post = oil.iloc[next(i for i, s in enumerate(oil.index) if str(s).startswith("posterior ("))]
+    rise = drawn["cumulative"] / float(post["cumulative"]) - 1.0
+    return (
+        "Effect used in the projections (the draws, oil coefficients truncated to >= 0): "
+        f"cumulative {drawn['cumulative']:.3f} pp per pp of needs (sd "
+        f"{drawn['cumulative_sd']:.3f}), first year {drawn['first_year']:.3f}; the truncation "
+        f"puts it {rise:+.0%} from the unrestricted posterior mean "
+        f"{float(post['cumulative']):.3f}. Price coefficient ({price_channel}): mean "
+        f"{drawn['price']:+.4f} pp per 1% real rise."
+    )
 
 
 def controls_note(chosen: Regression, no_shift: Regression | None, oil: pd.DataFrame) -> str:

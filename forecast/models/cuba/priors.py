@@ -43,6 +43,9 @@ class CoefficientPrior:
         (summed over the loss year and the next) per pp of needs lost.
     first_year_share, share_sd
         Share of the effect in the loss year, and its prior sd.
+    years
+        The years whose data the prior is built on (the likelihood leaves them out, so that
+        no year counts twice).
     """
 
     source: str
@@ -50,6 +53,7 @@ class CoefficientPrior:
     elasticity_sigma: float
     first_year_share: float
     share_sd: float = SHARE_SD
+    years: tuple[int, ...] = ()
 
     @property
     def elasticity_mean(self) -> float:
@@ -94,16 +98,19 @@ def calibrated_prior(calib: CubaCalibration) -> CoefficientPrior:
         elasticity_median=calib.elasticity_median,
         elasticity_sigma=calib.elasticity_sigma,
         first_year_share=calib.first_year_share,
+        years=tuple(y for e in calib.episodes for y in range(e.start_year, e.end_year + 1)),
     )
 
 
 def special_period_prior(calib: CubaCalibration) -> CoefficientPrior:
     """Return a prior built on the Special Period alone (no GDP after 1993).
 
-    The Special Period's elasticity puts all of the 1989-93 GDP fall on oil, an upper bound:
-    it is taken as the 90th percentile and a quarter of it (a quarter of the fall put down to
-    oil) as the 10th, so the median puts half of the fall on oil, the share the calibration
-    gives the recent episode. Used by the backcast, whose fit may not see GDP after 2015.
+    The Special Period's elasticity puts the share ``attribution_special_period`` of the
+    1989-93 GDP fall on oil (by default all of it, an upper bound): it is taken as the 90th
+    percentile and a quarter of it as the 10th, so by default the median puts half of the
+    fall on oil. The default prior of the econometric model (and of its backcast, whose fit
+    may not see GDP after 2015): it uses no year after 1993, so the likelihood, which leaves
+    out 1989-93, shares no year with it.
 
     Parameters
     ----------
@@ -118,8 +125,13 @@ def special_period_prior(calib: CubaCalibration) -> CoefficientPrior:
     episode = calib.episodes[0]
     return CoefficientPrior(
         source=f"Special Period alone ({episode.start_year}-{episode.end_year}), a quarter to "
-        "all of its GDP fall put down to oil",
+        + (
+            "all of its GDP fall put down to oil"
+            if episode.oil_attribution == 1.0
+            else f"all of the {episode.oil_attribution:.0%} of its GDP fall put down to oil"
+        ),
         elasticity_median=episode.elasticity / 2.0,
         elasticity_sigma=math.log(4.0) / (2.0 * _Z90),
         first_year_share=calib.first_year_share,
+        years=tuple(range(episode.start_year, episode.end_year + 1)),
     )
