@@ -55,6 +55,14 @@ def _rank(channels: CubaChannels) -> tuple[float, float]:
     return round(gap, 6), float(np.mean(channels.brent_usd))
 
 
+def _model_inputs(context: RunContext) -> tuple[list[pd.DataFrame], dict[str, Any]]:
+    """Return the econometric model's table arguments and its price and CPI keywords."""
+    tables = _tables(context)
+    names = ("gdp_growth", "special_period", "shipments", "oil_balance", "electricity")
+    data = {"prices": annual_prices(context), "cpi": annual_cpi(context)}
+    return [tables[name] for name in names], data
+
+
 def annual_prices(context: RunContext) -> pd.DataFrame:
     """Annual Brent/WTI facts, plus the as-of year's average so far from the data."""
     inputs = context.inputs
@@ -134,7 +142,6 @@ class EconometricAdapter(_CubaAdapter):
     module = cuba
 
     def __init__(self, context: RunContext) -> None:
-        tables = _tables(context)
         self._context = context
         self._fits: dict[tuple[float, float, bool], cuba.CubaFit] = {}
         self._variants = {}
@@ -144,20 +151,15 @@ class EconometricAdapter(_CubaAdapter):
         self.draws = self._draws(fit, "restricted_estimate")
         self.fit = cuba.with_drawn_effect(fit, self.draws)
         self._finish(context, self.fit.calibration)
-        self.tables = self._methodology(context, tables)
+        self.tables = self._methodology(context)
 
     def _fit(self, attribution: tuple[float, float], *, double_count: bool) -> cuba.CubaFit:
         key = (*attribution, double_count)
         if key not in self._fits:
-            tables = _tables(self._context)
+            args, data = _model_inputs(self._context)
             self._fits[key] = cuba.fit_cuba(
-                tables["gdp_growth"],
-                tables["special_period"],
-                tables["shipments"],
-                tables["oil_balance"],
-                tables["electricity"],
-                prices=annual_prices(self._context),
-                cpi=annual_cpi(self._context),
+                *args,
+                **data,
                 attribution_special_period=attribution[0],
                 attribution_venezuelan_decline=attribution[1],
                 prior="calibrated" if double_count else "special_period",
@@ -242,9 +244,7 @@ class EconometricAdapter(_CubaAdapter):
                     )
         return pd.DataFrame(rows)
 
-    def _methodology(
-        self, context: RunContext, tables: dict[str, pd.DataFrame]
-    ) -> dict[str, pd.DataFrame]:
+    def _methodology(self, context: RunContext) -> dict[str, pd.DataFrame]:
         """Coefficients, the oil effect and the 2016-24 backcast (the years with data)."""
         tables_out = {
             "cuba_coefficients": self.fit.coefficients,
@@ -257,14 +257,10 @@ class EconometricAdapter(_CubaAdapter):
             note = NO_BACKCAST.format(as_of=context.inputs.as_of, first=BACKCAST_YEARS[0])
             self.notes = (*self.notes, note)
             return tables_out
+        args, data = _model_inputs(context)
         backcast = cuba.backcast(
-            tables["gdp_growth"],
-            tables["special_period"],
-            tables["shipments"],
-            tables["oil_balance"],
-            tables["electricity"],
-            prices=annual_prices(context),
-            cpi=annual_cpi(context),
+            *args,
+            **data,
             test=years,
             draws=BACKCAST_DRAWS,
             rng=context.rng("backcast"),
