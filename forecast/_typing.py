@@ -14,6 +14,7 @@ __all__ = [
     "Frequency",
     "Identification",
     "Innovations",
+    "LagCriterion",
     "LikelihoodSample",
     "ModelKind",
     "Normalisation",
@@ -31,8 +32,9 @@ __all__ = [
 # models and runs
 ModelKind = Literal["baseline", "price", "cuba"]
 PriceBaseline = Literal["no_change", "no_change_eom", "arima", "ets"]
-Identification = Literal["recursive", "sign"]
-"""How the SVAR's structural shocks are identified: Cholesky (Kilian 2009) or sign restrictions."""
+Identification = Literal["recursive", "sign", "proxy"]
+"""How the SVAR's structural shocks are identified: Cholesky (Kilian 2009), sign restrictions
+(Kilian & Murphy 2012) or an external instrument for the supply shock (proxy)."""
 BootstrapMethod = Literal["residual", "wild", "gaussian"]
 """Innovations of the SVAR's recursive-design bootstrap samples."""
 Innovations = Literal["bootstrap", "gaussian"]
@@ -40,6 +42,9 @@ Innovations = Literal["bootstrap", "gaussian"]
 Normalisation = Literal["impact", "sustained"]
 """How a supply shock is scaled to a 1% loss of world supply (``svar.supply_price_response``)."""
 Trend = Literal["c", "n"]
+LagCriterion = Literal["fixed", "aic", "bic", "hq"]
+"""How the SVAR's lag length is set: the ``lags`` option itself, or the information criterion
+minimised over ``1..lags`` on one sample (``svar.select_lags``)."""
 LikelihoodSample = Literal["without_special_period", "full"]
 PriorSource = Literal["calibrated", "special_period"]
 

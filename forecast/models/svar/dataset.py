@@ -36,6 +36,19 @@ RAGGED = (
     "conditional on the observed variables (Waggoner & Zha 1999)"
 )
 EMPTY_SAMPLE = "the sample {start}..{as_of} is empty"
+NEEDS_LONG = (
+    "a sample starting {start} (before {splice}) needs world_crude_production_long_kbd "
+    "(Känzig's 2021 production, import it with `forecast data import`)"
+)
+SPLICE_NOTE = (
+    "world production growth before {splice} is Känzig's (2021) EIA series "
+    "(world_crude_production_long_kbd), EIA's international data from {splice}"
+)
+PRICE_SPLICE_NOTE = (
+    "Brent before {first} is Känzig's (2021) extended Brent (brent_long_usd), {source} after"
+)
+SPLICE_MONTH = DEFAULT_START
+"""First month of production growth from EIA's international data (earlier: Känzig's)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -122,6 +135,8 @@ def svar_dataset(
     *,
     start: str | pd.Timestamp = DEFAULT_START,
     as_of: str | pd.Timestamp | None = None,
+    production_long: pd.DataFrame | None = None,
+    price_long: pd.DataFrame | None = None,
 ) -> SVARDataset:
     """Align the four monthly series into the SVAR's variables.
 
@@ -140,6 +155,14 @@ def svar_dataset(
         default, 1992-02, avoids EIA's incomplete world aggregate before 1992.
     as_of
         Last month; default the last month any series has. Later data is ignored.
+    production_long
+        ``date, value``: world crude production back to 1973 (Känzig 2021,
+        ``world_crude_production_long_kbd``); needed for a start before 1992-02. Growth rates
+        before 1992-02 are taken from it, from EIA's series after (the splice is on growth
+        rates, so the two levels need not agree).
+    price_long
+        ``date, value``: Brent back to 1974 (Känzig's extended Brent, ``brent_long_usd``);
+        its levels fill the months before ``price`` starts (1987-05 for EIA's Brent).
 
     Returns
     -------
@@ -185,15 +208,14 @@ def svar_dataset(
     months = pd.period_range(first, last, freq="M")
     notes: list[str] = []
 
-    production_levels = series["world_crude_production_kbd"].reindex(
-        pd.period_range(first - 1, last, freq="M")
+    growth, splice_notes = _production_growth(
+        series["world_crude_production_kbd"], production_long, months
     )
-    _check_positive(production_levels, "world_crude_production_kbd")
-    growth = (100.0 * np.log(production_levels).diff()).iloc[1:]
-    growth.index = months
+    notes += splice_notes
     cpi_levels, cpi_notes = _cpi(series["us_cpi"], months)
     notes += cpi_notes
-    brent = series["brent_usd"].reindex(months)
+    brent, price_notes = _brent(series["brent_usd"], price_long, months)
+    notes += price_notes
     _check_positive(brent, "brent_usd")
     cpi_ref = float(cpi_levels.iloc[-1])
     real = (brent * cpi_ref / cpi_levels).to_numpy(dtype=float)
@@ -281,6 +303,52 @@ def _monthly(frame: pd.DataFrame, name: str) -> pd.Series:
         raise EstimationError(BAD_DATES.format(name=name))
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
     return pd.Series(values, index=months, name=name).sort_index()
+
+
+def _production_growth(
+    production: pd.Series, long: pd.DataFrame | None, months: pd.PeriodIndex
+) -> tuple[pd.Series, list[str]]:
+    """``100 Δlog`` production over ``months``: Känzig's before the splice, EIA's after."""
+    first, last = months[0], months[-1]
+    splice = pd.Period(SPLICE_MONTH, freq="M")
+
+    def growth_of(levels: pd.Series, name: str, lo: pd.Period, hi: pd.Period) -> pd.Series:
+        window = levels.reindex(pd.period_range(lo - 1, hi, freq="M"))
+        _check_positive(window, name)
+        rates = (100.0 * np.log(window).diff()).iloc[1:]
+        rates.index = pd.period_range(lo, hi, freq="M")
+        return rates
+
+    if first >= splice:
+        return growth_of(production, "world_crude_production_kbd", first, last), []
+    if long is None:
+        raise EstimationError(NEEDS_LONG.format(start=first, splice=splice))
+    early = growth_of(
+        _monthly(long, "world_crude_production_long_kbd"),
+        "world_crude_production_long_kbd",
+        first,
+        min(last, splice - 1),
+    )
+    if last < splice:
+        return early, [SPLICE_NOTE.format(splice=splice)]
+    late = growth_of(production, "world_crude_production_kbd", splice, last)
+    return pd.concat([early, late]), [SPLICE_NOTE.format(splice=splice)]
+
+
+def _brent(
+    brent: pd.Series, long: pd.DataFrame | None, months: pd.PeriodIndex
+) -> tuple[pd.Series, list[str]]:
+    """Brent over ``months``; months before its first value from the long series if given."""
+    levels = brent.reindex(months)
+    observed = brent.dropna()
+    if long is None or observed.empty or observed.index[0] <= months[0]:
+        _check_positive(levels, "brent_usd")
+        return levels, []
+    head = _monthly(long, "brent_long_usd").reindex(months)
+    early = months < observed.index[0]
+    levels = levels.where(~early, head)
+    _check_positive(levels, "brent_usd")
+    return levels, [PRICE_SPLICE_NOTE.format(first=observed.index[0], source="brent_usd")]
 
 
 def _check_positive(values: pd.Series, name: str) -> None:
