@@ -18,6 +18,8 @@ __all__ = [
     "LikelihoodSample",
     "ModelKind",
     "Normalisation",
+    "SampleStart",
+    "SignRestrictions",
     "PriceBaseline",
     "PriorSource",
     "RefreshSource",
@@ -42,6 +44,12 @@ Innovations = Literal["bootstrap", "gaussian"]
 Normalisation = Literal["impact", "sustained"]
 """How a supply shock is scaled to a 1% loss of world supply (``svar.supply_price_response``)."""
 Trend = Literal["c", "n"]
+SignRestrictions = Literal["km2012", "impact"]
+"""Sign identification's restrictions: Kilian & Murphy's (2012) impact signs, elasticity bound
+and 12 months of dynamic restrictions on a supply disruption, or the impact ones only."""
+SampleStart = Literal["1992-02", "1974-02"]
+"""First month of the SVAR's sample: EIA's world production (1992-02) or the long sample with
+Känzig's (2021) production, Brent and CPI before then (1974-02)."""
 LagCriterion = Literal["fixed", "aic", "bic", "hq"]
 """How the SVAR's lag length is set: the ``lags`` option itself, or the information criterion
 minimised over ``1..lags`` on one sample (``svar.select_lags``)."""

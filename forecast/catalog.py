@@ -277,6 +277,23 @@ CATALOG: dict[str, SeriesSpec] = {
             "starts. A closed archive: it ends 2017-12.",
         ),
         SeriesSpec(
+            id="us_cpi_long",
+            title="US CPI, all urban consumers, SA, 1973-2017 (Känzig 2021)",
+            unit="index 1982-84=100",
+            frequency="monthly",
+            lower=10.0,
+            upper=1000.0,
+            stale_after_days=_ARCHIVED,
+            sources=(
+                SourceRef(
+                    "csv",
+                    "kaenzig2021_oil_market_var_dataset_monthly_1973_2017.csv:us_cpi_CPIAUCSL",
+                ),
+            ),
+            note="CPIAUCSL as in Känzig's (2021) data set; the SVAR uses it only for months "
+            "before us_cpi starts (a long sample).",
+        ),
+        SeriesSpec(
             id="kaenzig_oil_supply_surprise",
             title="Oil supply surprise: oil futures move around OPEC announcements (Känzig 2021)",
             unit="unitless (% change of oil futures prices)",

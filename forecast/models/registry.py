@@ -13,9 +13,9 @@ Examples
 --------
 >>> from forecast.models import registry
 >>> registry.names("price")
-('svar', 'elasticity')
+('svar', 'elasticity', 'svar_sign', 'svar_proxy')
 >>> registry.get("svar").option("identification").choices
-('recursive', 'sign')
+('recursive', 'sign', 'proxy')
 """
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_args
 
-from forecast._typing import BootstrapMethod, Identification, ModelKind, PriceBaseline
+from forecast._typing import (
+    BootstrapMethod,
+    Identification,
+    LagCriterion,
+    ModelKind,
+    PriceBaseline,
+    SampleStart,
+    SignRestrictions,
+)
 from forecast.errors import ForecastError
 
 if TYPE_CHECKING:
@@ -161,6 +169,88 @@ class ModelEntry:
         return factory(context)
 
 
+_SVAR_USES = (
+    "kaenzig_oil_supply_surprise",
+    "world_crude_production_long_kbd",
+    "brent_long_usd",
+    "us_cpi_long",
+)
+
+
+def _svar_entry(  # noqa: PLR0913 - one entry's settings
+    name: str,
+    description: str,
+    identification: Identification,
+    restrictions: SignRestrictions,
+    *,
+    default: bool = False,
+    colour: str = "#1f4e79",
+) -> ModelEntry:
+    """The SVAR adapter's entry with its identification's defaults."""
+    return ModelEntry(
+        name,
+        "price",
+        description,
+        "forecast.models.adapters.svar:setup",
+        default=default,
+        needs=("world_crude_production_kbd", "kilian_rea", "us_cpi"),
+        uses=_SVAR_USES,
+        options=(
+            ModelOption(
+                "identification",
+                identification,
+                "How the SVAR separates supply from demand shocks: recursive (Kilian 2009), "
+                "sign restrictions with an elasticity bound (Kilian and Murphy 2012) or "
+                "Känzig's oil supply surprises as an external instrument (proxy).",
+                choices=get_args(Identification),
+            ),
+            ModelOption("lags", 24, "Lags of the SVAR (months; the largest tried by a criterion)."),
+            ModelOption(
+                "lag_criterion",
+                "fixed",
+                "Lag length: the lags option itself (fixed) or the AIC, BIC or HQ minimum over "
+                "1..lags on one sample.",
+                choices=get_args(LagCriterion),
+            ),
+            ModelOption(
+                "restrictions",
+                restrictions,
+                "Sign identification: Kilian-Murphy's impact, elasticity and 12-month dynamic "
+                "restrictions (km2012) or the impact ones only.",
+                choices=get_args(SignRestrictions),
+            ),
+            ModelOption(
+                "start",
+                "1992-02",
+                "First month of the sample; 1974-02 splices Känzig's (2021) production, Brent "
+                "and CPI before EIA's data (import them first).",
+                choices=get_args(SampleStart),
+            ),
+            ModelOption(
+                "bootstrap",
+                "residual",
+                "Bootstrap of the SVAR's bands: residual resampling, wild (Rademacher) or "
+                "Gaussian innovations.",
+                choices=get_args(BootstrapMethod),
+            ),
+            ModelOption(
+                "rotations",
+                500,
+                "Candidate rotations per bootstrap draw and batch under sign identification.",
+            ),
+            ModelOption(
+                "sensitivity",
+                "off",
+                "Add the svar_sensitivity table (point SVARs across identifications, lags and "
+                "samples; slow).",
+                choices=("off", "on"),
+            ),
+        ),
+        colour=colour,
+        progress="estimating the oil-market SVAR and its bootstrap",
+    )
+
+
 _CUBA_FACTS = (
     "cuba_special_period_1989_1993",
     "cuba_oil_balance_estimates",
@@ -188,37 +278,12 @@ _BUILTINS: tuple[ModelEntry, ...] = (
         )
         for name, text in _BASELINES.items()
     ),
-    ModelEntry(
+    _svar_entry(
         "svar",
-        "price",
         "Oil price: structural VAR of the oil market (Kilian 2009), structural scenarios",
-        "forecast.models.adapters.svar:setup",
+        "recursive",
+        "impact",
         default=True,
-        needs=("world_crude_production_kbd", "kilian_rea", "us_cpi"),
-        options=(
-            ModelOption(
-                "identification",
-                "recursive",
-                "How the SVAR separates supply from demand shocks: recursive (Kilian 2009) or "
-                "sign restrictions with an elasticity bound (Kilian and Murphy 2012).",
-                choices=get_args(Identification),
-            ),
-            ModelOption("lags", 24, "Lags of the SVAR (months)."),
-            ModelOption(
-                "bootstrap",
-                "residual",
-                "Bootstrap of the SVAR's bands: residual resampling, wild (Rademacher) or "
-                "Gaussian innovations.",
-                choices=get_args(BootstrapMethod),
-            ),
-            ModelOption(
-                "rotations",
-                500,
-                "Candidate rotations per bootstrap draw under sign identification.",
-            ),
-        ),
-        colour="#1f4e79",
-        progress="estimating the oil-market SVAR and its bootstrap",
     ),
     ModelEntry(
         "elasticity",
@@ -252,6 +317,25 @@ _BUILTINS: tuple[ModelEntry, ...] = (
     ),
 )
 
+_BUILTINS = (
+    *_BUILTINS,
+    _svar_entry(
+        "svar_sign",
+        "Oil price: the oil-market SVAR identified by Kilian and Murphy's (2012) sign, "
+        "elasticity and dynamic restrictions",
+        "sign",
+        "km2012",
+        colour="#2e86c1",
+    ),
+    _svar_entry(
+        "svar_proxy",
+        "Oil price: the oil-market SVAR with the supply shock identified by Känzig's (2021) "
+        "oil supply surprises (external instrument)",
+        "proxy",
+        "km2012",
+        colour="#5dade2",
+    ),
+)
 _ENTRIES: dict[str, ModelEntry] = {entry.name: entry for entry in _BUILTINS}
 
 

@@ -44,9 +44,7 @@ SPLICE_NOTE = (
     "world production growth before {splice} is Känzig's (2021) EIA series "
     "(world_crude_production_long_kbd), EIA's international data from {splice}"
 )
-PRICE_SPLICE_NOTE = (
-    "Brent before {first} is Känzig's (2021) extended Brent (brent_long_usd), {source} after"
-)
+HEAD_NOTE = "{name} before {first} is taken from {long} (Känzig 2021), {name} after"
 SPLICE_MONTH = DEFAULT_START
 """First month of production growth from EIA's international data (earlier: Känzig's)."""
 
@@ -137,6 +135,7 @@ def svar_dataset(
     as_of: str | pd.Timestamp | None = None,
     production_long: pd.DataFrame | None = None,
     price_long: pd.DataFrame | None = None,
+    cpi_long: pd.DataFrame | None = None,
 ) -> SVARDataset:
     """Align the four monthly series into the SVAR's variables.
 
@@ -163,6 +162,9 @@ def svar_dataset(
     price_long
         ``date, value``: Brent back to 1974 (Känzig's extended Brent, ``brent_long_usd``);
         its levels fill the months before ``price`` starts (1987-05 for EIA's Brent).
+    cpi_long
+        ``date, value``: US CPI back to 1973 (Känzig's CPIAUCSL, ``us_cpi_long``); fills the
+        months before ``cpi`` starts.
 
     Returns
     -------
@@ -212,9 +214,12 @@ def svar_dataset(
         series["world_crude_production_kbd"], production_long, months
     )
     notes += splice_notes
-    cpi_levels, cpi_notes = _cpi(series["us_cpi"], months)
-    notes += cpi_notes
-    brent, price_notes = _brent(series["brent_usd"], price_long, months)
+    cpi_series, cpi_head = _head(series["us_cpi"], cpi_long, months, "us_cpi", "us_cpi_long")
+    cpi_levels, cpi_notes = _cpi(cpi_series, months)
+    notes += [*cpi_head, *cpi_notes]
+    brent, price_notes = _head(series["brent_usd"], price_long, months, "brent_usd", "brent_long_usd")
+    brent = brent.reindex(months)
+    _check_positive(brent, "brent_usd")
     notes += price_notes
     _check_positive(brent, "brent_usd")
     cpi_ref = float(cpi_levels.iloc[-1])
@@ -335,20 +340,18 @@ def _production_growth(
     return pd.concat([early, late]), [SPLICE_NOTE.format(splice=splice)]
 
 
-def _brent(
-    brent: pd.Series, long: pd.DataFrame | None, months: pd.PeriodIndex
+def _head(
+    series: pd.Series, long: pd.DataFrame | None, months: pd.PeriodIndex, name: str, long_name: str
 ) -> tuple[pd.Series, list[str]]:
-    """Brent over ``months``; months before its first value from the long series if given."""
-    levels = brent.reindex(months)
-    observed = brent.dropna()
+    """``series`` with the months before its first value (from ``months[0]``) from ``long``."""
+    observed = series.dropna()
     if long is None or observed.empty or observed.index[0] <= months[0]:
-        _check_positive(levels, "brent_usd")
-        return levels, []
-    head = _monthly(long, "brent_long_usd").reindex(months)
-    early = months < observed.index[0]
-    levels = levels.where(~early, head)
-    _check_positive(levels, "brent_usd")
-    return levels, [PRICE_SPLICE_NOTE.format(first=observed.index[0], source="brent_usd")]
+        return series, []
+    first = observed.index[0]
+    head = _monthly(long, long_name)
+    head = head[(head.index >= months[0]) & (head.index < first)]
+    note = HEAD_NOTE.format(long=long_name, first=first, name=name)
+    return pd.concat([head, series[series.index >= first]]), [note]
 
 
 def _check_positive(values: pd.Series, name: str) -> None:
