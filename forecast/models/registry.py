@@ -177,7 +177,7 @@ _SVAR_USES = (
 )
 
 
-def _svar_entry(  # noqa: PLR0913 - one entry's settings
+def _svar_entry(
     name: str,
     description: str,
     identification: Identification,
@@ -186,7 +186,7 @@ def _svar_entry(  # noqa: PLR0913 - one entry's settings
     default: bool = False,
     colour: str = "#1f4e79",
 ) -> ModelEntry:
-    """The SVAR adapter's entry with its identification's defaults."""
+    """Return the SVAR adapter's entry with its identification's defaults."""
     return ModelEntry(
         name,
         "price",

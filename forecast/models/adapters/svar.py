@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 import pandas as pd
 
 from forecast.errors import ForecastError
@@ -102,7 +101,7 @@ class SVARAdapter(AdapterBase):
         self.state = filled[-self.fit.lags :]
         self.context = context
         self.baseline = context.baseline.draws
-        self.world_kbd = inputs.world_kbd
+        self.world_kbd = context.inputs.world_kbd
         self.notes = self._notes()
         self.tables = self._tables()
         self.raw = {"fit": self.fit, "draws": self.draws, "dataset": self.dataset}
@@ -139,10 +138,10 @@ class SVARAdapter(AdapterBase):
         return tables
 
     def sensitivity(self) -> pd.DataFrame:
-        """The point SVAR's supply response across identifications, lags and samples."""
+        """Return the point SVAR's supply response across identifications, lags and samples."""
         inputs = self.context.inputs
         return svar.sensitivity_table(
-            **_frames(self.context),
+            **_frames(self.context),  # type: ignore[arg-type]
             instrument=inputs.series.get(INSTRUMENT),
             as_of=inputs.as_of,
             rng=self.context.rng("svar_sensitivity"),
@@ -183,7 +182,7 @@ class SVARAdapter(AdapterBase):
 
 
 def _frames(context: RunContext) -> dict[str, pd.DataFrame | None]:
-    """The SVAR's input frames from the run (long series ``None`` when not in the store)."""
+    """Return the SVAR's input frames from the run (long series ``None`` when not in the store)."""
     inputs = context.inputs
     cut = {sid: inputs.months(sid) for sid in SERIES}
     frames: dict[str, pd.DataFrame | None] = {
@@ -198,7 +197,7 @@ def _frames(context: RunContext) -> dict[str, pd.DataFrame | None]:
 
 
 def _dataset(context: RunContext) -> svar.SVARDataset:
-    """The SVAR's data from the option ``start`` on (long series checked when needed)."""
+    """Return the SVAR's data from the option ``start`` on (long series checked when needed)."""
     start = context.options["start"]
     frames = _frames(context)
     if start < svar.DEFAULT_START:

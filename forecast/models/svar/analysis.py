@@ -261,7 +261,7 @@ def supply_response_paths(
 
 
 def identified_set_frame(fit: SVARFit, horizon: int = 12) -> pd.DataFrame:
-    """The range of the supply shock's price effect over the identified set.
+    """Return the range of the supply shock's price effect over the identified set.
 
     Parameters
     ----------

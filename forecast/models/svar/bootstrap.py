@@ -86,7 +86,7 @@ class SVARDraws:
         )
 
 
-def bootstrap_svar(  # noqa: PLR0913 - the identification's settings are keywords
+def bootstrap_svar(
     fit: SVARFit,
     draws: int,
     *,

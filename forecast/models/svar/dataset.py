@@ -217,7 +217,9 @@ def svar_dataset(
     cpi_series, cpi_head = _head(series["us_cpi"], cpi_long, months, "us_cpi", "us_cpi_long")
     cpi_levels, cpi_notes = _cpi(cpi_series, months)
     notes += [*cpi_head, *cpi_notes]
-    brent, price_notes = _head(series["brent_usd"], price_long, months, "brent_usd", "brent_long_usd")
+    brent, price_notes = _head(
+        series["brent_usd"], price_long, months, "brent_usd", "brent_long_usd"
+    )
     brent = brent.reindex(months)
     _check_positive(brent, "brent_usd")
     notes += price_notes

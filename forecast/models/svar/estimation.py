@@ -204,8 +204,7 @@ class SVARFit:
         if self.identification == "proxy" and self.instrument is not None:
             months = int(np.isfinite(self.instrument).sum())
             lines.append(
-                f"  instrument observed in {months} months, first-stage F "
-                f"{self.first_stage_f:.2f}"
+                f"  instrument observed in {months} months, first-stage F {self.first_stage_f:.2f}"
             )
         return "\n".join(lines)
 
@@ -219,7 +218,7 @@ class SVARFit:
         )
 
 
-def fit_svar(  # noqa: PLR0913 - every setting of the identification is a keyword
+def fit_svar(
     data: np.ndarray | pd.DataFrame,
     lags: int = 24,
     *,
@@ -312,9 +311,9 @@ def fit_svar(  # noqa: PLR0913 - every setting of the identification is a keywor
         bound: float | None = None
         tried = 0
     elif identification == "sign":
-        impact_set = _sign_set(
-            coefs, sigma, rng, rotations, elasticity_bound, dynamic_horizon
-        ) * signs
+        impact_set = (
+            _sign_set(coefs, sigma, rng, rotations, elasticity_bound, dynamic_horizon) * signs
+        )
         impact = impact_set[_median_target(coefs, impact_set)]
         bound, tried = float(elasticity_bound), int(rotations)
         extra["dynamic_horizon"] = int(dynamic_horizon)
@@ -373,7 +372,7 @@ def _sign_set(
 
 
 def _instrument(instrument: np.ndarray | pd.Series | None, rows: int) -> np.ndarray:
-    """The instrument as a float ``(rows,)`` array (NaN: not observed)."""
+    """Return the instrument as a float ``(rows,)`` array (NaN: not observed)."""
     if instrument is None:
         raise ValueError(PROXY_NEEDS.format(what="an instrument (one value per data row)"))
     z = np.asarray(instrument, dtype=float)

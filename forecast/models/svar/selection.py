@@ -87,7 +87,7 @@ def lag_selection(
             }
         )
     table = pd.DataFrame(rows)
-    best = {c: int(table.loc[table[c].idxmin(), "lags"]) for c in CRITERIA}
+    best = {c: int(table["lags"].to_numpy()[int(np.argmin(table[c].to_numpy()))]) for c in CRITERIA}
     table["chosen_by"] = [
         ",".join(c for c in CRITERIA if best[c] == p) for p in table["lags"].to_numpy()
     ]
@@ -112,4 +112,4 @@ def select_lags(
         check_count("max_lags", max_lags)
         return int(max_lags)
     table = lag_selection(data, max_lags, trend=trend)
-    return int(table.loc[table[criterion].idxmin(), "lags"])
+    return int(table["lags"].to_numpy()[int(np.argmin(table[criterion].to_numpy()))])

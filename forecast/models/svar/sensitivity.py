@@ -41,7 +41,7 @@ def sustained_supply_effect(coefs: np.ndarray, impact: np.ndarray, horizon: int)
     return effect
 
 
-def sensitivity_table(  # noqa: PLR0913 - the data frames of svar_dataset
+def sensitivity_table(
     production: pd.DataFrame,
     activity: pd.DataFrame,
     price: pd.DataFrame,
@@ -85,7 +85,10 @@ def sensitivity_table(  # noqa: PLR0913 - the data frames of svar_dataset
         admissible model`` under sign identification).
     """
     long = {"production_long": production_long, "price_long": price_long, "cpi_long": cpi_long}
-    samples = [(SHORT_SAMPLE, {}), (("1992-02", None), {})]
+    samples: list[tuple[tuple[str, str | None], dict[str, pd.DataFrame | None]]] = [
+        (SHORT_SAMPLE, {}),
+        (("1992-02", None), {}),
+    ]
     if all(v is not None for v in long.values()):
         samples.insert(0, (LONG_SAMPLE, long))
     rows = []
@@ -100,7 +103,9 @@ def sensitivity_table(  # noqa: PLR0913 - the data frames of svar_dataset
                 continue
             for lags in SENSITIVITY_LAGS:
                 row = _cell(data, lags, identification, z, rng, rotations)
-                rows.append({"identification": identification, "lags": lags, "sample": label, **row})
+                rows.append(
+                    {"identification": identification, "lags": lags, "sample": label, **row}
+                )
     return pd.DataFrame(rows)
 
 
@@ -152,7 +157,7 @@ def _fit(
 
 
 def _aligned(instrument: pd.DataFrame | None, data: pd.DataFrame) -> np.ndarray | None:
-    """The instrument on the sample's months (NaN where it has no value), or ``None``."""
+    """Return the instrument on the sample's months (NaN where it has no value), or ``None``."""
     if instrument is None:
         return None
     values = instrument.set_index(pd.to_datetime(instrument["date"]))["value"]
