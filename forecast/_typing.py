@@ -11,6 +11,7 @@ from typing import Literal
 __all__ = [
     "BootstrapMethod",
     "DiffKind",
+    "ExportCoverage",
     "Frequency",
     "Identification",
     "Innovations",
@@ -33,6 +34,8 @@ __all__ = [
 
 # models and runs
 ModelKind = Literal["baseline", "price", "cuba"]
+# What a scenario's default outage volume counts (outage.coverage).
+ExportCoverage = Literal["crude", "crude_and_products"]
 PriceBaseline = Literal["no_change", "no_change_eom", "arima", "ets"]
 Identification = Literal["recursive", "sign", "proxy"]
 """How the SVAR's structural shocks are identified: Cholesky (Kilian 2009), sign restrictions

@@ -19,14 +19,18 @@ One run, in order (each step a function below):
 Defaults resolved from the curated facts (rules written here and in the report):
 
 * Venezuela's export volume (a scenario's ``outage.volume_kbd`` when not given): the mean of
-  the monthly export estimates dated in the 12 months up to the latest one on or before the
-  as-of month (``venezuela_oil_exports``).
+  the monthly export estimates of the scenario's ``outage.coverage`` (crude by default, or
+  crude and products) dated in the 12 months up to the latest one on or before the as-of
+  month (``venezuela_oil_exports``). With fewer than :data:`MIN_EXPORT_OBS` crude-only
+  estimates in that window, the crude rule falls back to the crude-and-products estimates,
+  and the assumption row says so.
 * Cuba's baseline Venezuelan shipments: the same rule on the monthly estimates of
   ``venezuela_to_cuba_oil_shipments`` (monthly and approximate monthly averages).
-* World supply (the denominator of a loss share): the mean of world crude production over
-  the 12 months to the as-of month or its last observation (store series
-  ``world_crude_production_kbd``); crude, like the elasticity studies. Without it, a stated
-  fallback is used and the report says so.
+* World supply (the denominator of a loss share): world crude production in the as-of
+  month (store series ``world_crude_production_kbd``; crude, like the elasticity studies).
+  When the series ends before the as-of month, its level there is a stated conditional
+  estimate: the last observed level carried forward (no change). Without the series, a
+  stated fallback is used and the report says so.
 """
 
 from __future__ import annotations
@@ -67,14 +71,19 @@ from forecast.store import Store
 if TYPE_CHECKING:
     import os
 
-    from forecast._typing import ModelKind, PriceBaseline
+    from forecast._typing import ExportCoverage, ModelKind, PriceBaseline
     from forecast.models.protocol import Adapter
     from forecast.models.registry import ModelEntry
 
-__all__ = ["FittedModels", "Progress", "fit", "read_inputs", "run"]
+__all__ = ["ExportVolume", "FittedModels", "Progress", "export_volume", "fit", "read_inputs", "run"]
 
 WORLD_CRUDE_FALLBACK_KBD = 81_800.0  # EIA world crude incl. lease condensate, 2023 average
 WORLD_SERIES = "world_crude_production_kbd"
+MIN_EXPORT_OBS = 8  # crude-only export estimates the crude default volume needs in its window
+EXPORT_COVERAGE: dict[ExportCoverage, str] = {
+    "crude": "crude",
+    "crude_and_products": "crude and products",
+}
 BASELINE_ID = "baseline"
 # Tables every run reads: the default volumes and Cuba's GDP history (charts).
 BASE_FACTS = (
@@ -152,14 +161,84 @@ def _resolve_scenarios(
 # -- inputs ------------------------------------------------------------------------------------
 
 
-def _recent_monthly_mean(table: pd.DataFrame, rows: pd.Series, as_of: pd.Timestamp) -> float:
-    """Mean of the monthly values in the 12 months up to the latest one on or before as_of."""
+def _recent_window(table: pd.DataFrame, rows: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return the monthly rows in the 12 months up to the latest one on or before as_of."""
     monthly = table[rows & (table["date"] <= as_of)]
     if monthly.empty:
-        raise ForecastError(f"no monthly estimate on or before {as_of:%Y-%m} in the facts")
+        return monthly
     latest = monthly["date"].max()
-    window = monthly[monthly["date"] > latest - pd.DateOffset(months=12)]
+    return monthly[monthly["date"] > latest - pd.DateOffset(months=12)]
+
+
+def _recent_monthly_mean(table: pd.DataFrame, rows: pd.Series, as_of: pd.Timestamp) -> float:
+    """Mean of the monthly values in the 12 months up to the latest one on or before as_of."""
+    window = _recent_window(table, rows, as_of)
+    if window.empty:
+        raise ForecastError(f"no monthly estimate on or before {as_of:%Y-%m} in the facts")
     return float(window["value_bpd"].mean()) / 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExportVolume:
+    """A default outage volume and how it was computed (for the assumption row)."""
+
+    kbd: float
+    coverage: ExportCoverage
+    rule: str
+
+
+def export_volume(
+    exports: pd.DataFrame, as_of: pd.Timestamp, coverage: ExportCoverage
+) -> ExportVolume:
+    """Venezuela's default outage volume of one coverage, with its rule written out.
+
+    Parameters
+    ----------
+    exports
+        The ``venezuela_oil_exports`` fact table.
+    as_of
+        The as-of month.
+    coverage
+        ``"crude"``: the crude-only monthly estimates (falling back to crude and products,
+        said in the rule, with fewer than :data:`MIN_EXPORT_OBS` in the window);
+        ``"crude_and_products"``: the crude-and-products monthly estimates.
+
+    Returns
+    -------
+    ExportVolume
+        The mean of the window's estimates (kb/d), the coverage used and the rule: how many
+        estimates, which months, which sources.
+
+    Raises
+    ------
+    ForecastError
+        If no monthly estimate of the coverage lies on or before the as-of month.
+    """
+    monthly = exports["period_type"] == "month"
+    used: ExportCoverage = coverage
+    window = _recent_window(
+        exports, monthly & (exports["coverage"] == EXPORT_COVERAGE[used]), as_of
+    )
+    fallback = ""
+    if used == "crude" and len(window) < MIN_EXPORT_OBS:
+        fallback = (
+            f"fallback: only {len(window)} crude-only monthly estimate(s) in the 12 months to "
+            f"{as_of:%Y-%m} (at least {MIN_EXPORT_OBS} needed), so crude and products; "
+        )
+        used = "crude_and_products"
+        window = _recent_window(
+            exports, monthly & (exports["coverage"] == EXPORT_COVERAGE[used]), as_of
+        )
+    if window.empty:
+        raise ForecastError(f"no monthly export estimate on or before {as_of:%Y-%m} in the facts")
+    months = ", ".join(f"{d:%Y-%m}" for d in window["date"])
+    sources = "; ".join(dict.fromkeys(window["source_attribution"]))
+    rule = (
+        f"{fallback}mean of the {len(window)} monthly {EXPORT_COVERAGE[used]} export estimates "
+        f"in the 12 months to the latest on or before {as_of:%Y-%m} ({months}); sources: "
+        f"{sources}; facts: venezuela_oil_exports"
+    )
+    return ExportVolume(float(window["value_bpd"].mean()) / 1000.0, used, rule)
 
 
 def _data_row(data: SeriesData, as_of: pd.Timestamp, today: pd.Timestamp) -> dict[str, Any]:
@@ -248,14 +327,21 @@ _CLOSE_IDS = {
 def _world_supply(
     world: SeriesData | None, month: pd.Timestamp
 ) -> tuple[float, str, SeriesData | None, tuple[str, ...]]:
-    """World crude production over the 12 months to the as-of month, or the fallback."""
+    """World crude production in the as-of month (observed or carried forward), or the fallback."""
     if world is not None and (world.frame["date"] <= month).any():
-        known = world.frame[world.frame["date"] <= month].tail(12)
+        known = world.frame[(world.frame["date"] <= month) & world.frame["value"].notna()]
+        last = pd.Timestamp(known["date"].iloc[-1])
+        if last == month:
+            source = f"world crude production in {month:%Y-%m} (store vintage {world.vintage_id})"
+            return float(known["value"].iloc[-1]), source, world, ()
+        gap = (month.year - last.year) * 12 + month.month - last.month
         source = (
-            f"mean of world crude production {known['date'].iloc[0]:%Y-%m} to "
-            f"{known['date'].iloc[-1]:%Y-%m} (store vintage {world.vintage_id})"
+            f"world crude production in {month:%Y-%m}, estimated: the series ends {last:%Y-%m}, "
+            f"{gap} months earlier, and its last level is carried to {month:%Y-%m} (no-change "
+            f"estimate; a linear trend over the last 12, 24 or 36 months gives 79-88 mb/d, too "
+            f"unstable to use) (store vintage {world.vintage_id})"
         )
-        return float(known["value"].mean()), source, world, ()
+        return float(known["value"].iloc[-1]), source, world, ()
     source = "fallback: EIA world crude production, 2023 average (no store data)"
     note = WORLD_FALLBACK_NOTE.format(kbd=WORLD_CRUDE_FALLBACK_KBD)
     return WORLD_CRUDE_FALLBACK_KBD, source, None, (note,)
@@ -330,7 +416,7 @@ def read_inputs(
         },
         world_kbd=world_kbd,
         world_source=world_source,
-        ve_exports_kbd=_recent_monthly_mean(exports, exports["period_type"] == "month", month),
+        ve_exports_kbd=export_volume(exports, month, "crude").kbd,
         cuba_shipments_kbd=_recent_monthly_mean(shipments, monthly, month),
         facts=tables,
         data=pd.DataFrame([_data_row(s, month, today) for s in series.values()]),
@@ -409,7 +495,7 @@ class FittedModels:
         for scenario in scenarios:
             self.step(f"projecting {scenario.id}")
             path = outage_path(
-                scenario, self.inputs.as_of, horizon, default_volume_kbd=self.inputs.ve_exports_kbd
+                scenario, self.inputs.as_of, horizon, default_volume_kbd=self._volume(scenario).kbd
             )
             outages[scenario.id] = path
             net = path["net_loss_kbd"].to_numpy(dtype=float)
@@ -483,16 +569,28 @@ class FittedModels:
             },
         )
 
+    def _volume(self, scenario: Scenario) -> ExportVolume:
+        """Return the default outage volume of the scenario's coverage (crude unless set)."""
+        coverage: ExportCoverage = scenario.outage.coverage if scenario.outage else "crude"
+        exports = self.inputs.facts["venezuela_oil_exports"]
+        return export_volume(exports, self.inputs.as_of, coverage)
+
     def _assumptions(self) -> pd.DataFrame:
         """Return the resolved inputs: ``key, name, value, unit, source`` (stable keys)."""
         inputs = self.inputs
         monthly_rule = "mean of monthly estimates in the 12 months to the latest, facts: "
         price_baseline: PriceBaseline = self.spec.price_baseline
+        exports = inputs.facts["venezuela_oil_exports"]
+        crude = export_volume(exports, inputs.as_of, "crude")
+        products = export_volume(exports, inputs.as_of, "crude_and_products")
         rows: list[tuple[str, str, float, str, str]] = [
             ("world_crude_kbd", "World crude supply", inputs.world_kbd, "kb/d",
              inputs.world_source),
-            ("ve_exports_kbd", "Venezuela's exports (default outage volume)",
-             inputs.ve_exports_kbd, "kb/d", monthly_rule + "venezuela_oil_exports"),
+            ("ve_exports_kbd", "Venezuela's crude exports (default outage volume)",
+             crude.kbd, "kb/d", crude.rule),
+            ("ve_exports_products_kbd",
+             "Venezuela's crude and product exports (outage.coverage = \"crude_and_products\")",
+             products.kbd, "kb/d", products.rule),
             ("cuba_shipments_kbd", "Venezuelan shipments to Cuba (default baseline)",
              inputs.cuba_shipments_kbd, "kb/d", monthly_rule + "venezuela_to_cuba_oil_shipments"),
             ("price_baseline", "No-outage price model", np.nan, price_baseline, "run setting"),

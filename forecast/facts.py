@@ -59,6 +59,7 @@ FactName = Literal[
     "oil_market_elasticities",
     "oil_production_consumption_annual_kbd",
     "oil_supply_disruption_episodes",
+    "opec_spare_capacity",
     "venezuela_crude_production_opec_reports",
     "venezuela_oil_exports",
     "venezuela_to_cuba_oil_shipments",
@@ -87,6 +88,10 @@ _CELL_PATTERNS = {
 }
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
+# What a Venezuelan export figure covers: crude alone, or crude with refined products (the
+# Reuters/LSEG "crude and fuel" totals). Byproducts and petrochemicals, reported in tonnes,
+# are in neither.
+EXPORT_COVERAGE = ("crude", "crude and products")
 _URL = r"https?://\S+"
 _SNAKE_CASE = r"[a-z][a-z0-9_]*"
 
@@ -515,13 +520,49 @@ def _exports() -> pa.DataFrameSchema:
             "date": _date(_month_start(), _ascending("dates")),
             "period_type": _category({"month", "year"}),
             "value_bpd": _number(0, 5_000_000, "b/d"),
-            "coverage": _text(),
+            "coverage": _category(EXPORT_COVERAGE),
             "source_attribution": _source(),
             "source_url": _url(),
             "note": _text(nullable=True),
         },
         _unique_rows("date", "period_type"),
         _period_start(),
+    )
+
+
+def _spare_capacity() -> pa.DataFrameSchema:
+    return _table(
+        "opec_spare_capacity",
+        {
+            "date": _date(_month_start(), _ascending("dates")),
+            "period_type": _category({"month"}),
+            "opec_crude_capacity_mbd": _number(0, 60, "mb/d"),
+            "opec_crude_production_mbd": _number(0, 60, "mb/d"),
+            "opec_spare_capacity_mbd": _number(0, 20, "mb/d"),
+            "source": _source(),
+            "source_url": _url(),
+            "note": _text(nullable=True),
+        },
+        _unique_rows("date", "period_type"),
+        _spare_is_difference(),
+    )
+
+
+def _spare_is_difference() -> pa.Check:
+    """Require spare = capacity - production, to rounding (0.01 mb/d)."""
+    capacity, production = "opec_crude_capacity_mbd", "opec_crude_production_mbd"
+    spare = "opec_spare_capacity_mbd"
+
+    def rule(frame: pd.DataFrame) -> pd.Series:
+        close = np.isclose(frame[spare], frame[capacity] - frame[production], atol=0.01)
+        missing = frame[[capacity, production, spare]].isna().any(axis=1)
+        return missing | pd.Series(close, index=frame.index)
+
+    return _row_check(
+        rule,
+        name="spare capacity equals capacity minus production",
+        column=spare,
+        needs=[capacity, production],
     )
 
 
@@ -598,6 +639,7 @@ SCHEMAS: Mapping[FactName, pa.DataFrameSchema] = MappingProxyType(
         "oil_supply_disruption_episodes": _episodes(),
         "venezuela_crude_production_opec_reports": _opec_production(),
         "venezuela_oil_exports": _exports(),
+        "opec_spare_capacity": _spare_capacity(),
         "venezuela_to_cuba_oil_shipments": _shipments(),
     }
 )

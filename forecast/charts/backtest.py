@@ -21,15 +21,20 @@ if TYPE_CHECKING:
 __all__ = ["cumulative_loss_chart", "cumulative_loss_frame", "pit_frame", "pit_histogram_chart"]
 
 BENCHMARK = "no_change"
-_COLOURS = {
-    "no_change_eom": "#000000",
-    "bvar": "#c0392b",
-    "bvar_oil": "#148f77",
-    "combination": "#2874a6",
-    "arima": "#e08e0b",
-    "ets": "#7d3c98",
-    "svar": "#5d6d7e",
-}
+# Colours of the models only the backtest has; the engine's models (baselines, svar) take
+# theirs from the model registry, so a model has one colour in every chart.
+_BACKTEST_ONLY = {"bvar": "#c0392b", "bvar_oil": "#148f77", "combination": "#2874a6"}
+_ORDER = ("no_change_eom", "bvar", "bvar_oil", "combination", "arima", "ets", "svar")
+
+
+def _colours() -> dict[str, str]:
+    """Return the chart colour of each backtest model, in legend order."""
+    from forecast.models import registry
+
+    known = {**registry.colours(), **_BACKTEST_ONLY}
+    return {name: known[name] for name in _ORDER}
+
+
 _DASHED = frozenset({"no_change_eom"})
 _SPARE = ["#a04000", "#1f618d", "#b7950b", "#6c3483"]
 _TARGET_LABELS = {"nominal": "Nominal Brent", "real": "Real Brent (1982-84 US$)"}
@@ -126,9 +131,10 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
 
     frame = cumulative_loss_frame(forecasts, horizons)
     present = set(frame["model"])
-    models = [m for m in _COLOURS if m in present] + sorted(present - set(_COLOURS))
+    fixed = _colours()
+    models = [m for m in fixed if m in present] + sorted(present - set(fixed))
     spare = iter(_SPARE * (1 + len(models)))
-    colours = {m: _COLOURS.get(m) or next(spare) for m in models}
+    colours = {m: fixed.get(m) or next(spare) for m in models}
     linetypes = {m: "dashed" if m in _DASHED else "solid" for m in models}
     frame = frame.assign(
         model=pd.Categorical(frame["model"], categories=models),
@@ -247,7 +253,8 @@ def pit_histogram_chart(densities: pd.DataFrame, target: str = "nominal", bins: 
             ],
         ),
     )
-    colours = {m: _COLOURS.get(m, "#2874a6") if m != "no_change_eom" else "#5d6d7e" for m in models}
+    fixed = _colours()
+    colours = {m: fixed.get(m, "#2874a6") if m != "no_change_eom" else "#5d6d7e" for m in models}
     counts = frame.groupby(["model", "horizon"], observed=True)["count"].sum()
     n = int(counts.max()) if len(counts) else 0
     return (

@@ -263,6 +263,8 @@ _BASELINES: dict[str, str] = {
     "arima": "ARIMA(1,1,0) on log prices, no drift",
     "ets": "Exponential smoothing with a damped additive trend on log prices",
 }
+_BASELINE_COLOURS = {"no_change_eom": "#000000", "no_change": "#4d4d4d", "arima": "#e08e0b",
+                     "ets": "#7d3c98"}  # fmt: skip
 if set(_BASELINES) != set(get_args(PriceBaseline)):  # pragma: no cover - a programming error
     raise RuntimeError("every PriceBaseline needs a registry entry")
 
@@ -274,6 +276,7 @@ _BUILTINS: tuple[ModelEntry, ...] = (
             text,
             "forecast.models.adapters.baselines:setup",
             default=name == "no_change_eom",
+            colour=_BASELINE_COLOURS[name],
             progress=f"fitting the {name} price baselines",
         )
         for name, text in _BASELINES.items()
@@ -284,6 +287,7 @@ _BUILTINS: tuple[ModelEntry, ...] = (
         "recursive",
         "impact",
         default=True,
+        colour="#5d6d7e",
     ),
     ModelEntry(
         "elasticity",

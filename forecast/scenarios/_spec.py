@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from forecast._paths import bundled_dir
 from forecast._toml import toml_value
+from forecast._typing import ExportCoverage
 from forecast.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -55,7 +56,10 @@ MALFORMED_OVERRIDE = "override {item!r}: expected KEY=VALUE, e.g. outage.volume_
 OVERRIDE_NOT_A_TABLE = "override {item!r}: {key!r} is not a table"
 BAD_ARGUMENT = "{name} must be {requirement}, got {value!r}"
 
-_Kind = Literal["count", "start", "kbd", "volume", "share", "bool", "text", "title", "id"]
+_Kind = Literal[
+    "count", "start", "kbd", "volume", "share", "bool", "text", "title", "id", "coverage"
+]
+_COVERAGES: tuple[str, ...] = get_args(ExportCoverage)
 
 MAX_VOLUME_KBD = 81_800.0
 """The outage volume must stay below this: ``forecast.engine.WORLD_CRUDE_FALLBACK_KBD``, the
@@ -92,6 +96,7 @@ _REQUIREMENTS: dict[_Kind, str] = {
     "text": "a string",
     "title": "a non-empty string",
     "id": "lowercase snake_case (a-z, 0-9 and single _, starting with a letter)",
+    "coverage": 'one of "crude" or "crude_and_products"',
 }
 
 _ID_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -119,6 +124,7 @@ _RULES: dict[str, dict[str, _Rule]] = {
         "ramp_up_months": _Rule("count"),
         "recovery_months": _Rule("count"),
         "affects_world_supply": _Rule("bool"),
+        "coverage": _Rule("coverage"),
     },
     "offsets": {
         "spare_capacity_share": _Rule("share"),
@@ -167,8 +173,10 @@ def _requirement(kind: _Kind, value: object) -> str:
     return _REQUIREMENTS[kind]
 
 
-def _check(kind: _Kind, value: object) -> tuple[bool, Any]:  # noqa: PLR0911
+def _check(kind: _Kind, value: object) -> tuple[bool, Any]:  # noqa: C901, PLR0911
     """Return ``(ok, value normalised)`` for a value of the given kind."""
+    if kind == "coverage":
+        return isinstance(value, str) and value in _COVERAGES, value
     if kind == "count":
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0, value
     if kind == "start":
@@ -234,6 +242,11 @@ class Outage:
     affects_world_supply
         ``False`` when the exports are redirected to other buyers: world supply is unchanged
         (net loss 0) and only Cuba loses its shipments.
+    coverage
+        What the default volume (``volume_kbd`` unset) counts: ``"crude"`` (the default, the
+        crude-only export figures, like the world crude production it is a share of) or
+        ``"crude_and_products"`` (the Reuters/LSEG crude-and-fuel totals). Ignored when
+        ``volume_kbd`` is given.
 
     Raises
     ------
@@ -247,6 +260,7 @@ class Outage:
     ramp_up_months: int = 0
     recovery_months: int = 0
     affects_world_supply: bool = True
+    coverage: ExportCoverage = "crude"
 
     def __post_init__(self) -> None:
         _validate_fields(self, "outage")

@@ -395,3 +395,26 @@ def test_header_only_file_is_refused(tmp_path: Path) -> None:
 def test_a_valid_copy_reads_like_the_shipped_table(tmp_path: Path) -> None:
     path = write_copy(tmp_path, SHIPMENTS, lambda t: t.replace("\n", "\r\n"))
     pd.testing.assert_frame_equal(facts.read_fact_file(path, SHIPMENTS), facts.load(SHIPMENTS))
+
+
+def test_export_volume_rules_at_2025_11() -> None:
+    import pandas as pd
+
+    from forecast.engine import export_volume
+
+    exports = facts.load("venezuela_oil_exports")
+    assert set(exports["coverage"]) <= {"crude", "crude and products"}
+    assert exports["date"].max() <= pd.Timestamp("2025-11-30")
+    products = export_volume(exports, pd.Timestamp("2025-11-01"), "crude_and_products")
+    assert products.coverage == "crude_and_products"
+    assert "2025-11" in products.rule
+    assert 700 < products.kbd < 1000
+    crude = export_volume(exports, pd.Timestamp("2025-11-01"), "crude")
+    assert crude.rule.startswith("fallback") or crude.coverage == "crude"
+
+
+def test_opec_spare_capacity_table() -> None:
+    spare = facts.load("opec_spare_capacity")
+    last = spare.iloc[-1]
+    assert str(last["date"].date()) == "2025-06-01"
+    assert abs(last["opec_spare_capacity_mbd"] - 3.615) < 1e-9

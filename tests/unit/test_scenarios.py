@@ -116,7 +116,11 @@ def test_builtin_numbers() -> None:
     assert full.outage == Outage(
         start=1, duration_months=12, volume_kbd=None, ramp_up_months=1, recovery_months=3
     )
-    assert full.offsets == Offsets()
+    # The full halt carries its stated spare-capacity response (issue 12): half the gross loss
+    # after a 3-month lag and a 3-month ramp; no strategic release.
+    assert full.offsets == Offsets(
+        spare_capacity_share=0.5, spare_capacity_lag_months=3, spare_capacity_ramp_months=3
+    )
     assert full.cuba == Cuba(shipments_kbd_during_outage=0.0, replacement_share=0.0)
     partial = specs["venezuela_partial_halt"]
     assert partial.outage is not None
