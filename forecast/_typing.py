@@ -23,6 +23,7 @@ __all__ = [
     "PriorSource",
     "RefreshSource",
     "RefreshStatus",
+    "SampleEnd",
     "SampleStart",
     "SignRestrictions",
     "SourceName",
@@ -53,6 +54,9 @@ and 12 months of dynamic restrictions on a supply disruption, or the impact ones
 SampleStart = Literal["1992-02", "1974-02"]
 """First month of the SVAR's sample: EIA's world production (1992-02) or the long sample with
 Känzig's (2021) production, Brent and CPI before then (1974-02)."""
+SampleEnd = Literal["as_of", "2017-12", "2019-12"]
+"""Last month of the SVAR's estimation sample: the run's as-of month (the last complete one),
+the end of Känzig's (2021) data set (2017-12) or the month before the pandemic (2019-12)."""
 LagCriterion = Literal["fixed", "aic", "bic", "hq"]
 """How the SVAR's lag length is set: the ``lags`` option itself, or the information criterion
 minimised over ``1..lags`` on one sample (``svar.select_lags``)."""

@@ -30,6 +30,7 @@ from forecast._typing import (
     LagCriterion,
     ModelKind,
     PriceBaseline,
+    SampleEnd,
     SampleStart,
     SignRestrictions,
 )
@@ -185,8 +186,13 @@ def _svar_entry(
     *,
     default: bool = False,
     colour: str = "#1f4e79",
+    sample: tuple[int, SampleStart, SampleEnd] = (24, "1992-02", "as_of"),
 ) -> ModelEntry:
-    """Return the SVAR adapter's entry with its identification's defaults."""
+    """Return the SVAR adapter's entry with its identification's defaults.
+
+    ``sample`` is the default lags, first and last month of the estimation sample.
+    """
+    lags, start, end = sample
     return ModelEntry(
         name,
         "price",
@@ -204,7 +210,9 @@ def _svar_entry(
                 "Känzig's oil supply surprises as an external instrument (proxy).",
                 choices=get_args(Identification),
             ),
-            ModelOption("lags", 24, "Lags of the SVAR (months; the largest tried by a criterion)."),
+            ModelOption(
+                "lags", lags, "Lags of the SVAR (months; the largest tried by a criterion)."
+            ),
             ModelOption(
                 "lag_criterion",
                 "fixed",
@@ -221,10 +229,17 @@ def _svar_entry(
             ),
             ModelOption(
                 "start",
-                "1992-02",
+                start,
                 "First month of the sample; 1974-02 splices Känzig's (2021) production, Brent "
                 "and CPI before EIA's data (import them first).",
                 choices=get_args(SampleStart),
+            ),
+            ModelOption(
+                "end",
+                end,
+                "Last month of the estimation sample: the as-of month's last complete one "
+                "(as_of), 2017-12 or 2019-12; the scenarios still start from the as-of month.",
+                choices=get_args(SampleEnd),
             ),
             ModelOption(
                 "bootstrap",
@@ -325,11 +340,14 @@ _BUILTINS = (
     *_BUILTINS,
     _svar_entry(
         "svar_sign",
-        "Oil price: the oil-market SVAR identified by Kilian and Murphy's (2012) sign, "
-        "elasticity and dynamic restrictions",
+        "Oil price: the oil-market SVAR identified by Kilian and Murphy's (2012) impact signs, "
+        "supply-elasticity bound (0.0258) and 12 months of dynamic restrictions on a supply "
+        "disruption; VAR(6) on 1974-02..2017-12 (needs Känzig's long series), the one sample "
+        "and lag length of the shared data on which these restrictions admit a model",
         "sign",
         "km2012",
         colour="#2e86c1",
+        sample=(6, "1974-02", "2017-12"),
     ),
     _svar_entry(
         "svar_proxy",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from forecast.errors import ForecastError
+from forecast.errors import EstimationError, ForecastError
 from forecast.models import svar
 from forecast.models.adapters._base import AdapterBase
 from forecast.models.protocol import params_frame
@@ -45,11 +45,14 @@ SIGN_KM_NOTE = (
 )
 PROXY_NOTE = (
     "SVAR supply shock identified by Känzig's (2021) oil supply surprises as an external "
-    "instrument; first-stage F {f:.1f} over {months} months."
+    "instrument over {first}..{last} ({months} months); its responses are scaled to a 1% "
+    "production fall on impact. First-stage F of the production residual on the surprises: "
+    "{f:.2f} (of the real-price residual: {price_f:.1f})."
 )
 WEAK_NOTE = (
-    "Weak instrument: the first-stage F ({f:.1f}) is below 10, so the proxy-identified "
-    "responses and their bands are unreliable."
+    "Weak instrument: the first-stage F of the production residual ({f:.2f}) is below 10. "
+    "The surprises hardly move production on impact, so responses per 1% of production lost "
+    "divide by a near-zero impact and are unreliable (their bands are very wide)."
 )
 NEEDS_INSTRUMENT = (
     "the {name} model's proxy identification needs {series} in the store (import it with "
@@ -58,6 +61,20 @@ NEEDS_INSTRUMENT = (
 NEEDS_LONG = (
     "the {name} model's start {start} (before 1992-02) needs {missing} in the store (import "
     "them with `forecast data import`)"
+)
+SAMPLE_NOTE = "SVAR estimated on {first}..{last} ({nobs} months after {lags} lags)."
+POINT_ROTATIONS = 50_000
+"""Candidate rotations of the point model's identified set under sign identification."""
+EXPLOSIVE_EFFECT = 500.0
+"""Largest |real-price effect| (%, 100 x log points) of a sustained 1% supply loss accepted."""
+EXPLOSIVE = (
+    "the {name} model's structural scenario is explosive: holding production 1% below its "
+    "path moves the real price by more than {bound:.0f}% within {horizon} months in {count} "
+    "of {n} bootstrap draws{why}; the model is not estimated"
+)
+WHY_PROXY = (
+    " (its supply shock hardly moves production on impact: first-stage F of the production "
+    "residual on the instrument {f:.2f})"
 )
 REUSED = "the SVAR has {kept} bootstrap models for {paths} paths; a draw would be reused"
 RAGGED_NOTE = (
@@ -75,7 +92,7 @@ class SVARAdapter(AdapterBase):
         options = context.options
         self.name = context.name
         self.dataset = _dataset(context)
-        data = self.dataset.complete()
+        data = _estimation_sample(self.dataset, options["end"])
         self.lag_table = svar.lag_selection(data, options["lags"])
         lags = svar.select_lags(data, options["lags"], options["lag_criterion"])
         identification = options["identification"]
@@ -85,6 +102,7 @@ class SVARAdapter(AdapterBase):
             lags,
             identification=identification,
             rng=context.rng("svar_rotations") if sign else None,
+            rotations=POINT_ROTATIONS,
             dynamic_horizon=12 if options["restrictions"] == "km2012" else 0,
             instrument=_instrument(context, data) if identification == "proxy" else None,
         )
@@ -97,6 +115,7 @@ class SVARAdapter(AdapterBase):
         )
         if len(self.draws) != context.draws:  # pragma: no cover - the bootstrap keeps all
             raise ValueError(REUSED.format(kept=len(self.draws), paths=context.draws))
+        _check_scenario(context, self.fit, self.draws)
         filled, _ = svar.fill_ragged_edge(self.fit, self.dataset.frame)
         self.state = filled[-self.fit.lags :]
         self.context = context
@@ -130,9 +149,12 @@ class SVARAdapter(AdapterBase):
             "svar_hd": svar.historical_decomposition(self.fit),
             "svar_supply_response": response.peak,
             "svar_lag_selection": self.lag_table,
+            "svar_sampler": self.draws.sampler_frame(),
         }
         if self.fit.identification == "sign":
             tables["svar_identified_set"] = svar.identified_set_frame(self.fit)
+        if self.fit.identification == "proxy":
+            tables["svar_first_stage"] = svar.first_stage_frame(self.fit)
         if self.context.options["sensitivity"] == "on":
             tables["svar_sensitivity"] = self.sensitivity()
         return tables
@@ -151,13 +173,31 @@ class SVARAdapter(AdapterBase):
         """Return what the report must say about the SVAR's data (ragged edge, CPI holes)."""
         filled = "; ".join(self.dataset.filled)
         notes = [*self.dataset.notes, *self.draws.notes]
+        if self.fit.dates is not None and self.context.options["end"] != "as_of":
+            notes.append(
+                SAMPLE_NOTE.format(
+                    first=f"{self.fit.dates[0]:%Y-%m}",
+                    last=f"{self.fit.dates[-1]:%Y-%m}",
+                    nobs=self.fit.nobs,
+                    lags=self.fit.lags,
+                )
+            )
         if self.fit.identification == "sign":
             notes.append(SIGN_NOTE)
             notes.append(SIGN_KM_NOTE if self.fit.dynamic_horizon else SIGN_IMPACT_NOTE)
-        if self.fit.identification == "proxy" and self.fit.instrument is not None:
+        if self.fit.identification == "proxy":
+            stage = svar.first_stage_frame(self.fit)
+            production = stage.iloc[0].to_dict()  # prod_growth_pct
             f_stat = float(self.fit.first_stage_f or 0.0)
-            months = int(np.isfinite(self.fit.instrument).sum())
-            notes.append(PROXY_NOTE.format(f=f_stat, months=months))
+            notes.append(
+                PROXY_NOTE.format(
+                    first=production["first"],
+                    last=production["last"],
+                    months=production["months"],
+                    f=f_stat,
+                    price_f=float(stage["f_stat"].to_numpy()[-1]),  # real_price_log
+                )
+            )
             if f_stat < svar.WEAK_INSTRUMENT_F:
                 notes.append(WEAK_NOTE.format(f=f_stat))
         if filled:
@@ -211,16 +251,50 @@ def _dataset(context: RunContext) -> svar.SVARDataset:
     return svar.svar_dataset(**frames, start=start, as_of=context.inputs.as_of)  # type: ignore[arg-type]
 
 
+def _check_scenario(context: RunContext, fit: svar.SVARFit, draws: svar.SVARDraws) -> None:
+    """Raise :class:`EstimationError` when the structural scenario explodes in some draw."""
+    horizon = context.horizon
+    effect = svar.supply_response_paths(draws.coefs, draws.impact, horizon, "sustained")
+    bad = ~np.isfinite(effect).all(axis=1) | (np.abs(effect) > EXPLOSIVE_EFFECT).any(axis=1)
+    if bad.any():
+        why = (
+            WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
+            if fit.identification == "proxy"
+            else ""
+        )
+        raise EstimationError(
+            EXPLOSIVE.format(
+                name=context.name,
+                bound=EXPLOSIVE_EFFECT,
+                horizon=horizon,
+                count=int(bad.sum()),
+                n=len(draws),
+                why=why,
+            )
+        )
+
+
+def _estimation_sample(dataset: svar.SVARDataset, end: str) -> pd.DataFrame:
+    """Return the complete months of ``dataset`` up to ``end`` (``"as_of"``: all of them)."""
+    data = dataset.complete()
+    if end == "as_of":
+        return data
+    return data[data["date"] <= pd.Timestamp(end)].reset_index(drop=True)
+
+
 def _instrument(context: RunContext, data: pd.DataFrame) -> np.ndarray:
-    """Känzig's surprises on the sample's months (NaN where the series has no value)."""
+    """Känzig's surprises on the sample's months (NaN where the series does not cover them)."""
     frame = context.inputs.series.get(INSTRUMENT)
     if frame is None:
         raise ForecastError(NEEDS_INSTRUMENT.format(name=context.name, series=INSTRUMENT))
-    values = frame.set_index(pd.to_datetime(frame["date"]))["value"]
-    aligned: np.ndarray = values.reindex(pd.DatetimeIndex(data["date"])).to_numpy(dtype=float)
-    return aligned
+    return svar.align_instrument(frame, data["date"])
 
 
 def setup(context: RunContext) -> SVARAdapter:
-    """Estimate the SVAR and its bootstrap once for the run."""
-    return SVARAdapter(context)
+    """Estimate the SVAR and its bootstrap once for the run (errors name the model)."""
+    try:
+        return SVARAdapter(context)
+    except EstimationError as exc:
+        if str(exc).startswith(f"the {context.name} model"):
+            raise
+        raise EstimationError(f"the {context.name} model: {exc}") from exc

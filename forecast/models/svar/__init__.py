@@ -54,10 +54,16 @@ uncertainty of impact responses (Brüggemann, Jentsch & Trenkler 2016); use it f
 dynamics under heteroskedasticity, with that caveat. Every sample is re-estimated by OLS
 in a batch (normal equations assembled from lag cross-products, one batched solve) and
 re-identified. Bands are percentile intervals of the draws (no bias correction). Under
-sign identification each draw keeps its first accepted rotation; rotations are drawn in
-batches of ``rotations`` until every draw has one (no draw is dropped; a cap makes it an
-error naming the draw), so the bands mix sampling and set-identification uncertainty.
-Under proxy identification the instrument is resampled with the residuals.
+sign identification each bootstrap sample gets rotations in batches of ``rotations`` until
+one is accepted (its first, a uniform draw from the sample's identified set) or a cap per
+sample is reached; a sample whose identified set is empty is not used, and samples are
+drawn in rounds until ``draws`` admissible models are collected (a cap on the samples makes
+it an error naming the acceptance rate). No draw is reused and none is replaced by a kept
+one, so the bands mix sampling and set-identification uncertainty over the samples that
+the restrictions admit; the acceptance rate is in the draws' notes and
+:meth:`SVARDraws.sampler_frame`. Under proxy identification the instrument is resampled
+with the residuals; months before the instrument's first surprise are not covered
+(:func:`align_instrument`), and :func:`first_stage_frame` gives its first stage.
 
 **Lags** (:func:`lag_selection`, :func:`select_lags`): AIC, BIC and HQ for ``p = 1..24``
 on one sample. **Sensitivity** (:func:`sensitivity_table`): the point multiplier across
@@ -90,13 +96,20 @@ from forecast.models.svar._identify import KM2012_DYNAMIC_HORIZON, WEAK_INSTRUME
 from forecast.models.svar.analysis import (
     SupplyPriceResponse,
     fevd_frame,
+    first_stage_frame,
     historical_decomposition,
     identified_set_frame,
     irf_frame,
     supply_price_response,
+    supply_response_paths,
 )
 from forecast.models.svar.bootstrap import SVARDraws, bootstrap_svar
-from forecast.models.svar.dataset import SVARDataset, svar_dataset, to_nominal_price
+from forecast.models.svar.dataset import (
+    SVARDataset,
+    align_instrument,
+    svar_dataset,
+    to_nominal_price,
+)
 from forecast.models.svar.estimation import SVARFit, fit_svar
 from forecast.models.svar.projection import SVARProjection, fill_ragged_edge, project_svar
 from forecast.models.svar.selection import lag_selection, select_lags
@@ -121,9 +134,11 @@ __all__ = [
     "SVARFit",
     "SVARProjection",
     "SupplyPriceResponse",
+    "align_instrument",
     "bootstrap_svar",
     "fevd_frame",
     "fill_ragged_edge",
+    "first_stage_frame",
     "fit_svar",
     "historical_decomposition",
     "identified_set_frame",
@@ -133,6 +148,7 @@ __all__ = [
     "select_lags",
     "sensitivity_table",
     "supply_price_response",
+    "supply_response_paths",
     "sustained_supply_effect",
     "svar_dataset",
     "to_nominal_price",

@@ -33,11 +33,6 @@ NO_ROTATION = (
     "the supply-elasticity bound {bound} and the dynamic restrictions on this sample (the "
     "restrictions are not loosened)"
 )
-NO_DRAW_ROTATION = (
-    "bootstrap draw {draw}: none of {tried} rotations satisfies the Kilian-Murphy "
-    "restrictions (supply-elasticity bound {bound}); raise max_rotations or use fewer draws "
-    "(the restrictions are not loosened)"
-)
 NOT_PD = "the residual covariance is not positive definite ({reason})"
 NEEDS_THREE = "{what} needs the three oil-market variables (K = 3), the fit has K = {k}"
 

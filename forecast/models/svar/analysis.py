@@ -20,6 +20,7 @@ from forecast.models.svar._common import (
     SUPPLY,
     scenario_effect,
 )
+from forecast.models.svar._identify import WEAK_INSTRUMENT_F, first_stage_f
 
 if TYPE_CHECKING:
     from forecast._typing import Normalisation
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SupplyPriceResponse",
     "fevd_frame",
+    "first_stage_frame",
     "historical_decomposition",
     "identified_set_frame",
     "irf_frame",
@@ -299,6 +301,48 @@ def identified_set_frame(fit: SVARFit, horizon: int = 12) -> pd.DataFrame:
                     "point": float(point[h]),
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def first_stage_frame(fit: SVARFit) -> pd.DataFrame:
+    """Return the proxy's first stage: each residual regressed on the instrument.
+
+    Parameters
+    ----------
+    fit
+        From :func:`fit_svar` with ``identification="proxy"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variable, months, first, last, slope, f_stat, weak``, one row per variable: the
+        OLS slope and homoskedastic F of the reduced-form residual on a constant and the
+        instrument, over the months the instrument covers (``first``..``last``). The row of
+        ``prod_growth_pct`` is the first stage of the supply shock's normalisation (a 1%
+        production fall on impact) and is ``fit.first_stage_f``; ``weak`` flags F below 10.
+    """
+    if fit.instrument is None:
+        raise ValueError("first_stage_frame needs a proxy-identified fit (with its instrument)")
+    observed = np.isfinite(fit.instrument)
+    z = fit.instrument[observed]
+    months = fit.dates[fit.lags :][observed] if fit.dates is not None else pd.DatetimeIndex([])
+    rows = []
+    for i, variable in enumerate(fit.variables):
+        u = fit.residuals[observed, i]
+        zc = z - z.mean()
+        slope = float(zc @ (u - u.mean()) / (zc @ zc)) if zc.any() else np.nan
+        f_stat = first_stage_f(u, z)
+        rows.append(
+            {
+                "variable": variable,
+                "months": int(z.size),
+                "first": f"{months[0]:%Y-%m}" if len(months) else "",
+                "last": f"{months[-1]:%Y-%m}" if len(months) else "",
+                "slope": slope,
+                "f_stat": f_stat,
+                "weak": bool(f_stat < WEAK_INSTRUMENT_F),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -11,7 +11,7 @@ from forecast.errors import EstimationError
 from forecast.models import _cpi as _cpi_logs
 from forecast.models.svar._common import DEFAULT_START, VARIABLES
 
-__all__ = ["SVARDataset", "svar_dataset", "to_nominal_price"]
+__all__ = ["SVARDataset", "align_instrument", "svar_dataset", "to_nominal_price"]
 
 MISSING_COLUMNS = "{name}: needs columns 'date' and 'value'; found: {found}"
 BAD_DATES = "{name}: a date does not parse or a month appears twice"
@@ -294,6 +294,31 @@ def to_nominal_price(real_price_log: np.ndarray, dataset: SVARDataset) -> np.nda
     deflator = (dataset.cpi_last / dataset.cpi_ref) * np.exp(months * dataset.inflation_pct / 100)
     nominal: np.ndarray = np.exp(real / 100.0) * deflator
     return nominal
+
+
+def align_instrument(frame: pd.DataFrame, dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Return an instrument (``date, value``) on the sample's months, NaN where not covered.
+
+    Months before the instrument's first non-zero value are not covered: Känzig's (2021)
+    surprise series holds zeros from 1975 until the first OPEC announcement in his data
+    (1983-07), which mean "not measured", not "no surprise"; months after its last value
+    are not covered either. Zeros after the first surprise are months without an
+    announcement and are kept.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"date": pd.date_range("2000-01", periods=4, freq="MS"),
+    ...                       "value": [0.0, 0.5, 0.0, -1.0]})
+    >>> align_instrument(frame, pd.date_range("1999-12", periods=6, freq="MS")).tolist()
+    [nan, nan, 0.5, 0.0, -1.0, nan]
+    """
+    values = frame.set_index(pd.DatetimeIndex(pd.to_datetime(frame["date"])))["value"]
+    values = values.astype(float).sort_index()
+    nonzero = values.index[values.to_numpy() != 0.0]
+    if len(nonzero):
+        values = values[values.index >= nonzero[0]]
+    aligned: np.ndarray = values.reindex(pd.DatetimeIndex(dates)).to_numpy(dtype=float)
+    return aligned
 
 
 def _monthly(frame: pd.DataFrame, name: str) -> pd.Series:

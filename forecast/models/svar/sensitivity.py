@@ -10,7 +10,8 @@ import pandas as pd
 from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import PRICE, scenario_effect
-from forecast.models.svar.dataset import svar_dataset
+from forecast.models.svar._identify import WEAK_INSTRUMENT_F
+from forecast.models.svar.dataset import align_instrument, svar_dataset
 from forecast.models.svar.estimation import fit_svar
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def sensitivity_table(
     instrument: pd.DataFrame | None = None,
     as_of: str | pd.Timestamp | None = None,
     rng: np.random.Generator,
-    rotations: int = 5000,
+    rotations: int = 20_000,
 ) -> pd.DataFrame:
     """Fit the point SVAR (no bootstrap) on a grid and report its supply multiplier.
 
@@ -78,11 +79,13 @@ def sensitivity_table(
     -------
     pandas.DataFrame
         ``identification, lags, sample, models, h1, h3, h6, h12, rea_h6, rea_h6_sign,
-        status``: the real-price response (%) to production held 1% below its path (a
+        first_stage_f, status``: the real-price response (%) to production held 1% below its path (a
         sustained 1% supply loss) at 1, 3, 6, 12 months after it begins (month 0 is the
         first month of the loss), the response of real activity at 6 months and its sign
-        (a supply disruption should lower it), and ``ok`` or why the cell is empty (``no
-        admissible model`` under sign identification).
+        (a supply disruption should lower it), the proxy's first-stage F (production
+        residual; NaN for the other identifications), and ``ok``, a weak-instrument warning
+        (proxy, F < 10: the numbers are shown but unreliable) or why the cell is empty
+        (``no admissible model`` under sign identification).
     """
     long = {"production_long": production_long, "price_long": price_long, "cpi_long": cpi_long}
     samples: list[tuple[tuple[str, str | None], dict[str, pd.DataFrame | None]]] = [
@@ -120,7 +123,7 @@ def _cell(
     """One cell of the grid: the sustained-loss responses (median over the identified set)."""
     horizon = max(SENSITIVITY_HORIZONS)
     empty: dict[str, object] = {f"h{h}": np.nan for h in SENSITIVITY_HORIZONS}
-    empty.update(models=0, rea_h6=np.nan, rea_h6_sign="")
+    empty.update(models=0, rea_h6=np.nan, rea_h6_sign="", first_stage_f=np.nan)
     try:
         fit = _fit(data, lags, identification, instrument, rng, rotations)
     except EstimationError as exc:
@@ -129,11 +132,14 @@ def _cell(
     median = np.median(effect, axis=0)
     row: dict[str, object] = {f"h{h}": float(median[h, PRICE]) for h in SENSITIVITY_HORIZONS}
     rea = float(median[ACTIVITY_HORIZON, 1])
+    f_stat = np.nan if fit.first_stage_f is None else float(fit.first_stage_f)
+    weak = f_stat < WEAK_INSTRUMENT_F  # False for NaN
     row.update(
         models=int(effect.shape[0]),
         rea_h6=rea,
         rea_h6_sign="-" if rea < 0 else "+",
-        status="ok",
+        first_stage_f=f_stat,
+        status=f"weak instrument (F {f_stat:.2f} < 10)" if weak else "ok",
     )
     return row
 
@@ -157,9 +163,7 @@ def _fit(
 
 
 def _aligned(instrument: pd.DataFrame | None, data: pd.DataFrame) -> np.ndarray | None:
-    """Return the instrument on the sample's months (NaN where it has no value), or ``None``."""
+    """Return the instrument on the sample's months (NaN where not covered), or ``None``."""
     if instrument is None:
         return None
-    values = instrument.set_index(pd.to_datetime(instrument["date"]))["value"]
-    aligned: np.ndarray = values.reindex(pd.DatetimeIndex(data["date"])).to_numpy(dtype=float)
-    return aligned
+    return align_instrument(instrument, data["date"])
