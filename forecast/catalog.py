@@ -306,7 +306,9 @@ CATALOG: dict[str, SeriesSpec] = {
             ),
             note="The instrument of the SVAR's proxy identification: the first principal "
             "component of oil futures price changes in a tight window around OPEC "
-            "announcements, summed by month (0 in months without one).",
+            "announcements, summed by month (0 in months without one). The zeros before the "
+            "first announcement in the data (1983-07) are not measurements: the SVAR leaves "
+            "those months out of the instrument's sample.",
         ),
         SeriesSpec(
             id="kaenzig_oil_supply_news_shock",
