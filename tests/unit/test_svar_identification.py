@@ -25,6 +25,7 @@ from forecast.models.svar import (
     project_svar,
     select_lags,
     sensitivity_table,
+    svar_dataset,
 )
 from forecast.models.svar._identify import KM2012_DYNAMIC_HORIZON, km_filter
 from tests.unit.test_svar import A1, A2, B_TRUE, simulate_var
@@ -303,3 +304,13 @@ def test_sensitivity_table_shape() -> None:
     # A noise instrument is weak, and the table says so in every proxy cell.
     assert table.loc[proxy, "status"].str.startswith("weak instrument").all()
     assert (table.loc[table["identification"] == "recursive", "models"] == 1).all()
+
+
+def test_an_early_start_without_the_long_production_is_a_one_line_error() -> None:
+    frames = _frames()  # production from 1990-01
+    with pytest.raises(EstimationError, match="needs world_crude_production_long_kbd"):
+        svar_dataset(**frames, start="1985-02")
+    # A production series that reaches back itself needs no splice.
+    assert svar_dataset(**frames, start="1990-02").frame["date"].iloc[0] == pd.Timestamp(
+        "1990-02-01"
+    )

@@ -351,10 +351,14 @@ def _production_growth(
         rates.index = pd.period_range(lo, hi, freq="M")
         return rates
 
+    if long is None:
+        # No splice asked for: a production series that itself reaches back is used as is.
+        observed = production.dropna()
+        if first < splice and (observed.empty or observed.index[0] > first - 1):
+            raise EstimationError(NEEDS_LONG.format(start=first, splice=splice))
+        return growth_of(production, "world_crude_production_kbd", first, last), []
     if first >= splice:
         return growth_of(production, "world_crude_production_kbd", first, last), []
-    if long is None:
-        raise EstimationError(NEEDS_LONG.format(start=first, splice=splice))
     early = growth_of(
         _monthly(long, "world_crude_production_long_kbd"),
         "world_crude_production_long_kbd",
