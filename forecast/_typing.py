@@ -15,6 +15,7 @@ __all__ = [
     "Frequency",
     "Identification",
     "Innovations",
+    "LagCriterion",
     "LikelihoodSample",
     "ModelKind",
     "Normalisation",
@@ -22,6 +23,9 @@ __all__ = [
     "PriorSource",
     "RefreshSource",
     "RefreshStatus",
+    "SampleEnd",
+    "SampleStart",
+    "SignRestrictions",
     "SourceName",
     "Space",
     "Trend",
@@ -34,8 +38,9 @@ ModelKind = Literal["baseline", "price", "cuba"]
 # What a scenario's default outage volume counts (outage.coverage).
 ExportCoverage = Literal["crude", "crude_and_products"]
 PriceBaseline = Literal["no_change", "no_change_eom", "arima", "ets"]
-Identification = Literal["recursive", "sign"]
-"""How the SVAR's structural shocks are identified: Cholesky (Kilian 2009) or sign restrictions."""
+Identification = Literal["recursive", "sign", "proxy"]
+"""How the SVAR's structural shocks are identified: Cholesky (Kilian 2009), sign restrictions
+(Kilian & Murphy 2012) or an external instrument for the supply shock (proxy)."""
 BootstrapMethod = Literal["residual", "wild", "gaussian"]
 """Innovations of the SVAR's recursive-design bootstrap samples."""
 Innovations = Literal["bootstrap", "gaussian"]
@@ -43,6 +48,18 @@ Innovations = Literal["bootstrap", "gaussian"]
 Normalisation = Literal["impact", "sustained"]
 """How a supply shock is scaled to a 1% loss of world supply (``svar.supply_price_response``)."""
 Trend = Literal["c", "n"]
+SignRestrictions = Literal["km2012", "impact"]
+"""Sign identification's restrictions: Kilian & Murphy's (2012) impact signs, elasticity bound
+and 12 months of dynamic restrictions on a supply disruption, or the impact ones only."""
+SampleStart = Literal["1992-02", "1974-02"]
+"""First month of the SVAR's sample: EIA's world production (1992-02) or the long sample with
+Känzig's (2021) production, Brent and CPI before then (1974-02)."""
+SampleEnd = Literal["as_of", "2017-12", "2019-12"]
+"""Last month of the SVAR's estimation sample: the run's as-of month (the last complete one),
+the end of Känzig's (2021) data set (2017-12) or the month before the pandemic (2019-12)."""
+LagCriterion = Literal["fixed", "aic", "bic", "hq"]
+"""How the SVAR's lag length is set: the ``lags`` option itself, or the information criterion
+minimised over ``1..lags`` on one sample (``svar.select_lags``)."""
 LikelihoodSample = Literal["without_special_period", "full"]
 PriorSource = Literal["calibrated", "special_period"]
 

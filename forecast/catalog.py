@@ -110,6 +110,8 @@ class SeriesSpec:
 # Prices: negative allowed (WTI 2020-04-20); 500 US$/bbl is far above any real print (147.50 in
 # July 2008) but below any wrong unit (cents) or typo.
 _USD, _PRICE_LOW, _PRICE_HIGH = "US$/bbl", -100.0, 500.0
+_ARCHIVED = 100_000
+"""``stale_after_days`` of research data sets that are not updated (never flagged stale)."""
 
 CATALOG: dict[str, SeriesSpec] = {
     spec.id: spec
@@ -235,6 +237,94 @@ CATALOG: dict[str, SeriesSpec] = {
             sources=(SourceRef("eia", "INTL.57-1-WORL-TBPD.M"), SourceRef("bundled", "snapshot")),
             note="EIA publishes with a lag of several months; its world aggregate is "
             "incomplete for 1980-91.",
+        ),
+        SeriesSpec(
+            id="world_crude_production_long_kbd",
+            title="World crude oil production, 1973-2017 (Känzig 2021, from EIA)",
+            unit="kb/d",
+            frequency="monthly",
+            lower=5_000.0,
+            upper=200_000.0,
+            stale_after_days=_ARCHIVED,
+            sources=(
+                SourceRef(
+                    "csv",
+                    "kaenzig2021_oil_market_var_dataset_monthly_1973_2017.csv:"
+                    "world_crude_oil_production_kbd_EIA1955",
+                ),
+            ),
+            note="Känzig's (2021) oil-market VAR data set (EIA's world production, Monthly "
+            "Energy Review table 11.1b); the SVAR takes its growth rates before 1992-02 for a "
+            "sample starting in the 1970s. A closed archive: it ends 2017-12.",
+        ),
+        SeriesSpec(
+            id="brent_long_usd",
+            title="Brent spot, extended back to 1974 (Känzig 2021)",
+            unit=_USD,
+            frequency="monthly",
+            lower=_PRICE_LOW,
+            upper=_PRICE_HIGH,
+            stale_after_days=_ARCHIVED,
+            sources=(
+                SourceRef(
+                    "csv",
+                    "kaenzig2021_oil_market_var_dataset_monthly_1973_2017.csv:"
+                    "brent_spot_extended_usd_bbl_BRENTEXT",
+                ),
+            ),
+            note="Brent before 1987-05 (EIA's Brent starts then) extended by Känzig (2021) "
+            "with earlier crude prices; the SVAR uses it only for months before brent_usd "
+            "starts. A closed archive: it ends 2017-12.",
+        ),
+        SeriesSpec(
+            id="us_cpi_long",
+            title="US CPI, all urban consumers, SA, 1973-2017 (Känzig 2021)",
+            unit="index 1982-84=100",
+            frequency="monthly",
+            lower=10.0,
+            upper=1000.0,
+            stale_after_days=_ARCHIVED,
+            sources=(
+                SourceRef(
+                    "csv",
+                    "kaenzig2021_oil_market_var_dataset_monthly_1973_2017.csv:us_cpi_CPIAUCSL",
+                ),
+            ),
+            note="CPIAUCSL as in Känzig's (2021) data set; the SVAR uses it only for months "
+            "before us_cpi starts (a long sample).",
+        ),
+        SeriesSpec(
+            id="kaenzig_oil_supply_surprise",
+            title="Oil supply surprise: oil futures move around OPEC announcements (Känzig 2021)",
+            unit="unitless (% change of oil futures prices)",
+            frequency="monthly",
+            lower=-100.0,
+            upper=100.0,
+            stale_after_days=_ARCHIVED,
+            sources=(
+                SourceRef("csv", "kaenzig_oil_supply_news_shocks_monthly.csv:oil_supply_surprise"),
+            ),
+            note="The instrument of the SVAR's proxy identification: the first principal "
+            "component of oil futures price changes in a tight window around OPEC "
+            "announcements, summed by month (0 in months without one). The zeros before the "
+            "first announcement in the data (1983-07) are not measurements: the SVAR leaves "
+            "those months out of the instrument's sample.",
+        ),
+        SeriesSpec(
+            id="kaenzig_oil_supply_news_shock",
+            title="Oil supply news shock (Känzig 2021)",
+            unit="unitless (standard deviations)",
+            frequency="monthly",
+            lower=-100.0,
+            upper=100.0,
+            stale_after_days=_ARCHIVED,
+            sources=(
+                SourceRef(
+                    "csv", "kaenzig_oil_supply_news_shocks_monthly.csv:oil_supply_news_shock"
+                ),
+            ),
+            note="Känzig's structural oil supply news shock, identified with the surprise "
+            "series as an external instrument in his VAR; for comparisons.",
         ),
         SeriesSpec(
             id="venezuela_crude_production_kbd",

@@ -13,9 +13,9 @@ Examples
 --------
 >>> from forecast.models import registry
 >>> registry.names("price")
-('svar', 'elasticity')
+('svar', 'elasticity', 'svar_sign', 'svar_proxy')
 >>> registry.get("svar").option("identification").choices
-('recursive', 'sign')
+('recursive', 'sign', 'proxy')
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_args
 
-from forecast._typing import BootstrapMethod, Identification, ModelKind, PriceBaseline
+from forecast._typing import (
+    BootstrapMethod,
+    Identification,
+    LagCriterion,
+    ModelKind,
+    PriceBaseline,
+    SampleEnd,
+    SampleStart,
+    SignRestrictions,
+)
 from forecast.errors import ForecastError
 
 if TYPE_CHECKING:
@@ -161,6 +170,102 @@ class ModelEntry:
         return factory(context)
 
 
+_SVAR_USES = (
+    "kaenzig_oil_supply_surprise",
+    "world_crude_production_long_kbd",
+    "brent_long_usd",
+    "us_cpi_long",
+)
+
+
+def _svar_entry(
+    name: str,
+    description: str,
+    identification: Identification,
+    restrictions: SignRestrictions,
+    *,
+    default: bool = False,
+    colour: str = "#1f4e79",
+    sample: tuple[int, SampleStart, SampleEnd] = (24, "1992-02", "as_of"),
+) -> ModelEntry:
+    """Return the SVAR adapter's entry with its identification's defaults.
+
+    ``sample`` is the default lags, first and last month of the estimation sample.
+    """
+    lags, start, end = sample
+    return ModelEntry(
+        name,
+        "price",
+        description,
+        "forecast.models.adapters.svar:setup",
+        default=default,
+        needs=("world_crude_production_kbd", "kilian_rea", "us_cpi"),
+        uses=_SVAR_USES,
+        options=(
+            ModelOption(
+                "identification",
+                identification,
+                "How the SVAR separates supply from demand shocks: recursive (Kilian 2009), "
+                "sign restrictions with an elasticity bound (Kilian and Murphy 2012) or "
+                "Känzig's oil supply surprises as an external instrument (proxy).",
+                choices=get_args(Identification),
+            ),
+            ModelOption(
+                "lags", lags, "Lags of the SVAR (months; the largest tried by a criterion)."
+            ),
+            ModelOption(
+                "lag_criterion",
+                "fixed",
+                "Lag length: the lags option itself (fixed) or the AIC, BIC or HQ minimum over "
+                "1..lags on one sample.",
+                choices=get_args(LagCriterion),
+            ),
+            ModelOption(
+                "restrictions",
+                restrictions,
+                "Sign identification: Kilian-Murphy's impact, elasticity and 12-month dynamic "
+                "restrictions (km2012) or the impact ones only.",
+                choices=get_args(SignRestrictions),
+            ),
+            ModelOption(
+                "start",
+                start,
+                "First month of the sample; 1974-02 splices Känzig's (2021) production, Brent "
+                "and CPI before EIA's data (import them first).",
+                choices=get_args(SampleStart),
+            ),
+            ModelOption(
+                "end",
+                end,
+                "Last month of the estimation sample: the as-of month's last complete one "
+                "(as_of), 2017-12 or 2019-12; the scenarios still start from the as-of month.",
+                choices=get_args(SampleEnd),
+            ),
+            ModelOption(
+                "bootstrap",
+                "residual",
+                "Bootstrap of the SVAR's bands: residual resampling, wild (Rademacher) or "
+                "Gaussian innovations.",
+                choices=get_args(BootstrapMethod),
+            ),
+            ModelOption(
+                "rotations",
+                500,
+                "Candidate rotations per bootstrap draw and batch under sign identification.",
+            ),
+            ModelOption(
+                "sensitivity",
+                "off",
+                "Add the svar_sensitivity table (point SVARs across identifications, lags and "
+                "samples; slow).",
+                choices=("off", "on"),
+            ),
+        ),
+        colour=colour,
+        progress="estimating the oil-market SVAR and its bootstrap",
+    )
+
+
 _CUBA_FACTS = (
     "cuba_special_period_1989_1993",
     "cuba_oil_balance_estimates",
@@ -191,37 +296,13 @@ _BUILTINS: tuple[ModelEntry, ...] = (
         )
         for name, text in _BASELINES.items()
     ),
-    ModelEntry(
+    _svar_entry(
         "svar",
-        "price",
         "Oil price: structural VAR of the oil market (Kilian 2009), structural scenarios",
-        "forecast.models.adapters.svar:setup",
+        "recursive",
+        "impact",
         default=True,
-        needs=("world_crude_production_kbd", "kilian_rea", "us_cpi"),
-        options=(
-            ModelOption(
-                "identification",
-                "recursive",
-                "How the SVAR separates supply from demand shocks: recursive (Kilian 2009) or "
-                "sign restrictions with an elasticity bound (Kilian and Murphy 2012).",
-                choices=get_args(Identification),
-            ),
-            ModelOption("lags", 24, "Lags of the SVAR (months)."),
-            ModelOption(
-                "bootstrap",
-                "residual",
-                "Bootstrap of the SVAR's bands: residual resampling, wild (Rademacher) or "
-                "Gaussian innovations.",
-                choices=get_args(BootstrapMethod),
-            ),
-            ModelOption(
-                "rotations",
-                500,
-                "Candidate rotations per bootstrap draw under sign identification.",
-            ),
-        ),
         colour="#5d6d7e",
-        progress="estimating the oil-market SVAR and its bootstrap",
     ),
     ModelEntry(
         "elasticity",
@@ -255,6 +336,28 @@ _BUILTINS: tuple[ModelEntry, ...] = (
     ),
 )
 
+_BUILTINS = (
+    *_BUILTINS,
+    _svar_entry(
+        "svar_sign",
+        "Oil price: the oil-market SVAR identified by Kilian and Murphy's (2012) impact signs, "
+        "supply-elasticity bound (0.0258) and 12 months of dynamic restrictions on a supply "
+        "disruption; VAR(6) on 1974-02..2017-12 (needs Känzig's long series), the one sample "
+        "and lag length of the shared data on which these restrictions admit a model",
+        "sign",
+        "km2012",
+        colour="#2e86c1",
+        sample=(6, "1974-02", "2017-12"),
+    ),
+    _svar_entry(
+        "svar_proxy",
+        "Oil price: the oil-market SVAR with the supply shock identified by Känzig's (2021) "
+        "oil supply surprises (external instrument)",
+        "proxy",
+        "km2012",
+        colour="#5dade2",
+    ),
+)
 _ENTRIES: dict[str, ModelEntry] = {entry.name: entry for entry in _BUILTINS}
 
 

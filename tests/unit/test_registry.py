@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def test_builtin_names_kinds_and_defaults() -> None:
-    assert registry.names("price") == ("svar", "elasticity")
+    assert registry.names("price") == ("svar", "elasticity", "svar_sign", "svar_proxy")
     assert registry.names("cuba") == ("cuba", "cuba_calibrated")
     assert set(registry.names("baseline")) == set(get_args(PriceBaseline))
     assert registry.default_models() == ("svar", "elasticity", "cuba")
@@ -57,8 +57,8 @@ def test_register_refuses_a_taken_name() -> None:
         ({"price_baseline": "bvar"}, "unknown price baseline 'bvar'"),
         ({"model_options": {"svar": {"lag": 3}}}, "the svar model has no option 'lag'"),
         (
-            {"model_options": {"svar": {"identification": "proxy"}}},
-            "svar option identification: 'proxy' is not one of recursive, sign",
+            {"model_options": {"svar": {"identification": "narrative"}}},
+            "svar option identification: 'narrative' is not one of recursive, sign, proxy",
         ),
         ({"model_options": {"svar": {"lags": 0}}}, "svar option lags: 0 is not a whole number"),
     ],
@@ -73,6 +73,8 @@ def test_runspec_is_frozen_and_resolves_options() -> None:
     assert spec.models == ("svar", "cuba")
     assert spec.options_for("svar") == {
         "identification": "recursive", "lags": 12, "bootstrap": "residual", "rotations": 500,
+        "lag_criterion": "fixed", "restrictions": "impact", "start": "1992-02", "end": "as_of",
+        "sensitivity": "off",
     }  # fmt: skip
     assert RunSpec().chosen_models == registry.default_models()
     with pytest.raises(AttributeError):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
-from forecast.errors import EstimationError
+from forecast.errors import EstimationError, ForecastError
 from forecast.models import _var as svar_var
 from forecast.models import svar
 from forecast.models.adapters._base import AdapterBase
@@ -23,15 +24,62 @@ from forecast.models.svar import projection as svar_projection
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    import pandas as pd
-
     from forecast.models.protocol import RunContext
 
 SERIES = ("world_crude_production_kbd", "kilian_rea", "us_cpi")
+INSTRUMENT = "kaenzig_oil_supply_surprise"
+LONG_SERIES = {
+    "production_long": "world_crude_production_long_kbd",
+    "price_long": "brent_long_usd",
+    "cpi_long": "us_cpi_long",
+}
+"""Keyword of :func:`svar.svar_dataset` -> the store series a start before 1992 needs."""
 SIGN_NOTE = (
     "SVAR identified by sign restrictions with a bound on the impact price elasticity of oil "
     "supply (Kilian and Murphy 2012), not recursively."
 )
+SIGN_IMPACT_NOTE = (
+    "The sign restrictions are on impact only (with the elasticity bound): Kilian and "
+    "Murphy's dynamic restrictions over 12 months are not imposed."
+)
+SIGN_KM_NOTE = (
+    "Kilian and Murphy's dynamic restrictions are imposed: after a supply disruption, "
+    "cumulated production and real activity fall and the real price rises for 12 months."
+)
+PROXY_NOTE = (
+    "SVAR supply shock identified by Känzig's (2021) oil supply surprises as an external "
+    "instrument over {first}..{last} ({months} months); its responses are scaled to a 1% "
+    "production fall on impact. First-stage F of the production residual on the surprises: "
+    "{f:.2f} (of the real-price residual: {price_f:.1f})."
+)
+WEAK_NOTE = (
+    "Weak instrument: the first-stage F of the production residual ({f:.2f}) is below 10. "
+    "The surprises hardly move production on impact, so responses per 1% of production lost "
+    "divide by a near-zero impact and are unreliable (their bands are very wide)."
+)
+NEEDS_INSTRUMENT = (
+    "the {name} model's proxy identification needs {series} in the store (import it with "
+    "`forecast data import`)"
+)
+NEEDS_LONG = (
+    "the {name} model's start {start} (before 1992-02) needs {missing} in the store (import "
+    "them with `forecast data import`)"
+)
+SAMPLE_NOTE = "SVAR estimated on {first}..{last} ({nobs} months after {lags} lags)."
+POINT_ROTATIONS = 50_000
+"""Candidate rotations of the point model's identified set under sign identification."""
+EXPLOSIVE_EFFECT = 500.0
+"""Largest |real-price effect| (%, 100 x log points) of a sustained 1% supply loss accepted."""
+EXPLOSIVE = (
+    "the {name} model's structural scenario is explosive: holding production 1% below its "
+    "path moves the real price by more than {bound:.0f}% within {horizon} months in {count} "
+    "of {n} bootstrap draws{why}; the model is not estimated"
+)
+WHY_PROXY = (
+    " (its supply shock hardly moves production on impact: first-stage F of the production "
+    "residual on the instrument {f:.2f})"
+)
+REUSED = "the SVAR has {kept} bootstrap models for {paths} paths; a draw would be reused"
 RAGGED_NOTE = (
     "SVAR ragged edge: months missing at the end of the sample were filled with the forecast "
     "conditional on the observed series (Waggoner and Zha): {filled}."
@@ -44,22 +92,22 @@ class SVARAdapter(AdapterBase):
     def __init__(self, context: RunContext) -> None:
         if context.baseline is None:  # pragma: no cover - the engine sets the baseline up first
             raise ValueError("the svar model needs the run's baseline")
-        inputs, options = context.inputs, context.options
+        options = context.options
         self.name = context.name
-        cut = {sid: inputs.months(sid) for sid in SERIES}
-        self.dataset = svar.svar_dataset(
-            cut["world_crude_production_kbd"],
-            cut["kilian_rea"],
-            inputs.prices("brent_usd"),
-            cut["us_cpi"],
-            as_of=inputs.as_of,
-        )
-        sign = options["identification"] == "sign"
+        self.dataset = _dataset(context)
+        data = _estimation_sample(self.dataset, options["end"])
+        self.lag_table = svar.lag_selection(data, options["lags"])
+        lags = svar.select_lags(data, options["lags"], options["lag_criterion"])
+        identification = options["identification"]
+        sign = identification == "sign"
         self.fit = svar.fit_svar(
-            self.dataset.complete(),
-            options["lags"],
-            identification=options["identification"],
+            data,
+            lags,
+            identification=identification,
             rng=context.rng("svar_rotations") if sign else None,
+            rotations=POINT_ROTATIONS,
+            dynamic_horizon=12 if options["restrictions"] == "km2012" else 0,
+            instrument=_instrument(context, data) if identification == "proxy" else None,
         )
         self.draws = svar.bootstrap_svar(
             self.fit,
@@ -68,11 +116,14 @@ class SVARAdapter(AdapterBase):
             method=options["bootstrap"],
             rotations=options["rotations"],
         )
+        if len(self.draws) != context.draws:  # pragma: no cover - the bootstrap keeps all
+            raise ValueError(REUSED.format(kept=len(self.draws), paths=context.draws))
+        _check_scenario(context, self.fit, self.draws)
         filled, _ = svar.fill_ragged_edge(self.fit, self.dataset.frame)
         self.state = filled[-self.fit.lags :]
         self.context = context
         self.baseline = context.baseline.draws
-        self.world_kbd = inputs.world_kbd
+        self.world_kbd = context.inputs.world_kbd
         self.notes = self._notes()
         self.tables = self._tables()
         self.raw = {"fit": self.fit, "draws": self.draws, "dataset": self.dataset}
@@ -140,19 +191,63 @@ class SVARAdapter(AdapterBase):
     def _tables(self) -> dict[str, pd.DataFrame]:
         """Impulse responses, variance and historical decompositions, implied elasticity."""
         response = svar.supply_price_response(self.fit, self.draws)
-        return {
+        tables = {
             "svar_irf": svar.irf_frame(self.fit, self.draws),
             "svar_fevd": svar.fevd_frame(self.fit, self.draws),
             "svar_hd": svar.historical_decomposition(self.fit),
             "svar_supply_response": response.peak,
+            "svar_lag_selection": self.lag_table,
+            "svar_sampler": self.draws.sampler_frame(),
         }
+        if self.fit.identification == "sign":
+            tables["svar_identified_set"] = svar.identified_set_frame(self.fit)
+        if self.fit.identification == "proxy":
+            tables["svar_first_stage"] = svar.first_stage_frame(self.fit)
+        if self.context.options["sensitivity"] == "on":
+            tables["svar_sensitivity"] = self.sensitivity()
+        return tables
+
+    def sensitivity(self) -> pd.DataFrame:
+        """Return the point SVAR's supply response across identifications, lags and samples."""
+        inputs = self.context.inputs
+        return svar.sensitivity_table(
+            **_frames(self.context),  # type: ignore[arg-type]
+            instrument=inputs.series.get(INSTRUMENT),
+            as_of=inputs.as_of,
+            rng=self.context.rng("svar_sensitivity"),
+        )
 
     def _notes(self) -> tuple[str, ...]:
         """Return what the report must say about the SVAR's data (ragged edge, CPI holes)."""
         filled = "; ".join(self.dataset.filled)
         notes = [*self.dataset.notes, *self.draws.notes]
+        if self.fit.dates is not None and self.context.options["end"] != "as_of":
+            notes.append(
+                SAMPLE_NOTE.format(
+                    first=f"{self.fit.dates[0]:%Y-%m}",
+                    last=f"{self.fit.dates[-1]:%Y-%m}",
+                    nobs=self.fit.nobs,
+                    lags=self.fit.lags,
+                )
+            )
         if self.fit.identification == "sign":
             notes.append(SIGN_NOTE)
+            notes.append(SIGN_KM_NOTE if self.fit.dynamic_horizon else SIGN_IMPACT_NOTE)
+        if self.fit.identification == "proxy":
+            stage = svar.first_stage_frame(self.fit)
+            production = stage.iloc[0].to_dict()  # prod_growth_pct
+            f_stat = float(self.fit.first_stage_f or 0.0)
+            notes.append(
+                PROXY_NOTE.format(
+                    first=production["first"],
+                    last=production["last"],
+                    months=production["months"],
+                    f=f_stat,
+                    price_f=float(stage["f_stat"].to_numpy()[-1]),  # real_price_log
+                )
+            )
+            if f_stat < svar.WEAK_INSTRUMENT_F:
+                notes.append(WEAK_NOTE.format(f=f_stat))
         if filled:
             notes.append(RAGGED_NOTE.format(filled=filled))
         return tuple(notes)
@@ -174,6 +269,80 @@ class SVARAdapter(AdapterBase):
         return params_frame(self.name, "brent_usd", terms, estimates, errors)
 
 
+def _frames(context: RunContext) -> dict[str, pd.DataFrame | None]:
+    """Return the SVAR's input frames from the run (long series ``None`` when not in the store)."""
+    inputs = context.inputs
+    cut = {sid: inputs.months(sid) for sid in SERIES}
+    frames: dict[str, pd.DataFrame | None] = {
+        "production": cut["world_crude_production_kbd"],
+        "activity": cut["kilian_rea"],
+        "price": inputs.prices("brent_usd"),
+        "cpi": cut["us_cpi"],
+    }
+    for keyword, sid in LONG_SERIES.items():
+        frames[keyword] = inputs.series.get(sid)
+    return frames
+
+
+def _dataset(context: RunContext) -> svar.SVARDataset:
+    """Return the SVAR's data from the option ``start`` on (long series checked when needed)."""
+    start = context.options["start"]
+    frames = _frames(context)
+    if start < svar.DEFAULT_START:
+        missing = [sid for key, sid in LONG_SERIES.items() if frames[key] is None]
+        if missing:
+            raise ForecastError(
+                NEEDS_LONG.format(name=context.name, start=start, missing=", ".join(missing))
+            )
+    else:
+        frames = {k: v for k, v in frames.items() if k not in LONG_SERIES}
+    return svar.svar_dataset(**frames, start=start, as_of=context.inputs.as_of)  # type: ignore[arg-type]
+
+
+def _check_scenario(context: RunContext, fit: svar.SVARFit, draws: svar.SVARDraws) -> None:
+    """Raise :class:`EstimationError` when the structural scenario explodes in some draw."""
+    horizon = context.horizon
+    effect = svar.supply_response_paths(draws.coefs, draws.impact, horizon, "sustained")
+    bad = ~np.isfinite(effect).all(axis=1) | (np.abs(effect) > EXPLOSIVE_EFFECT).any(axis=1)
+    if bad.any():
+        why = (
+            WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
+            if fit.identification == "proxy"
+            else ""
+        )
+        raise EstimationError(
+            EXPLOSIVE.format(
+                name=context.name,
+                bound=EXPLOSIVE_EFFECT,
+                horizon=horizon,
+                count=int(bad.sum()),
+                n=len(draws),
+                why=why,
+            )
+        )
+
+
+def _estimation_sample(dataset: svar.SVARDataset, end: str) -> pd.DataFrame:
+    """Return the complete months of ``dataset`` up to ``end`` (``"as_of"``: all of them)."""
+    data = dataset.complete()
+    if end == "as_of":
+        return data
+    return data[data["date"] <= pd.Timestamp(end)].reset_index(drop=True)
+
+
+def _instrument(context: RunContext, data: pd.DataFrame) -> np.ndarray:
+    """Känzig's surprises on the sample's months (NaN where the series does not cover them)."""
+    frame = context.inputs.series.get(INSTRUMENT)
+    if frame is None:
+        raise ForecastError(NEEDS_INSTRUMENT.format(name=context.name, series=INSTRUMENT))
+    return svar.align_instrument(frame, data["date"])
+
+
 def setup(context: RunContext) -> SVARAdapter:
-    """Estimate the SVAR and its bootstrap once for the run."""
-    return SVARAdapter(context)
+    """Estimate the SVAR and its bootstrap once for the run (errors name the model)."""
+    try:
+        return SVARAdapter(context)
+    except EstimationError as exc:
+        if str(exc).startswith(f"the {context.name} model"):
+            raise
+        raise EstimationError(f"the {context.name} model: {exc}") from exc

@@ -25,8 +25,16 @@ that it raises the real price, its columns show the impact signs of the three sh
 (supply: production -, activity -, price +; aggregate demand: +, +, +; oil-specific demand:
 +, -, +) and the impact price elasticity of oil supply implied by both demand shocks
 (production response / price response, both in %) is at most ``elasticity_bound``
-(0.0258 in KM2012). All kept rotations are returned; the point model is the kept one closest
-to the pointwise median responses (Fry & Pagan 2011).
+(0.0258 in KM2012), and (``dynamic_horizon = 12``, KM2012's dynamic restrictions) a supply
+disruption lowers cumulated production and real activity and raises the real price in
+months 0..12. All kept rotations are returned (the identified set,
+:func:`identified_set_frame` gives its range); the point model is the kept one closest
+to the pointwise median responses (Fry & Pagan 2011). When no rotation is admissible an
+:class:`EstimationError` says so: the restrictions are never loosened. ``"proxy"``
+(Stock & Watson 2012; Mertens & Ravn 2013): the supply column of ``B`` is proportional to
+the covariance of the residuals with an external instrument (Känzig's 2021 oil supply
+surprises), scaled to a one-standard-deviation shock; the other two columns only complete
+``B`` (they are not identified). The first-stage F is reported.
 
 **Sign convention.** The supply shock is a *disruption*: a positive supply shock lowers
 production (``supply_disruption=True``, the default), so that all three shocks raise the
@@ -46,9 +54,20 @@ uncertainty of impact responses (Brüggemann, Jentsch & Trenkler 2016); use it f
 dynamics under heteroskedasticity, with that caveat. Every sample is re-estimated by OLS
 in a batch (normal equations assembled from lag cross-products, one batched solve) and
 re-identified. Bands are percentile intervals of the draws (no bias correction). Under
-sign identification each draw keeps the first of ``rotations`` candidate rotations that
-passes (draws with none are dropped and counted in ``notes``), so the bands mix sampling
-and set-identification uncertainty.
+sign identification each bootstrap sample gets rotations in batches of ``rotations`` until
+one is accepted (its first, a uniform draw from the sample's identified set) or a cap per
+sample is reached; a sample whose identified set is empty is not used, and samples are
+drawn in rounds until ``draws`` admissible models are collected (a cap on the samples makes
+it an error naming the acceptance rate). No draw is reused and none is replaced by a kept
+one, so the bands mix sampling and set-identification uncertainty over the samples that
+the restrictions admit; the acceptance rate is in the draws' notes and
+:meth:`SVARDraws.sampler_frame`. Under proxy identification the instrument is resampled
+with the residuals; months before the instrument's first surprise are not covered
+(:func:`align_instrument`), and :func:`first_stage_frame` gives its first stage.
+
+**Lags** (:func:`lag_selection`, :func:`select_lags`): AIC, BIC and HQ for ``p = 1..24``
+on one sample. **Sensitivity** (:func:`sensitivity_table`): the point multiplier across
+identifications, lags and samples.
 
 **Scenarios** (:func:`project_svar`, Antolín-Díaz, Petrella & Rubio-Ramírez 2021): a path
 of the production level (log deviation from the no-outage path) is produced by a sequence
@@ -73,26 +92,39 @@ from forecast.models.svar._common import (
     SHOCKS,
     VARIABLES,
 )
+from forecast.models.svar._identify import KM2012_DYNAMIC_HORIZON, WEAK_INSTRUMENT_F
 from forecast.models.svar.analysis import (
     SupplyPriceResponse,
     fevd_frame,
+    first_stage_frame,
     historical_decomposition,
+    identified_set_frame,
     irf_frame,
     supply_price_response,
+    supply_response_paths,
 )
 from forecast.models.svar.bootstrap import SVARDraws, bootstrap_svar
-from forecast.models.svar.dataset import SVARDataset, svar_dataset, to_nominal_price
+from forecast.models.svar.dataset import (
+    SVARDataset,
+    align_instrument,
+    svar_dataset,
+    to_nominal_price,
+)
 from forecast.models.svar.estimation import SVARFit, fit_svar
 from forecast.models.svar.projection import SVARProjection, fill_ragged_edge, project_svar
+from forecast.models.svar.selection import lag_selection, select_lags
+from forecast.models.svar.sensitivity import sensitivity_table, sustained_supply_effect
 
 __all__ = [
     "BASE_COMPONENT",
     "DEFAULT_START",
+    "KM2012_DYNAMIC_HORIZON",
     "KM2012_ELASTICITY_BOUND",
     "PRODUCTION_LEVEL",
     "QUANTILES",
     "SHOCKS",
     "VARIABLES",
+    "WEAK_INSTRUMENT_F",
     "BootstrapMethod",
     "Identification",
     "Innovations",
@@ -102,14 +134,22 @@ __all__ = [
     "SVARFit",
     "SVARProjection",
     "SupplyPriceResponse",
+    "align_instrument",
     "bootstrap_svar",
     "fevd_frame",
     "fill_ragged_edge",
+    "first_stage_frame",
     "fit_svar",
     "historical_decomposition",
+    "identified_set_frame",
     "irf_frame",
+    "lag_selection",
     "project_svar",
+    "select_lags",
+    "sensitivity_table",
     "supply_price_response",
+    "supply_response_paths",
+    "sustained_supply_effect",
     "svar_dataset",
     "to_nominal_price",
 ]

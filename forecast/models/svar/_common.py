@@ -29,8 +29,9 @@ PROD, PRICE, SUPPLY = 0, 2, 0
 """Positions of production, the real price and the supply shock."""
 
 NO_ROTATION = (
-    "none of {tried} rotations satisfies the sign restrictions and the supply-elasticity bound "
-    "{bound}; draw more rotations or loosen the bound"
+    "no admissible model: none of {tried} rotations satisfies the Kilian-Murphy impact signs, "
+    "the supply-elasticity bound {bound} and the dynamic restrictions on this sample (the "
+    "restrictions are not loosened)"
 )
 NOT_PD = "the residual covariance is not positive definite ({reason})"
 NEEDS_THREE = "{what} needs the three oil-market variables (K = 3), the fit has K = {k}"

@@ -20,6 +20,7 @@ from forecast.models.svar._common import (
     SUPPLY,
     scenario_effect,
 )
+from forecast.models.svar._identify import WEAK_INSTRUMENT_F, first_stage_f
 
 if TYPE_CHECKING:
     from forecast._typing import Normalisation
@@ -30,9 +31,12 @@ if TYPE_CHECKING:
 __all__ = [
     "SupplyPriceResponse",
     "fevd_frame",
+    "first_stage_frame",
     "historical_decomposition",
+    "identified_set_frame",
     "irf_frame",
     "supply_price_response",
+    "supply_response_paths",
 ]
 
 
@@ -216,14 +220,7 @@ def supply_price_response(
         raise ValueError(NEEDS_THREE.format(what="supply_price_response", k=fit.k))
 
     def paths(coefs: np.ndarray, impact: np.ndarray) -> np.ndarray:
-        theta = _var.structural_ma(coefs, impact, horizon)  # (..., H + 1, K, K)
-        if normalise == "impact":
-            scale = -1.0 / theta[..., 0, PROD, SUPPLY]
-            return theta[..., :, PRICE, SUPPLY] * scale[..., None]
-        target = np.zeros(horizon + 1)
-        target[0] = -1.0  # production growth: -1% in the first month, level -1% after
-        _, effect = scenario_effect(theta, target)
-        return effect[..., PRICE]
+        return supply_response_paths(coefs, impact, horizon, normalise)
 
     point = paths(fit.coefs, fit.impact)
     samples = paths(draws.coefs, draws.impact) if draws is not None else None
@@ -243,6 +240,110 @@ def supply_price_response(
     peak = peak.drop(columns=["shock", "variable"]).rename(columns={"horizon": "peak_horizon"})
     peak.insert(0, "normalise", normalise)
     return SupplyPriceResponse(path=path, peak=peak, normalise=normalise)
+
+
+def supply_response_paths(
+    coefs: np.ndarray, impact: np.ndarray, horizon: int, normalise: Normalisation
+) -> np.ndarray:
+    """Real-price responses (%) per 1% of supply lost, ``(..., horizon + 1)``.
+
+    ``coefs`` ``(..., p, K, K)`` and ``impact`` ``(..., K, K)`` broadcast against each other;
+    ``normalise`` as in :func:`supply_price_response`.
+    """
+    theta = _var.structural_ma(coefs, impact, horizon)  # (..., H + 1, K, K)
+    if normalise == "impact":
+        scale = -1.0 / theta[..., 0, PROD, SUPPLY]
+        scaled: np.ndarray = theta[..., :, PRICE, SUPPLY] * scale[..., None]
+        return scaled
+    target = np.zeros(horizon + 1)
+    target[0] = -1.0  # production growth: -1% in the first month, level -1% after
+    _, effect = scenario_effect(theta, target)
+    sustained: np.ndarray = effect[..., PRICE]
+    return sustained
+
+
+def identified_set_frame(fit: SVARFit, horizon: int = 12) -> pd.DataFrame:
+    """Return the range of the supply shock's price effect over the identified set.
+
+    Parameters
+    ----------
+    fit
+        From :func:`fit_svar`; under sign identification ``impact_set`` holds every accepted
+        rotation (the identified set), otherwise its one model.
+    horizon
+        The later horizon reported beside the impact month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``normalise, horizon, models, min, median, max, point``: the real-price response (%)
+        per 1% of world supply lost (``impact`` and ``sustained`` normalisations, see
+        :func:`supply_price_response`) at horizon 0 and ``horizon``, its minimum, median and
+        maximum over the accepted models, and the point model's (Fry-Pagan) value.
+    """
+    check_count("horizon", horizon)
+    if fit.k != 3:
+        raise ValueError(NEEDS_THREE.format(what="identified_set_frame", k=fit.k))
+    rows = []
+    for normalise in ("impact", "sustained"):
+        every = supply_response_paths(fit.coefs, fit.impact_set, horizon, normalise)
+        point = supply_response_paths(fit.coefs, fit.impact, horizon, normalise)
+        for h in (0, horizon):
+            values = every[:, h]
+            rows.append(
+                {
+                    "normalise": normalise,
+                    "horizon": h,
+                    "models": int(values.size),
+                    "min": float(values.min()),
+                    "median": float(np.median(values)),
+                    "max": float(values.max()),
+                    "point": float(point[h]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def first_stage_frame(fit: SVARFit) -> pd.DataFrame:
+    """Return the proxy's first stage: each residual regressed on the instrument.
+
+    Parameters
+    ----------
+    fit
+        From :func:`fit_svar` with ``identification="proxy"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variable, months, first, last, slope, f_stat, weak``, one row per variable: the
+        OLS slope and homoskedastic F of the reduced-form residual on a constant and the
+        instrument, over the months the instrument covers (``first``..``last``). The row of
+        ``prod_growth_pct`` is the first stage of the supply shock's normalisation (a 1%
+        production fall on impact) and is ``fit.first_stage_f``; ``weak`` flags F below 10.
+    """
+    if fit.instrument is None:
+        raise ValueError("first_stage_frame needs a proxy-identified fit (with its instrument)")
+    observed = np.isfinite(fit.instrument)
+    z = fit.instrument[observed]
+    months = fit.dates[fit.lags :][observed] if fit.dates is not None else pd.DatetimeIndex([])
+    rows = []
+    for i, variable in enumerate(fit.variables):
+        u = fit.residuals[observed, i]
+        zc = z - z.mean()
+        slope = float(zc @ (u - u.mean()) / (zc @ zc)) if zc.any() else np.nan
+        f_stat = first_stage_f(u, z)
+        rows.append(
+            {
+                "variable": variable,
+                "months": int(z.size),
+                "first": f"{months[0]:%Y-%m}" if len(months) else "",
+                "last": f"{months[-1]:%Y-%m}" if len(months) else "",
+                "slope": slope,
+                "f_stat": f_stat,
+                "weak": bool(f_stat < WEAK_INSTRUMENT_F),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _fevd(theta: np.ndarray) -> np.ndarray:

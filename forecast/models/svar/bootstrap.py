@@ -6,17 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, get_args
 
 import numpy as np
+import pandas as pd
 
 from forecast._arrays import check_count, frozen_numeric
 from forecast._typing import BootstrapMethod, Identification
 from forecast.errors import EstimationError
 from forecast.models import _var
-from forecast.models.svar._common import (
-    NO_ROTATION,
-    cholesky,
-    disruption_signs,
-    sign_filter,
-)
+from forecast.models.svar._common import cholesky, disruption_signs
+from forecast.models.svar._identify import km_filter, proxy_impact, reduced_ma
 
 if TYPE_CHECKING:
     from forecast.models.svar.estimation import SVARFit
@@ -26,6 +23,22 @@ __all__ = ["SVARDraws", "bootstrap_svar"]
 _METHODS = get_args(BootstrapMethod)
 
 BAD_METHOD = "method must be one of {known}, not {value!r}"
+PROXY_GAUSSIAN = (
+    "proxy identification resamples residuals and instrument together: use the residual or "
+    "wild bootstrap, not gaussian"
+)
+MAX_ROTATIONS = 20_000
+"""Default cap on the rotations tried for one bootstrap sample under sign identification."""
+SAMPLE_CAP = 20
+"""Default cap on the bootstrap samples drawn under sign identification, per draw asked for."""
+ROTATION_CHUNK = 250_000
+"""Most candidate rotations checked at once (bounds the memory of the dynamic restrictions)."""
+NO_ADMISSIBLE_SAMPLES = (
+    "sign identification: only {accepted} of {tried} bootstrap samples ({rate:.1%}) have an "
+    "admissible model within {max_rotations} rotations each; {draws} are needed and the cap "
+    "is {cap} samples (the restrictions are not loosened: ask for fewer draws, or raise "
+    "max_rotations or max_samples)"
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -47,9 +60,17 @@ class SVARDraws:
     identification
         As in the fit.
     requested
-        Draws asked for; fewer are kept when sign identification finds no rotation for some.
+        Draws asked for (exactly that many are returned, each a distinct bootstrap sample).
+    samples_tried
+        Bootstrap samples drawn (under sign identification more than ``requested`` when some
+        samples have no admissible model; otherwise ``requested``).
+    samples_accepted
+        Of those, the samples with an admissible model (sign identification: the acceptance
+        rate is ``samples_accepted / samples_tried``; the first ``requested`` are kept).
+    rotations_tried
+        Candidate rotations drawn in all (sign identification; 0 otherwise).
     notes
-        What happened (draws dropped).
+        What happened (the acceptance rate under sign identification).
     """
 
     coefs: np.ndarray
@@ -59,10 +80,34 @@ class SVARDraws:
     method: BootstrapMethod
     identification: Identification
     requested: int
+    samples_tried: int = 0
+    samples_accepted: int = 0
+    rotations_tried: int = 0
     notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.coefs.shape[0])
+
+    @property
+    def acceptance_rate(self) -> float:
+        """Share of the bootstrap samples drawn that have an admissible model."""
+        return self.samples_accepted / self.samples_tried if self.samples_tried else 1.0
+
+    def sampler_frame(self) -> pd.DataFrame:
+        """One row: how the draws were sampled (samples tried and accepted, rotations)."""
+        return pd.DataFrame(
+            [
+                {
+                    "identification": self.identification,
+                    "method": self.method,
+                    "draws": self.requested,
+                    "samples_tried": self.samples_tried,
+                    "samples_accepted": self.samples_accepted,
+                    "acceptance_rate": self.acceptance_rate,
+                    "rotations_tried": self.rotations_tried,
+                }
+            ]
+        )
 
     def irfs(self, horizon: int) -> np.ndarray:
         """Structural impulse responses of every draw, ``(n, horizon + 1, K, K)``."""
@@ -87,6 +132,8 @@ def bootstrap_svar(
     rng: np.random.Generator,
     method: BootstrapMethod = "residual",
     rotations: int = 500,
+    max_rotations: int = MAX_ROTATIONS,
+    max_samples: int | None = None,
 ) -> SVARDraws:
     """Draw bootstrap SVARs, all at once: samples, OLS and identification in batched numpy.
 
@@ -95,32 +142,45 @@ def bootstrap_svar(
     fit
         From :func:`fit_svar`.
     draws
-        Number of bootstrap samples.
+        Number of bootstrap models returned (each from its own bootstrap sample).
     rng
         The only source of randomness. Numbers taken: ``draws * (T - p)`` integers
         (``"residual"``, ``"wild"``) or ``draws * (T - p) * K`` normals (``"gaussian"``), plus
-        ``draws * rotations * K * K`` normals under sign identification.
+        under sign identification ``rotations * K * K`` normals per sample and batch, and the
+        numbers of every further round of samples.
     method
         ``"residual"``: i.i.d. resampling of the centred, degrees-of-freedom-inflated
         residuals; ``"wild"``: those residuals times a Rademacher sign per month (robust to
         conditional heteroskedasticity, but ``Σ`` hardly varies); ``"gaussian"``:
-        ``N(0, Σ)`` innovations (statsmodels' Monte Carlo).
+        ``N(0, Σ)`` innovations (statsmodels' Monte Carlo; not with proxy identification).
+        Under proxy identification the instrument is resampled with the residuals (the same
+        months, or times the same sign: Mertens & Ravn 2013).
     rotations
-        Candidate rotations per draw under sign identification; a draw for which none is
-        accepted is dropped (see ``notes``).
+        Candidate rotations per sample and batch under sign identification: batches are
+        drawn for the samples without an accepted rotation yet, until each has one (its
+        first accepted rotation, a uniform draw from the sample's identified set, is kept)
+        or has used ``max_rotations``.
+    max_rotations
+        Cap on the rotations tried for one bootstrap sample: a sample without an accepted
+        rotation by then has an empty (or negligible) identified set and is not used.
+    max_samples
+        Cap on the bootstrap samples drawn under sign identification (default
+        ``SAMPLE_CAP * draws``). Samples are drawn in rounds until ``draws`` of them have an
+        admissible model; none is reused and no admissible draw is left out for another.
 
     Returns
     -------
     SVARDraws
-        Coefficients, covariances and impact matrices of each draw.
+        Coefficients, covariances and impact matrices of exactly ``draws`` distinct models,
+        with the acceptance rate (``samples_tried``, ``samples_accepted``) in its notes.
 
     Raises
     ------
     ValueError
-        If ``draws``, ``method`` or ``rotations`` is not valid.
+        If ``draws``, ``method``, ``rotations`` or a cap is not valid.
     EstimationError
-        If a bootstrap covariance is not positive definite, or sign identification keeps
-        no draw.
+        If a bootstrap covariance is not positive definite, or the sample cap is reached
+        before ``draws`` admissible models are found (the message gives the acceptance rate).
 
     Examples
     --------
@@ -134,15 +194,61 @@ def bootstrap_svar(
     check_count("draws", draws)
     if method not in _METHODS:
         raise ValueError(BAD_METHOD.format(known=", ".join(_METHODS), value=method))
-    n, p, k = int(draws), fit.lags, fit.k
+    if fit.identification == "proxy" and method == "gaussian":
+        raise ValueError(PROXY_GAUSSIAN)
+    n = int(draws)
+    if fit.identification == "sign":
+        check_count("rotations", rotations)
+        check_count("max_rotations", max_rotations)
+        cap = SAMPLE_CAP * n if max_samples is None else max_samples
+        check_count("max_samples", cap)
+        return _sign_bootstrap(fit, n, rng, method, (int(rotations), int(max_rotations), cap))
+    batch = _resample(fit, n, rng, method)
+    col_signs = disruption_signs(fit.k, fit.supply_disruption)
+    if fit.identification == "recursive":
+        impact = cholesky(batch.sigma) * col_signs
+    else:
+        impact = proxy_impact(batch.residuals, batch.sigma, batch.instrument, col_signs)
+    return SVARDraws(
+        coefs=frozen_numeric(batch.coefs),
+        intercept=frozen_numeric(batch.intercept),
+        sigma=frozen_numeric(batch.sigma),
+        impact=frozen_numeric(impact),
+        method=method,
+        identification=fit.identification,
+        requested=n,
+        samples_tried=n,
+        samples_accepted=n,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Bootstrap samples re-estimated: OLS coefficients, covariances, residuals, instrument."""
+
+    coefs: np.ndarray
+    intercept: np.ndarray
+    sigma: np.ndarray
+    residuals: np.ndarray
+    instrument: np.ndarray
+
+
+def _resample(fit: SVARFit, n: int, rng: np.random.Generator, method: BootstrapMethod) -> _Batch:
+    """Draw ``n`` recursive-design bootstrap samples and re-estimate the VAR on each."""
+    p, k = fit.lags, fit.k
     rows = fit.residuals.shape[0]
     resid = fit.residuals * fit.dof_inflation  # innovations' covariance is Sigma
+    instrument = fit.instrument
     if method == "residual":
         picks = rng.integers(0, rows, size=(n, rows))
         innovations = (resid - resid.mean(axis=0))[picks]
+        if instrument is not None:
+            instrument = instrument[picks]
     elif method == "wild":
         signs = 2.0 * rng.integers(0, 2, size=(n, rows)) - 1.0
         innovations = signs[:, :, None] * resid
+        if instrument is not None:
+            instrument = signs * instrument
     else:
         innovations = rng.standard_normal((n, rows, k)) @ cholesky(fit.sigma).T
     initial = np.broadcast_to(fit.data[:p], (n, p, k))
@@ -151,33 +257,110 @@ def bootstrap_svar(
     )
     params, sigma = _var.ols_batch(samples, p, fit.k_trend)
     coefs, intercept = _var.coefs_from_params(params, k, p, fit.k_trend)
-    chol = cholesky(sigma)
-    col_signs = disruption_signs(k, fit.supply_disruption)
-    notes: list[str] = []
-    if fit.identification == "recursive":
-        impact = chol * col_signs
+    if fit.identification == "proxy":
+        design, lhs = _var.lagged(samples, p, fit.k_trend)
+        residuals = lhs - design @ params
     else:
-        check_count("rotations", rotations)
-        candidates = chol[:, None] @ _var.haar_rotations(rng, (n, int(rotations)), k)
-        accepted, ordered = sign_filter(candidates, float(fit.elasticity_bound or 0.0))
-        keep = accepted.any(axis=1)
-        if not keep.any():
-            raise EstimationError(NO_ROTATION.format(tried=rotations, bound=fit.elasticity_bound))
-        first = np.argmax(accepted, axis=1)
-        impact = ordered[np.arange(n), first][keep] * col_signs
-        coefs, intercept, sigma = coefs[keep], intercept[keep], sigma[keep]
-        if not keep.all():
-            notes.append(
-                f"{n - int(keep.sum())} of {n} draws dropped: none of their {rotations} "
-                "rotations satisfied the sign restrictions"
+        residuals = np.empty((n, 0, k))
+    return _Batch(
+        coefs=coefs,
+        intercept=intercept,
+        sigma=sigma,
+        residuals=residuals,
+        instrument=np.asarray(instrument, dtype=float)
+        if instrument is not None
+        else np.empty((n, 0)),
+    )
+
+
+def _sign_bootstrap(
+    fit: SVARFit,
+    n: int,
+    rng: np.random.Generator,
+    method: BootstrapMethod,
+    caps: tuple[int, int, int],
+) -> SVARDraws:
+    """Draw bootstrap samples in rounds until ``n`` have an admissible model (see above)."""
+    rotations, max_rotations, cap = caps
+    kept: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    tried = accepted = spent = 0
+    while sum(part[0].shape[0] for part in kept) < n:
+        need = n - sum(part[0].shape[0] for part in kept)
+        if tried >= cap:
+            raise EstimationError(
+                NO_ADMISSIBLE_SAMPLES.format(
+                    accepted=accepted,
+                    tried=tried,
+                    rate=accepted / tried,
+                    max_rotations=max_rotations,
+                    draws=n,
+                    cap=cap,
+                )
             )
+        # The first round draws n samples; later rounds as many as the rate so far needs.
+        rate = max(accepted / tried, 1.0 / SAMPLE_CAP) if tried else 1.0
+        size = min(cap - tried, max(need, int(np.ceil(need / rate))))
+        batch = _resample(fit, size, rng, method)
+        ordered, found, used = _sign_draws(
+            fit, batch.coefs, batch.sigma, rng, rotations, max_rotations
+        )
+        tried, accepted, spent = tried + size, accepted + int(found.sum()), spent + used
+        take = np.flatnonzero(found)[:need]
+        kept.append((batch.coefs[take], batch.intercept[take], batch.sigma[take], ordered[take]))
+    coefs, intercept, sigma, ordered = (np.concatenate(part) for part in zip(*kept, strict=True))
+    note = (
+        f"sign identification: {accepted} of the {tried} bootstrap samples drawn "
+        f"({accepted / tried:.1%}) have an admissible model within {max_rotations} rotations "
+        f"each ({spent} rotations in all); the first {n} are the {n} draws (none reused, none "
+        "with an empty identified set)"
+    )
     return SVARDraws(
         coefs=frozen_numeric(coefs),
         intercept=frozen_numeric(intercept),
         sigma=frozen_numeric(sigma),
-        impact=frozen_numeric(impact),
+        impact=frozen_numeric(ordered * disruption_signs(fit.k, fit.supply_disruption)),
         method=method,
-        identification=fit.identification,
+        identification="sign",
         requested=n,
-        notes=tuple(notes),
+        samples_tried=tried,
+        samples_accepted=accepted,
+        rotations_tried=spent,
+        notes=(note,),
     )
+
+
+def _sign_draws(
+    fit: SVARFit,
+    coefs: np.ndarray,
+    sigma: np.ndarray,
+    rng: np.random.Generator,
+    rotations: int,
+    max_rotations: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """First accepted rotation of each sample, in batches; which samples have one; rotations.
+
+    A sample is given up once ``max_rotations`` of its rotations were rejected.
+    """
+    n, k = sigma.shape[0], sigma.shape[-1]
+    chol = cholesky(sigma)
+    horizon = fit.dynamic_horizon
+    phis = reduced_ma(coefs, horizon) if horizon else None
+    bound = float(fit.elasticity_bound or 0.0)
+    chosen = np.zeros((n, k, k))
+    found = np.zeros(n, dtype=bool)
+    tried = np.zeros(n, dtype=np.int64)
+    pending = np.arange(n)
+    chunk = max(1, ROTATION_CHUNK // rotations)
+    while pending.size:
+        for group in np.array_split(pending, -(-pending.size // chunk)):
+            candidates = chol[group, None] @ _var.haar_rotations(rng, (group.size, rotations), k)
+            accepted, ordered = km_filter(
+                candidates, bound, None if phis is None else phis[group, None]
+            )
+            hit = accepted.any(axis=1)
+            first = np.argmax(accepted, axis=1)
+            chosen[group[hit]] = ordered[np.flatnonzero(hit), first[hit]]
+            found[group[hit]] = True
+        tried[pending] += rotations
+        pending = pending[~found[pending] & (tried[pending] < max_rotations)]
+    return chosen, found, int(tried.sum())

@@ -11,7 +11,7 @@ from forecast.errors import EstimationError
 from forecast.models import _cpi as _cpi_logs
 from forecast.models.svar._common import DEFAULT_START, VARIABLES
 
-__all__ = ["SVARDataset", "svar_dataset", "to_nominal_price"]
+__all__ = ["SVARDataset", "align_instrument", "svar_dataset", "to_nominal_price"]
 
 MISSING_COLUMNS = "{name}: needs columns 'date' and 'value'; found: {found}"
 BAD_DATES = "{name}: a date does not parse or a month appears twice"
@@ -36,6 +36,17 @@ RAGGED = (
     "conditional on the observed variables (Waggoner & Zha 1999)"
 )
 EMPTY_SAMPLE = "the sample {start}..{as_of} is empty"
+NEEDS_LONG = (
+    "a sample starting {start} (before {splice}) needs world_crude_production_long_kbd "
+    "(Känzig's 2021 production, import it with `forecast data import`)"
+)
+SPLICE_NOTE = (
+    "world production growth before {splice} is Känzig's (2021) EIA series "
+    "(world_crude_production_long_kbd), EIA's international data from {splice}"
+)
+HEAD_NOTE = "{name} before {first} is taken from {long} (Känzig 2021), {name} after"
+SPLICE_MONTH = DEFAULT_START
+"""First month of production growth from EIA's international data (earlier: Känzig's)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -122,6 +133,9 @@ def svar_dataset(
     *,
     start: str | pd.Timestamp = DEFAULT_START,
     as_of: str | pd.Timestamp | None = None,
+    production_long: pd.DataFrame | None = None,
+    price_long: pd.DataFrame | None = None,
+    cpi_long: pd.DataFrame | None = None,
 ) -> SVARDataset:
     """Align the four monthly series into the SVAR's variables.
 
@@ -140,6 +154,17 @@ def svar_dataset(
         default, 1992-02, avoids EIA's incomplete world aggregate before 1992.
     as_of
         Last month; default the last month any series has. Later data is ignored.
+    production_long
+        ``date, value``: world crude production back to 1973 (Känzig 2021,
+        ``world_crude_production_long_kbd``); needed for a start before 1992-02. Growth rates
+        before 1992-02 are taken from it, from EIA's series after (the splice is on growth
+        rates, so the two levels need not agree).
+    price_long
+        ``date, value``: Brent back to 1974 (Känzig's extended Brent, ``brent_long_usd``);
+        its levels fill the months before ``price`` starts (1987-05 for EIA's Brent).
+    cpi_long
+        ``date, value``: US CPI back to 1973 (Känzig's CPIAUCSL, ``us_cpi_long``); fills the
+        months before ``cpi`` starts.
 
     Returns
     -------
@@ -185,15 +210,19 @@ def svar_dataset(
     months = pd.period_range(first, last, freq="M")
     notes: list[str] = []
 
-    production_levels = series["world_crude_production_kbd"].reindex(
-        pd.period_range(first - 1, last, freq="M")
+    growth, splice_notes = _production_growth(
+        series["world_crude_production_kbd"], production_long, months
     )
-    _check_positive(production_levels, "world_crude_production_kbd")
-    growth = (100.0 * np.log(production_levels).diff()).iloc[1:]
-    growth.index = months
-    cpi_levels, cpi_notes = _cpi(series["us_cpi"], months)
-    notes += cpi_notes
-    brent = series["brent_usd"].reindex(months)
+    notes += splice_notes
+    cpi_series, cpi_head = _head(series["us_cpi"], cpi_long, months, "us_cpi", "us_cpi_long")
+    cpi_levels, cpi_notes = _cpi(cpi_series, months)
+    notes += [*cpi_head, *cpi_notes]
+    brent, price_notes = _head(
+        series["brent_usd"], price_long, months, "brent_usd", "brent_long_usd"
+    )
+    brent = brent.reindex(months)
+    _check_positive(brent, "brent_usd")
+    notes += price_notes
     _check_positive(brent, "brent_usd")
     cpi_ref = float(cpi_levels.iloc[-1])
     real = (brent * cpi_ref / cpi_levels).to_numpy(dtype=float)
@@ -267,6 +296,31 @@ def to_nominal_price(real_price_log: np.ndarray, dataset: SVARDataset) -> np.nda
     return nominal
 
 
+def align_instrument(frame: pd.DataFrame, dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Return an instrument (``date, value``) on the sample's months, NaN where not covered.
+
+    Months before the instrument's first non-zero value are not covered: Känzig's (2021)
+    surprise series holds zeros from 1975 until the first OPEC announcement in his data
+    (1983-07), which mean "not measured", not "no surprise"; months after its last value
+    are not covered either. Zeros after the first surprise are months without an
+    announcement and are kept.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"date": pd.date_range("2000-01", periods=4, freq="MS"),
+    ...                       "value": [0.0, 0.5, 0.0, -1.0]})
+    >>> align_instrument(frame, pd.date_range("1999-12", periods=6, freq="MS")).tolist()
+    [nan, nan, 0.5, 0.0, -1.0, nan]
+    """
+    values = frame.set_index(pd.DatetimeIndex(pd.to_datetime(frame["date"])))["value"]
+    values = values.astype(float).sort_index()
+    nonzero = values.index[values.to_numpy() != 0.0]
+    if len(nonzero):
+        values = values[values.index >= nonzero[0]]
+    aligned: np.ndarray = values.reindex(pd.DatetimeIndex(dates)).to_numpy(dtype=float)
+    return aligned
+
+
 def _monthly(frame: pd.DataFrame, name: str) -> pd.Series:
     """Return a ``date, value`` frame as a float Series indexed by month (NaN values kept)."""
     if not {"date", "value"}.issubset(frame.columns):
@@ -281,6 +335,54 @@ def _monthly(frame: pd.DataFrame, name: str) -> pd.Series:
         raise EstimationError(BAD_DATES.format(name=name))
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
     return pd.Series(values, index=months, name=name).sort_index()
+
+
+def _production_growth(
+    production: pd.Series, long: pd.DataFrame | None, months: pd.PeriodIndex
+) -> tuple[pd.Series, list[str]]:
+    """``100 Δlog`` production over ``months``: Känzig's before the splice, EIA's after."""
+    first, last = months[0], months[-1]
+    splice = pd.Period(SPLICE_MONTH, freq="M")
+
+    def growth_of(levels: pd.Series, name: str, lo: pd.Period, hi: pd.Period) -> pd.Series:
+        window = levels.reindex(pd.period_range(lo - 1, hi, freq="M"))
+        _check_positive(window, name)
+        rates = (100.0 * np.log(window).diff()).iloc[1:]
+        rates.index = pd.period_range(lo, hi, freq="M")
+        return rates
+
+    if long is None:
+        # No splice asked for: a production series that itself reaches back is used as is.
+        observed = production.dropna()
+        if first < splice and (observed.empty or observed.index[0] > first - 1):
+            raise EstimationError(NEEDS_LONG.format(start=first, splice=splice))
+        return growth_of(production, "world_crude_production_kbd", first, last), []
+    if first >= splice:
+        return growth_of(production, "world_crude_production_kbd", first, last), []
+    early = growth_of(
+        _monthly(long, "world_crude_production_long_kbd"),
+        "world_crude_production_long_kbd",
+        first,
+        min(last, splice - 1),
+    )
+    if last < splice:
+        return early, [SPLICE_NOTE.format(splice=splice)]
+    late = growth_of(production, "world_crude_production_kbd", splice, last)
+    return pd.concat([early, late]), [SPLICE_NOTE.format(splice=splice)]
+
+
+def _head(
+    series: pd.Series, long: pd.DataFrame | None, months: pd.PeriodIndex, name: str, long_name: str
+) -> tuple[pd.Series, list[str]]:
+    """``series`` with the months before its first value (from ``months[0]``) from ``long``."""
+    observed = series.dropna()
+    if long is None or observed.empty or observed.index[0] <= months[0]:
+        return series, []
+    first = observed.index[0]
+    head = _monthly(long, long_name)
+    head = head[(head.index >= months[0]) & (head.index < first)]
+    note = HEAD_NOTE.format(long=long_name, first=first, name=name)
+    return pd.concat([head, series[series.index >= first]]), [note]
 
 
 def _check_positive(values: pd.Series, name: str) -> None:

@@ -19,7 +19,15 @@ from forecast.models.svar._common import (
     VARIABLES,
     cholesky,
     disruption_signs,
-    sign_filter,
+)
+from forecast.models.svar._identify import (
+    KM2012_DYNAMIC_HORIZON,
+    MIN_INSTRUMENT_MONTHS,
+    SHORT_INSTRUMENT,
+    first_stage_f,
+    km_filter,
+    proxy_impact,
+    reduced_ma,
 )
 
 __all__ = ["SVARFit", "fit_svar"]
@@ -40,6 +48,8 @@ TOO_FEW = (
 BAD_TREND = "trend must be 'c' (constant) or 'n' (none), not {trend!r}"
 BAD_IDENTIFICATION = "identification must be one of {known}, not {value!r}"
 SIGN_NEEDS = "sign identification needs {what}"
+PROXY_NEEDS = "proxy identification needs {what}"
+BAD_INSTRUMENT = "instrument must have one value per data row ({rows}), got shape {shape}"
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -77,6 +87,13 @@ class SVARFit:
         Rotations tried (sign identification; 0 for recursive).
     supply_disruption
         Whether the first shock is normalised as a disruption (lowers production).
+    dynamic_horizon
+        Months of Kilian-Murphy's dynamic restrictions (sign identification; 0: none).
+    instrument
+        ``(T - p,)``: the external instrument on the residuals' months, NaN where it is not
+        observed (proxy identification; ``None`` otherwise).
+    first_stage_f
+        F statistic of the production residual on the instrument (proxy identification).
 
     Notes
     -----
@@ -100,6 +117,9 @@ class SVARFit:
     elasticity_bound: float | None
     rotations: int
     supply_disruption: bool
+    dynamic_horizon: int = 0
+    instrument: np.ndarray | None = None
+    first_stage_f: float | None = None
 
     @property
     def k(self) -> int:
@@ -178,7 +198,13 @@ class SVARFit:
         if self.identification == "sign":
             lines.append(
                 f"  {self.impact_set.shape[0]} of {self.rotations} rotations accepted "
-                f"(supply-elasticity bound {self.elasticity_bound})"
+                f"(supply-elasticity bound {self.elasticity_bound}, dynamic restrictions "
+                f"over {self.dynamic_horizon} months)"
+            )
+        if self.identification == "proxy" and self.instrument is not None:
+            months = int(np.isfinite(self.instrument).sum())
+            lines.append(
+                f"  instrument observed in {months} months, first-stage F {self.first_stage_f:.2f}"
             )
         return "\n".join(lines)
 
@@ -202,6 +228,8 @@ def fit_svar(
     rotations: int = 5000,
     elasticity_bound: float = KM2012_ELASTICITY_BOUND,
     supply_disruption: bool = True,
+    dynamic_horizon: int = KM2012_DYNAMIC_HORIZON,
+    instrument: np.ndarray | pd.Series | None = None,
 ) -> SVARFit:
     """Estimate a VAR by OLS and identify its structural shocks.
 
@@ -216,15 +244,25 @@ def fit_svar(
     trend
         ``"c"``: a constant in every equation; ``"n"``: none.
     identification
-        ``"recursive"`` (Cholesky, the default) or ``"sign"`` (Kilian & Murphy 2012; K = 3).
+        ``"recursive"`` (Cholesky, the default), ``"sign"`` (Kilian & Murphy 2012; K = 3) or
+        ``"proxy"`` (external instrument for the supply shock; needs ``instrument``).
     rng
         Needed for sign identification (draws the rotations).
     rotations
-        Candidate rotations drawn for sign identification.
+        Candidate rotations drawn for sign identification (the identified set is the
+        accepted ones).
     elasticity_bound
         Upper bound on the impact price elasticity of oil supply (sign identification).
     supply_disruption
         Normalise the first shock to *lower* the first variable (a supply disruption).
+    dynamic_horizon
+        Sign identification: months ``0..dynamic_horizon`` over which a supply disruption
+        must lower cumulated production and real activity and raise the real price (12 in
+        KM2012; 0 keeps the impact restrictions only).
+    instrument
+        Proxy identification: one value per data row (NaN where unobserved), e.g. Känzig's
+        (2021) oil supply surprises; the supply column of ``B`` is proportional to the
+        covariance of the residuals with it.
 
     Returns
     -------
@@ -235,10 +273,12 @@ def fit_svar(
     ------
     EstimationError
         If the data are not finite, too short for the lags, the residual covariance is not
-        positive definite, or no rotation satisfies the sign restrictions.
+        positive definite, no rotation satisfies the restrictions (no admissible model: the
+        restrictions are never loosened), or the instrument is too short or irrelevant.
     ValueError
         If ``lags``, ``trend``, ``identification`` or ``rotations`` is not valid, or sign
-        identification lacks ``rng`` or three variables.
+        identification lacks ``rng`` or three variables, or proxy identification lacks its
+        instrument.
 
     Examples
     --------
@@ -263,26 +303,26 @@ def fit_svar(
         raise EstimationError(TOO_FEW.format(lags=lags, m=m, rows=t - lags))
     params, resid, sigma = _var.ols(values, lags, k_trend)
     coefs, intercept = _var.coefs_from_params(params, k, lags, k_trend)
-    chol = cholesky(sigma)
     signs = disruption_signs(k, supply_disruption)
+    extra: dict[str, object] = {}
     if identification == "recursive":
-        impact = chol * signs
+        impact = cholesky(sigma) * signs
         impact_set = impact[None]
         bound: float | None = None
         tried = 0
-    else:
-        if k != 3:
-            raise ValueError(SIGN_NEEDS.format(what=f"three variables, got {k}"))
-        if rng is None:
-            raise ValueError(SIGN_NEEDS.format(what="an rng to draw rotations"))
-        check_count("rotations", rotations)
-        candidates = chol @ _var.haar_rotations(rng, (int(rotations),), k)
-        accepted, ordered = sign_filter(candidates, elasticity_bound)
-        if not accepted.any():
-            raise EstimationError(NO_ROTATION.format(tried=rotations, bound=elasticity_bound))
-        impact_set = ordered[accepted] * signs
+    elif identification == "sign":
+        impact_set = (
+            _sign_set(coefs, sigma, rng, rotations, elasticity_bound, dynamic_horizon) * signs
+        )
         impact = impact_set[_median_target(coefs, impact_set)]
         bound, tried = float(elasticity_bound), int(rotations)
+        extra["dynamic_horizon"] = int(dynamic_horizon)
+    else:
+        z = _instrument(instrument, t)[lags:]
+        impact, f_stat = _proxy(resid, sigma, z, signs)
+        impact_set = impact[None]
+        bound, tried = None, 0
+        extra.update(instrument=frozen_numeric(z), first_stage_f=f_stat)
     return SVARFit(
         variables=names,
         shocks=SHOCKS if k == 3 else tuple(f"shock_{i + 1}" for i in range(k)),
@@ -301,7 +341,56 @@ def fit_svar(
         elasticity_bound=bound,
         rotations=tried,
         supply_disruption=supply_disruption,
+        **extra,  # type: ignore[arg-type]
     )
+
+
+def _sign_set(
+    coefs: np.ndarray,
+    sigma: np.ndarray,
+    rng: np.random.Generator | None,
+    rotations: int,
+    bound: float,
+    dynamic_horizon: int,
+) -> np.ndarray:
+    """Every accepted rotation of ``chol(sigma)`` (columns ordered, before the signs)."""
+    k = sigma.shape[0]
+    if k != 3:
+        raise ValueError(SIGN_NEEDS.format(what=f"three variables, got {k}"))
+    if rng is None:
+        raise ValueError(SIGN_NEEDS.format(what="an rng to draw rotations"))
+    check_count("rotations", rotations)
+    if dynamic_horizon < 0:
+        raise ValueError(f"dynamic_horizon must be >= 0, not {dynamic_horizon}")
+    candidates = cholesky(sigma) @ _var.haar_rotations(rng, (int(rotations),), k)
+    phis = reduced_ma(coefs, dynamic_horizon)[None] if dynamic_horizon else None
+    accepted, ordered = km_filter(candidates, bound, phis)
+    if not accepted.any():
+        raise EstimationError(NO_ROTATION.format(tried=rotations, bound=bound))
+    accepted_set: np.ndarray = ordered[accepted]
+    return accepted_set
+
+
+def _instrument(instrument: np.ndarray | pd.Series | None, rows: int) -> np.ndarray:
+    """Return the instrument as a float ``(rows,)`` array (NaN: not observed)."""
+    if instrument is None:
+        raise ValueError(PROXY_NEEDS.format(what="an instrument (one value per data row)"))
+    z = np.asarray(instrument, dtype=float)
+    if z.shape != (rows,):
+        raise ValueError(BAD_INSTRUMENT.format(rows=rows, shape=z.shape))
+    return z
+
+
+def _proxy(
+    resid: np.ndarray, sigma: np.ndarray, z: np.ndarray, signs: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Proxy-identified ``B`` and the first-stage F on the months the instrument covers."""
+    observed = np.isfinite(z)
+    months = int(observed.sum())
+    if months < MIN_INSTRUMENT_MONTHS:
+        raise EstimationError(SHORT_INSTRUMENT.format(months=months, least=MIN_INSTRUMENT_MONTHS))
+    impact = proxy_impact(resid, sigma, z, signs)
+    return impact, first_stage_f(resid[observed, 0], z[observed])
 
 
 def _as_array(
