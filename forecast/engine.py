@@ -504,6 +504,13 @@ class FittedModels:
     models: tuple[str, ...]
     notes: tuple[str, ...]
     step: Progress = field(default=lambda _message: None)
+    _fixed: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+
+    def _once(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """Return a copy of a frame no scenario changes (built on the first call, then kept)."""
+        if name not in self._fixed:
+            self._fixed[name] = build()
+        return self._fixed[name].copy()
 
     @property
     def seed(self) -> int:
@@ -615,9 +622,9 @@ class FittedModels:
             differences=differences,
             scenarios=scenarios,
             data=self.inputs.data,
-            assumptions=self._assumptions(),
-            history=_history(self.inputs),
-            diagnostics=_diagnostics(self.adapters()),
+            assumptions=self._once("assumptions", self._assumptions),
+            history=self._once("history", lambda: _history(self.inputs)),
+            diagnostics=self._once("diagnostics", lambda: _diagnostics(self.adapters())),
             notes=self.notes,
             as_of=self.inputs.as_of,
             horizon=self.spec.horizon,

@@ -32,6 +32,7 @@ import contextlib
 import copyreg
 import itertools
 import multiprocessing
+import os
 import types
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -50,6 +51,7 @@ __all__ = [
     "ProcessExecutor",
     "SerialExecutor",
     "make_executor",
+    "single_threaded_blas",
 ]
 
 Backend = Literal["serial", "processes", "dask"]
@@ -77,6 +79,30 @@ NO_DASK = (
     "(or pip install 'dask[distributed]')"
 )
 BAD_BACKEND = "unknown backend {name!r}; choose one of: {known}"
+
+
+BLAS_THREAD_VARIABLES = (
+    "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+)  # fmt: skip
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Start worker processes with one BLAS thread each (the environment is restored after).
+
+    The parallelism is across chunks: a multithreaded BLAS in every worker would
+    oversubscribe the cores. Spawned workers read these variables when they import numpy.
+    """
+    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class ChunkError(ForecastError):
@@ -229,12 +255,13 @@ class DaskExecutor:
             return
         with contextlib.ExitStack() as stack:
             if self.address == "local":
-                cluster = stack.enter_context(
-                    distributed.LocalCluster(
-                        n_workers=self.jobs, threads_per_worker=1, processes=True,
-                        dashboard_address=None,
-                    )
-                )  # fmt: skip
+                with single_threaded_blas():
+                    cluster = stack.enter_context(
+                        distributed.LocalCluster(
+                            n_workers=self.jobs, threads_per_worker=1, processes=True,
+                            dashboard_address=None,
+                        )
+                    )  # fmt: skip
                 client = stack.enter_context(distributed.Client(cluster))
             else:
                 client = stack.enter_context(distributed.Client(self.address))
@@ -257,7 +284,8 @@ def make_executor(
     backend
         ``serial``, ``processes`` or ``dask``.
     jobs
-        Worker processes (``processes``) or local Dask workers.
+        Worker processes (``processes``, started with one BLAS thread each) or local Dask
+        workers.
     scheduler
         A Dask scheduler address, or ``"local"`` for a ``LocalCluster``.
     """
@@ -266,7 +294,7 @@ def make_executor(
     if backend == "serial":
         return SerialExecutor()
     if backend == "processes":
-        return ProcessExecutor(jobs=jobs)
+        return ProcessExecutor(jobs=jobs, environment=single_threaded_blas)
     if backend == "dask":
         return DaskExecutor(jobs=jobs)
     raise ForecastError(BAD_BACKEND.format(name=backend, known=", ".join(BACKENDS)))

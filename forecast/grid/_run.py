@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,11 +23,12 @@ if TYPE_CHECKING:
     from forecast.models.protocol import PriceModel, RunInputs
     from forecast.spec import RunSpec
 
-__all__ = ["CHUNK_POINTS", "CSV_MAX_ROWS", "run_grid"]
+__all__ = ["CHUNK_POINTS", "CSV_MAX_ROWS", "grid_chunk", "run_grid"]
 
 CHUNK_POINTS = 100
 """Points per chunk (fixed, so every backend computes the same chunks: identical numbers)."""
 CSV_MAX_ROWS = 200_000
+CSV_FLOAT = "%.6g"
 """``grid.csv`` is written (and the frame kept in memory) up to this many rows."""
 
 
@@ -144,22 +146,24 @@ def run_grid(
     keys = design.set_index("point")
     rows_per_point = sum(len(v) for v in _ids(shared.baseline).values())
     keep = len(points) * rows_per_point <= CSV_MAX_ROWS
+    tasks = [(first, chunk, keys.iloc[first : first + len(chunk)], keep) for first, chunk in chunks]
     sink, kept = Sink(directory, parquet=parquet), []
+    csv = directory / "grid.csv" if keep else None
     try:
-        for done, chunk in enumerate(runner.map(project_chunk, shared, chunks), start=1):
-            frame = _with_keys(chunk, keys)
-            sink.write(frame)
-            if keep:
-                kept.append(frame)
-            if progress:
-                progress(f"grid: {done}/{len(chunks)} chunks")
+        with contextlib.ExitStack() as stack:
+            text = stack.enter_context(csv.open("w", newline="")) if csv else None
+            for done, (frame, rows) in enumerate(runner.map(grid_chunk, shared, tasks), start=1):
+                sink.write(frame)
+                if text is not None:
+                    if done == 1:
+                        text.write(frame.head(0).to_csv(index=False))
+                    text.write(rows or "")
+                    kept.append(frame)
+                if progress:
+                    progress(f"grid: {done}/{len(chunks)} chunks")
     finally:
         sink.close()
     loaded: pd.DataFrame | None = pd.concat(kept, ignore_index=True) if keep else None
-    csv = None
-    if loaded is not None:
-        csv = directory / "grid.csv"
-        loaded.to_csv(csv, index=False, float_format="%.6g")
     return GridResult(
         spec=spec, path=sink.path, csv=csv, rows=sink.rows, points=len(points),
         models=tuple(shared.models), backend=runner.name, loaded=loaded,
@@ -171,6 +175,21 @@ def _ids(baseline: Mapping[tuple[str, str], Any]) -> dict[str, list[str]]:
     for name, sid in baseline:
         out.setdefault(name, []).append(sid)
     return out
+
+
+def grid_chunk(
+    shared: GridShared, task: tuple[int, Sequence[tuple[Any, ...]], pd.DataFrame, bool]
+) -> tuple[pd.DataFrame, str | None]:
+    """One chunk's rows with their keys and, for a grid small enough, their ``grid.csv`` text.
+
+    ``task`` is ``(first point id, axis values, design rows of the points, write csv)``; the
+    keys are joined and the CSV lines formatted where the chunk runs (a worker, in parallel),
+    so this process only appends them to the files.
+    """
+    first, points, keys, csv = task
+    frame = _with_keys(project_chunk(shared, (first, points)), keys)
+    rows = frame.to_csv(index=False, header=False, float_format=CSV_FLOAT) if csv else None
+    return frame, rows
 
 
 def _with_keys(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:

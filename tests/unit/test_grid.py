@@ -218,3 +218,20 @@ def test_cli_grid(synthetic_store: Store, tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     frame = pd.read_csv(tmp_path / "grid.csv")
     assert {"peak_q50", "outage_mean", "h3_q05", "h12_q95"} <= set(frame.columns)
+
+
+def test_one_more_scenario_reuses_what_no_scenario_changes(fitted: FittedModels) -> None:
+    from forecast.engine import _diagnostics, _history
+
+    chosen = [
+        forecast.scenarios.builtin_scenarios()["baseline"],
+        forecast.scenarios.resolve_scenario("venezuela_full_halt"),
+    ]
+    first = fitted.project(chosen)
+    first.diagnostics.loc[0, "estimate"] = -1.0  # a caller's edit must not reach the cache
+    second = fitted.project(chosen)
+    pd.testing.assert_frame_equal(second.diagnostics, _diagnostics(fitted.adapters()))
+    pd.testing.assert_frame_equal(second.history, _history(fitted.inputs))
+    pd.testing.assert_frame_equal(second.assumptions, fitted._assumptions())
+    pd.testing.assert_frame_equal(first.summary, second.summary, check_exact=True)
+    pd.testing.assert_frame_equal(first.paths, second.paths, check_exact=True)

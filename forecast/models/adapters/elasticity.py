@@ -71,9 +71,13 @@ class ElasticityAdapter(AdapterBase):
         positive = share > 0
         onset = np.where(positive.any(axis=1), positive.argmax(axis=1), horizon).astype(float)
         tau = np.clip(months[None, :] - onset[:, None], 0.0, None)  # (points, horizon)
-        fade = 1.0 + tau[:, None, :] / self.draws.fade_months[None, :, None]
-        impact = self.draws.multiplier[None, :, None] * share[:, None, :] / fade
-        effect = np.exp(impact)
+        # In place, operation for operation: 1 + tau / fade_months, multiplier * share / fade.
+        fade = tau[:, None, :] / self.draws.fade_months[None, :, None]
+        fade += 1.0
+        effect = self.draws.multiplier[None, :, None] * share[:, None, :]
+        effect /= fade
+        del fade
+        np.exp(effect, out=effect)
         return {sid: b[None, :, :] * effect for sid, b in self.baseline.items()}
 
     @property

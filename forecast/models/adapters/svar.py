@@ -158,8 +158,9 @@ class SVARAdapter(AdapterBase):
         mapping = self._price_map()  # (draws, horizon, horizon)
         draws, horizon = mapping.shape[0], mapping.shape[1]
         # One GEMM for every point: (points, k) @ (k, draws * horizon).
-        effect_pct = (growth @ mapping.reshape(draws * horizon, -1).T).reshape(-1, draws, horizon)
-        effect = np.exp(effect_pct / 100.0)
+        effect = (growth @ mapping.reshape(draws * horizon, -1).T).reshape(-1, draws, horizon)
+        np.divide(effect, 100.0, out=effect)  # in place: exp(effect_pct / 100), one array
+        np.exp(effect, out=effect)
         return {sid: base[None, :, :] * effect for sid, base in self.baseline.items()}
 
     def _price_map(self) -> np.ndarray:
