@@ -48,8 +48,9 @@ def _run_alone(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[s
 
 
 def test_report_leaves_no_process(synthetic_store: Store, tmp_path: Path) -> None:
-    done = _run_alone(["report", "--seed", "1", "--draws", "100", "--store",
-                       str(synthetic_store.path), "--out", str(tmp_path / "r")], tmp_path)  # fmt: skip
+    args = ["report", "--seed", "1", "--draws", "100", "--store", str(synthetic_store.path),
+            "--out", str(tmp_path / "r")]  # fmt: skip
+    done = _run_alone(args, tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "r" / "report.html").is_file()
 
