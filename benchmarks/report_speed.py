@@ -91,7 +91,12 @@ def _breakdown(store: str, out: str) -> None:
     clock.wrap(svar, "bootstrap_svar", "svar_bootstrap (in fit_svar)")
     clock.wrap(cuba, "fit_cuba", "cuba_ols (in fit_cuba)")
     clock.wrap(engine.FittedModels, "project", "projections")
-    clock.wrap(writer, "build_charts", "charts_wall")
+    if hasattr(writer, "_ChartJob"):  # charts drawn while the tables are written
+        clock.wrap(writer._ChartJob, "__enter__", "charts_start (fork)")
+        clock.wrap(writer._ChartJob, "results", "charts_wait (after the tables)")
+    else:
+        clock.wrap(writer, "build_charts", "charts_wall")
+    clock.wrap(engine, "run", "engine_run (reads, fits, projections, result)")
     clock.wrap(writer, "write_chart_files", "write_chart_files")
     clock.wrap(RunResult, "write", "write_csv")
     clock.wrap(writer, "write_tables", "write_tables (csv+xlsx)")
