@@ -189,6 +189,7 @@ class ProcessExecutor:
                 initializer=_set_shared,
                 initargs=(shared,),
             ) as pool,
+            _stopped_on_error(pool),
         ):
             yield from _in_order(
                 lambda chunk: pool.submit(_call_with_shared, fn, chunk),
@@ -196,6 +197,26 @@ class ProcessExecutor:
                 window=2 * self.jobs,
                 retry=True,
             )
+
+
+@contextlib.contextmanager
+def _stopped_on_error(pool: concurrent.futures.ProcessPoolExecutor) -> Iterator[None]:
+    """On an error, Ctrl-C or an abandoned map: cancel what waits, stop the running workers.
+
+    The pool's own exit then joins the (stopped) workers, so none outlives the map; without
+    this, ``shutdown(wait=True)`` would first let every chunk in flight run to its end.
+    """
+    try:
+        yield
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+        if terminate is not None:
+            terminate()
+        else:
+            for process in list((pool._processes or {}).values()):  # noqa: SLF001
+                process.terminate()
+        raise
 
 
 def _in_order(

@@ -63,3 +63,40 @@ def test_first_full_projected_year() -> None:
     assert _first_full_year(Stub()) == 2026  # type: ignore[arg-type]
     Stub.horizon = 11
     assert _first_full_year(Stub()) is None  # type: ignore[arg-type]
+
+
+def _boom() -> object:
+    message = "drawing failed"
+    raise RuntimeError(message)
+
+
+def _slow() -> object:
+    import time
+
+    time.sleep(60)
+    raise AssertionError
+
+
+def test_chart_workers_are_joined_after_an_error() -> None:
+    import multiprocessing as mp
+
+    from forecast.reports.writer import _ChartJob, _ChartSpec
+
+    specs = [_ChartSpec(f"c{i}", "t", "c", _boom) for i in range(3)]
+    with pytest.raises(RuntimeError, match="drawing failed"), _ChartJob(specs, 2) as job:
+        job.results()
+    assert mp.active_children() == []
+
+
+def test_chart_workers_are_stopped_on_ctrl_c() -> None:
+    import multiprocessing as mp
+    import time
+
+    from forecast.reports.writer import _ChartJob, _ChartSpec
+
+    specs = [_ChartSpec(f"c{i}", "t", "c", _slow) for i in range(2)]
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), _ChartJob(specs, 2):
+        raise KeyboardInterrupt
+    assert mp.active_children() == []
+    assert time.monotonic() - start < 30  # terminated, not waited for
