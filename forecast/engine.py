@@ -637,6 +637,7 @@ class FittedModels:
                 "outages": outages,
                 "baseline_fits": self.baseline.raw.get("fits", {}),
                 "models": {a.name: a for a in self.adapters()},
+                "fitted": self,
                 "spec": self.spec,
             },
         )

@@ -176,7 +176,7 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 lambda: charts.cuba_panel(result, model=cuba_model),
             )
         )
-    return specs + _method_specs(result)
+    return specs + _method_specs(result) + _sensitivity_specs(result)
 
 
 METHOD_CHARTS: tuple[tuple[str, str, str], ...] = (
@@ -215,6 +215,60 @@ METHOD_CHARTS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 """Methodology charts: table name (also the chart id), title and caption."""
+
+
+SENSITIVITY_SCENARIO = "venezuela_full_halt"
+SENSITIVITY_AXES: tuple[str, ...] = (
+    "outage.duration_months=3,6,12",
+    "outage.volume_kbd=400,800,1200",
+    "offsets.spare_capacity_share=0,0.5,1",
+    "offsets.spare_capacity_lag_months=1,3,6",
+)
+"""The report's default sensitivity grid around the full halt: duration, volume, offset share
+and offset lag (81 points and the one-at-a-time rows, through the run's own draws)."""
+
+
+def sensitivity_grid(result: RunResult) -> Any:
+    """Return the report's sensitivity grid (a ``GridResult``), or ``None`` when it cannot run.
+
+    It needs the run's fitted models (``result.raw["fitted"]``, kept by :func:`forecast.run`),
+    a price model and the full-halt scenario among those run (with the run's overrides).
+    """
+    fitted = result.raw.get("fitted")
+    scenario = next((s for s in result.scenarios if s.id == SENSITIVITY_SCENARIO), None)
+    if fitted is None or scenario is None or not getattr(fitted, "price", None):
+        return None
+    return fitted.grid(SENSITIVITY_AXES, scenario=scenario)
+
+
+def _sensitivity_specs(result: RunResult) -> list[_ChartSpec]:
+    from forecast.charts.grid import grid_heatmap, grid_tornado
+
+    grid = sensitivity_grid(result)
+    if grid is None:
+        return []
+    model = grid.models[0]
+    heat = grid.heatmap_frame("outage.duration_months", "outage.volume_kbd", model=model)
+    tornado = grid.tornado_frame(model=model)
+    return [
+        _ChartSpec(
+            "sensitivity_heatmap",
+            f"Sensitivity: peak Brent effect by duration and volume ({model} model)",
+            "Median peak effect on Brent (% of the no-outage baseline) of the full halt with its "
+            "duration and volume changed, averaged over the offset settings of the grid; every "
+            "point goes through the run's fitted models and draws.",
+            partial(grid_heatmap, heat, "outage.duration_months", "outage.volume_kbd"),
+            "sensitivity",
+        ),
+        _ChartSpec(
+            "sensitivity_tornado",
+            f"Sensitivity: one setting at a time ({model} model)",
+            "Range of the median peak Brent effect when one setting of the full halt moves over "
+            "its grid values and the others keep the scenario's: which assumption matters most.",
+            partial(grid_tornado, tornado, scenario=SENSITIVITY_SCENARIO),
+            "sensitivity",
+        ),
+    ]
 
 
 def _method_specs(result: RunResult) -> list[_ChartSpec]:
@@ -688,6 +742,7 @@ def render_html(
         headlines=_headlines(result),
         charts=[c for c in chart_list if c.section == "main"],
         method_charts={c.id: c for c in chart_list if c.section == "methodology"},
+        sensitivity_charts=[c for c in chart_list if c.section == "sensitivity"],
         method_tables={name: _table(frame) for name, frame in result.tables.items()},
         summary_rows=_summary_table(result),
         price_table=_price_table(result),
