@@ -34,9 +34,9 @@ def _period_rows(table: pd.DataFrame) -> list[list[str]]:
             str(r["model"]),
             str(r["variable"]),
             str(r["period"]) + ("" if r["months"] in (3, 12) else f" ({r['months']} mo)"),
-            f"{r['level_mean']:,.2f}",
-            f"{r['diff_mean']:+,.2f}",
-            f"{r['diff_pct_mean']:+.1f}",
+            f"{r['level_q50']:,.2f}",
+            f"{r['diff_q50']:+,.2f}",
+            f"{r['diff_pct_q50']:+.1f}",
             f"{r['diff_pct_q05']:+.1f} to {r['diff_pct_q95']:+.1f}",
         ]
         for r in table.to_dict("records")
@@ -44,7 +44,7 @@ def _period_rows(table: pd.DataFrame) -> list[list[str]]:
 
 
 PERIOD_HEADER = (
-    "Scenario", "Model", "Price", "Period", "Level, US$/bbl", "Diff., US$/bbl", "Diff., %",
+    "Scenario", "Model", "Price", "Period", "Median, US$/bbl", "Diff., US$/bbl", "Diff., %",
     "90% band, %",
 )  # fmt: skip
 

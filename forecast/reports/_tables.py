@@ -56,20 +56,20 @@ def _period_labels(dates: pd.DatetimeIndex, period: Period) -> list[str]:
     return [str(d.year) for d in dates]
 
 
-def _band(values: FloatArray) -> tuple[float, float, float]:
-    """Return the mean, 5th and 95th percentile over draws."""
-    low, high = np.quantile(values, [0.05, 0.95])
-    return float(values.mean()), float(low), float(high)
+def _band(values: FloatArray) -> tuple[float, float, float, float]:
+    """Return the mean, median, 5th and 95th percentile over draws."""
+    low, median, high = np.quantile(values, [0.05, 0.5, 0.95])
+    return float(values.mean()), float(median), float(low), float(high)
 
 
 def period_table(result: RunResult, period: Period) -> pd.DataFrame:
     """Return quarterly or annual average Brent and WTI per scenario and price model.
 
     Columns: ``scenario, scenario_title, model, variable, unit, period, period_start,
-    months, level_mean, level_q05, level_q95, diff_mean, diff_q05, diff_q95, diff_pct_mean,
-    diff_pct_q05, diff_pct_q95``. Levels and differences are in US$/bbl, ``diff_pct_*`` in per
-    cent of the baseline average; ``months`` counts the projected months in the period (a
-    partial first or last period is an average of fewer months).
+    months`` and, for ``level``, ``diff`` (US$/bbl) and ``diff_pct`` (per cent of the
+    baseline average): ``_mean``, ``_q50`` (median), ``_q05`` and ``_q95`` over draws.
+    ``months`` counts the projected months in the period (a partial first or last period is an
+    average of fewer months). The report shows the medians.
     """
     draws = result.raw["draws"]
     dates = months(result)
@@ -113,8 +113,13 @@ def period_table(result: RunResult, period: Period) -> pd.DataFrame:
 
 
 def _stats(prefix: str, values: FloatArray) -> dict[str, float]:
-    mean, low, high = _band(values)
-    return {f"{prefix}_mean": mean, f"{prefix}_q05": low, f"{prefix}_q95": high}
+    mean, median, low, high = _band(values)
+    return {
+        f"{prefix}_mean": mean,
+        f"{prefix}_q50": median,
+        f"{prefix}_q05": low,
+        f"{prefix}_q95": high,
+    }
 
 
 def probability_table(

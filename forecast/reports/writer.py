@@ -568,10 +568,12 @@ def _price_table(result: RunResult, variable: str = "brent_usd") -> dict[str, An
     }
 
 
+# Medians over draws: a log random walk's mean drifts up with its variance (the baseline's
+# mean would rise about 20% in two years while its median stays at the last close).
 MEASURES = (
-    ("level_mean", "Level, US$/bbl", 2, False),
-    ("diff_mean", "Difference, US$/bbl", 2, True),
-    ("diff_pct_mean", "Difference, %", 1, True),
+    ("level_q50", "Level, US$/bbl (median)", 2, False),
+    ("diff_q50", "Difference, US$/bbl (median)", 2, True),
+    ("diff_pct_q50", "Difference, % (median)", 1, True),
 )
 
 
@@ -590,7 +592,7 @@ def _period_context(table: pd.DataFrame, variable: str) -> dict[str, Any]:
         rows = []
         for model, by_model in by_scenario.groupby("model", sort=False):
             for column, label, digits, sign in MEASURES:
-                if sid == "baseline" and column != "level_mean":
+                if sid == "baseline" and column != "level_q50":
                     continue
                 values = [_fmt(float(v), digits, sign=sign) for v in by_model[column]]
                 rows.append({"model": str(model), "measure": label, "values": values})

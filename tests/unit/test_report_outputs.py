@@ -49,6 +49,8 @@ def test_annual_table_equals_a_direct_computation_from_the_draws(result: RunResu
     assert row["level_mean"] == pytest.approx(scen.mean())
     assert row["diff_mean"] == pytest.approx((scen - base).mean())
     assert row["diff_pct_mean"] == pytest.approx((100 * (scen / base - 1)).mean())
+    assert row["level_q50"] == pytest.approx(np.median(scen))  # what the report shows
+    assert row["diff_q50"] == pytest.approx(np.median(scen - base))
     assert row["diff_q95"] == pytest.approx(np.quantile(scen - base, 0.95))
     quarterly = _tables.period_table(result, "quarter")
     assert quarterly["months"].sum() == 2 * len(result.scenario_ids) * result.horizon * len(
