@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from forecast.evaluation import EvaluationResult, EvaluationSettings
+    from forecast.executors import Executor
 
 __all__ = [
     "BACKTEST_SERIES",
@@ -227,6 +228,7 @@ def run_backtest(
     jobs: int = 1,
     settings: EvaluationSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> EvaluationResult:
     """Read the store and run the rolling-origin backtest of monthly Brent.
 
@@ -283,6 +285,7 @@ def run_backtest(
         real_time=data.real_time or None,
         jobs=jobs,
         progress=progress,
+        executor=executor,
     )
     return evaluation.EvaluationResult(
         table=result.table,

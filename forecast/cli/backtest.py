@@ -83,6 +83,13 @@ def _default_jobs() -> int:
     default=None,
     help="Worker processes across years of origins [default: the CPUs, at most 4].",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS|local",
+    default=None,
+    help="Run the blocks of origins on a dask.distributed cluster at ADDRESS, or on a "
+    "LocalCluster (local) [extra: dask]; same numbers as the local processes.",
+)
 @guard
 def backtest(
     store_path: str | None,
@@ -92,6 +99,7 @@ def backtest(
     models: tuple[str, ...],
     out_dir: str,
     jobs: int | None,
+    scheduler: str | None,
 ) -> None:
     """Backtest monthly Brent forecasts (nominal and real) against the no-change forecasts.
 
@@ -127,6 +135,9 @@ def backtest(
     over no-change, pit_histogram.png the PIT histograms of the density forecasts.
     """  # noqa: D301 (click's \b keeps the column list's layout)
     from forecast.backtest import run_backtest, write_backtest
+    from forecast.executors import make_executor
+
+    executor = None if scheduler is None else make_executor(jobs=jobs or 2, scheduler=scheduler)
 
     with ProgressBar("forecast backtest") as bar:
         result = run_backtest(
@@ -137,6 +148,7 @@ def backtest(
             models=list(models) or None,
             jobs=jobs or _default_jobs(),
             progress=bar,
+            executor=executor,
         )
     written = write_backtest(result, out_dir)
     click.echo(result.summary())
