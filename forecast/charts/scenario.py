@@ -134,6 +134,21 @@ def colour_scales(result: RunResult, *, legend: bool = True, fill: bool = True) 
     return scales
 
 
+def _price_frames(
+    result: RunResult, variable: str, model: str | None, history_months: int
+) -> tuple[str, Any, pd.DataFrame, str, pd.DataFrame]:
+    """Return a price chart's model, variable, labelled paths, repeats note and history."""
+    model = model or result.price_model or "elasticity"
+    var = catalog.OUTPUT_VARIABLES[variable]
+    paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
+    paths, repeated = _without_repeats(paths, result)
+    start = result.as_of - pd.DateOffset(months=history_months)
+    hist = result.history[
+        (result.history["variable"] == variable) & (result.history["date"] >= start)
+    ]
+    return model, var, ordered(paths, result), repeated, hist
+
+
 def price_fan_chart(
     result: RunResult,
     variable: str = "brent_usd",
@@ -157,19 +172,11 @@ def price_fan_chart(
         scale_x_datetime,
     )
 
-    model = model or result.price_model or "elasticity"
-    var = catalog.OUTPUT_VARIABLES[variable]
-    paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
-    paths, repeated = _without_repeats(paths, result)
-    paths = ordered(paths, result)
+    model, var, paths, repeated, hist = _price_frames(result, variable, model, history_months)
     panels = paths["scenario_label"].cat.categories
     baseline_lines = _on_every_panel(
         paths[paths["scenario"] == "baseline"][["date", "q50"]], panels
     )
-    start = result.as_of - pd.DateOffset(months=history_months)
-    hist = result.history[
-        (result.history["variable"] == variable) & (result.history["date"] >= start)
-    ]
     hist_lines = _on_every_panel(hist, panels)
     return (
         ggplot(paths, aes("date"))
@@ -267,16 +274,8 @@ def scenario_prices_chart(
         scale_x_datetime,
     )
 
-    model = model or result.price_model or "elasticity"
-    var = catalog.OUTPUT_VARIABLES[variable]
-    paths = result.paths[(result.paths["variable"] == variable) & (result.paths["model"] == model)]
-    paths, repeated = _without_repeats(paths, result)
-    paths = ordered(paths, result)
+    model, var, paths, repeated, hist = _price_frames(result, variable, model, history_months)
     baseline = paths[paths["scenario"] == "baseline"]
-    start = result.as_of - pd.DateOffset(months=history_months)
-    hist = result.history[
-        (result.history["variable"] == variable) & (result.history["date"] >= start)
-    ]
     return (
         ggplot(paths, aes("date"))
         + geom_ribbon(aes(ymin="q05", ymax="q95"), data=baseline, fill="#4d4d4d", alpha=0.12)

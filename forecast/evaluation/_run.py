@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +33,15 @@ from forecast.evaluation._scores import (
 from forecast.evaluation._settings import (
     EvaluationSettings,
 )
-from forecast.executors import Executor, ProcessExecutor, SerialExecutor
+from forecast.executors import (
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    single_threaded_blas,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 
 UNKNOWN_MODEL = "unknown model {name!r}; the models are: {known}"
@@ -205,7 +208,7 @@ def evaluate(
     runner: Executor
     if executor is None:
         runner = (
-            ProcessExecutor(jobs=min(jobs, len(tasks)), environment=_single_threaded_blas)
+            ProcessExecutor(jobs=min(jobs, len(tasks)), environment=single_threaded_blas)
             if jobs > 1 and len(tasks) > 1
             else SerialExecutor()
         )
@@ -261,31 +264,6 @@ def evaluate(
         settings=settings,
         densities=densities,
     )
-
-
-_BLAS_THREAD_VARIABLES = (
-    "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-)  # fmt: skip
-
-
-@contextlib.contextmanager
-def _single_threaded_blas() -> Iterator[None]:
-    """Start worker processes with one BLAS thread each (restores the environment after).
-
-    The matrices are small and the parallelism is across origins: a multithreaded BLAS in
-    every worker oversubscribes the cores (about four times slower on two loaded cores).
-    Spawned workers read these variables when they import numpy.
-    """
-    saved = {name: os.environ.get(name) for name in _BLAS_THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(_BLAS_THREAD_VARIABLES, "1"))
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 _Event = tuple[str, pd.Timestamp, str]  # model, origin, message
