@@ -441,6 +441,7 @@ def read_inputs(
         notes.insert(0, BUNDLED_NOTE.format(names=names, last=last))
     tables = _read_facts([*BASE_FACTS, *(f for e in (*kept, *_fallbacks()) for f in e.facts)])
     ve_exports_kbd, cuba_shipments_kbd = _default_volumes(tables, month)
+    tables = {name: facts.known_at(name, table, month) for name, table in tables.items()}  # type: ignore[arg-type]
     inputs = RunInputs(
         as_of=month,
         series={sid: _cut(data.frame, month) for sid, data in series.items()},

@@ -48,7 +48,7 @@ from forecast.errors import DataSourceError, DataValidationError, ForecastError
 if TYPE_CHECKING:
     import os
 
-__all__ = ["SCHEMAS", "FactName", "available", "load", "read_fact_file"]
+__all__ = ["SCHEMAS", "FactName", "available", "known_at", "load", "read_fact_file"]
 
 FactName = Literal[
     "brent_wti_annual_average_usd",
@@ -715,6 +715,82 @@ def _load_bundled(name: FactName) -> pd.DataFrame:
     except FileNotFoundError as exc:
         raise DataSourceError(FOLDER_MISSING.format(reason=exc)) from exc
     return read_fact_file(folder / f"{name}.csv", name)
+
+
+# Months a row's figure covers, counted from its ``date`` (the period's first day), by the
+# table's ``period_type``: a row is known once its period has ended. ``point`` and
+# ``agreement`` rows are known on their date; ``multi_year_approx`` is the 2006-2015 level.
+_PERIOD_MONTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "month": 1,
+        "partial_month_first_half": 1,
+        "quarter": 3,
+        "year": 12,
+        "year_approx": 12,
+        "partial_year_jan_aug": 8,
+        "partial_year_jan_sep": 9,
+        "partial_year_jan_nov": 11,
+        "multi_year_approx": 120,
+        "point": 0,
+        "agreement": 0,
+    }
+)
+UNKNOWN_PERIOD = "{name}: period_type {kind!r} has no known length; cannot cut it at {as_of}"
+
+
+def known_at(name: FactName, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return the rows of fact table ``name`` whose period had ended by the end of ``as_of``.
+
+    A historical replay as of a month sees only what had been observed by then: a monthly
+    figure from its month on, an annual one (a ``year`` column, or a ``date`` with an annual
+    ``period_type``) once its year has ended, a partial-year figure once its last month has
+    ended, a point estimate from its date. Publication lags are not modelled. Tables without
+    a date (literature elasticities, the 1989-1993 Special Period) are kept whole; so are
+    disruption episodes that began by then (their end dates are part of the record).
+
+    Parameters
+    ----------
+    name
+        The table (see :func:`available`).
+    frame
+        The table as :func:`load` returns it.
+    as_of
+        The as-of month (its first day).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows known at the end of the as-of month, with a fresh index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gdp = known_at("cuba_real_gdp_growth_annual", load("cuba_real_gdp_growth_annual"),
+    ...                pd.Timestamp("2020-06-01"))
+    >>> int(gdp["year"].max())
+    2019
+    """
+    month_end = as_of + pd.offsets.MonthEnd(0)
+    if "start_date" in frame:
+        keep = frame["start_date"] <= month_end
+    elif "period_type" in frame:
+        kinds = set(frame["period_type"])
+        unknown = sorted(kinds - set(_PERIOD_MONTHS))
+        if unknown:
+            raise ForecastError(UNKNOWN_PERIOD.format(name=name, kind=unknown[0], as_of=as_of))
+        months = frame["period_type"].map(_PERIOD_MONTHS).astype(int)
+        ends = [
+            date + pd.DateOffset(months=n) - pd.Timedelta(days=1) if n else date
+            for date, n in zip(frame["date"], months, strict=True)
+        ]
+        keep = pd.Series(ends, index=frame.index) <= month_end
+    elif "year" in frame:
+        keep = frame["year"] < as_of.year + (as_of.month == 12)
+    elif "date" in frame:
+        keep = frame["date"] <= month_end
+    else:
+        return frame.reset_index(drop=True)
+    return frame[keep].reset_index(drop=True)
 
 
 def read_fact_file(path: str | os.PathLike[str], name: FactName) -> pd.DataFrame:

@@ -147,7 +147,12 @@ def test_annual_shipments_rule(frames: dict[str, pd.DataFrame]) -> None:
 @pytest.mark.parametrize(
     ("table", "drop", "match"),
     [
-        ("venezuela_to_cuba_oil_shipments", lambda f: f["date"].str.startswith("2024"), "2024"),
+        ("venezuela_to_cuba_oil_shipments", lambda f: f["date"].str.startswith("2019"), "2019"),
+        (
+            "venezuela_to_cuba_oil_shipments",
+            lambda f: f["date"].str[:4].astype(int) >= 2020,
+            "needs two years of it",
+        ),
         (
             "cuba_special_period_1989_1993",
             lambda f: f["variable"] == "cuba_real_gdp_cumulative_change",
@@ -182,6 +187,23 @@ def test_missing_required_row_raises(
     changed[table] = frame[~drop(frame)]
     with pytest.raises(EstimationError, match=match):
         calibrate(*(changed[name] for name in TABLES))
+
+
+def test_recent_episode_ends_at_the_last_year_with_shipments_and_growth(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    full = calibrate(*(frames[name] for name in TABLES))
+    changed = dict(frames)
+    shipments = frames["venezuela_to_cuba_oil_shipments"]
+    changed["venezuela_to_cuba_oil_shipments"] = shipments[
+        ~shipments["date"].str.startswith("2024")
+    ]
+    cut = calibrate(*(changed[name] for name in TABLES))
+    recent = {ep.name: ep for ep in full.episodes}["Venezuelan decline"]
+    shorter = {ep.name: ep for ep in cut.episodes}["Venezuelan decline"]
+    assert (recent.start_year, recent.end_year) == (2019, 2024)
+    assert (shorter.start_year, shorter.end_year) == (2019, 2023)
+    assert shorter.gdp_change_pct != recent.gdp_change_pct
 
 
 def test_missing_column_raises(frames: dict[str, pd.DataFrame]) -> None:

@@ -253,3 +253,15 @@ def test_sign_identified_svar_runs_through_the_engine(shared_store: Store) -> No
     resolved = run.assumptions.set_index("key")["value"]
     loss_pct = 100 * resolved["ve_exports_kbd"] / resolved["world_crude_kbd"]
     assert 1.0 <= run.headline("brent_usd")["peak_mean"].iloc[0] / loss_pct <= 15.0
+
+
+def test_facts_are_cut_at_the_as_of_month(synthetic_store: Store) -> None:
+    fitted = forecast.fit(
+        forecast.RunSpec(as_of="2020-06", models=("elasticity",), draws=100, seed=1),
+        store=synthetic_store,
+    )
+    facts = fitted.inputs.facts
+    assert facts["cuba_real_gdp_growth_annual"]["year"].max() == 2019
+    monthly = facts["venezuela_oil_exports"]
+    assert monthly["date"].max() <= pd.Timestamp("2020-06-01")
+    assert (facts["venezuela_to_cuba_oil_shipments"]["date"] <= pd.Timestamp("2020-06-30")).all()

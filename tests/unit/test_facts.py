@@ -418,3 +418,53 @@ def test_opec_spare_capacity_table() -> None:
     last = spare.iloc[-1]
     assert str(last["date"].date()) == "2025-06-01"
     assert abs(last["opec_spare_capacity_mbd"] - 3.615) < 1e-9
+
+
+# --- cut at the as-of month ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", facts.available())
+def test_known_at_keeps_only_periods_ended_by_the_as_of_month(name: str) -> None:
+    table = facts.load(name)
+    as_of = pd.Timestamp("2022-06-01")
+    cut = facts.known_at(name, table, as_of)  # type: ignore[arg-type]
+    assert len(cut) <= len(table)
+    assert cut.columns.tolist() == table.columns.tolist()
+    if "year" in cut and "date" not in cut:
+        assert (cut["year"] <= 2021).all()
+    if "date" in cut and "period_type" in cut:
+        monthly = cut[cut["period_type"] == "month"]
+        assert (monthly["date"] <= as_of).all()
+        assert not (
+            cut["period_type"].isin(["year", "year_approx"]) & (cut["date"].dt.year > 2021)
+        ).any()
+
+
+def test_known_at_cuts_annual_gdp_and_monthly_exports() -> None:
+    gdp = facts.load("cuba_real_gdp_growth_annual")
+    assert (
+        facts.known_at("cuba_real_gdp_growth_annual", gdp, pd.Timestamp("2020-06-01"))["year"].max()
+        == 2019
+    )
+    # a December as-of month has seen the whole year
+    assert (
+        facts.known_at("cuba_real_gdp_growth_annual", gdp, pd.Timestamp("2020-12-01"))["year"].max()
+        == 2020
+    )
+    exports = facts.load("venezuela_oil_exports")
+    cut = facts.known_at("venezuela_oil_exports", exports, pd.Timestamp("2025-03-01"))
+    assert cut["date"].max() == pd.Timestamp("2025-03-01")
+    # the 2024 annual figure is known in 2025, not in 2024
+    in_2024 = facts.known_at("venezuela_oil_exports", exports, pd.Timestamp("2024-11-01"))
+    assert not ((in_2024["period_type"] == "year") & (in_2024["date"].dt.year == 2024)).any()
+    # a Jan-Sep partial year is known from September's end
+    shipments = facts.load("venezuela_to_cuba_oil_shipments")
+    late = facts.known_at("venezuela_to_cuba_oil_shipments", shipments, pd.Timestamp("2018-08-01"))
+    assert "partial_year_jan_aug" in set(late["period_type"])
+
+
+def test_known_at_refuses_an_unknown_period_type() -> None:
+    exports = facts.load("venezuela_oil_exports")
+    exports.loc[0, "period_type"] = "fortnight"
+    with pytest.raises(ForecastError, match="fortnight"):
+        facts.known_at("venezuela_oil_exports", exports, pd.Timestamp("2025-03-01"))

@@ -696,25 +696,40 @@ def calibrate(
 
 
 def _recent_episode(shipments: pd.DataFrame, growth: pd.Series, needs: float) -> CalibrationEpisode:
-    """Build the Venezuelan decline: shipments and GDP change between the episode's years."""
+    """Build the Venezuelan decline: shipments and GDP change between the episode's years.
+
+    The episode runs from :data:`RECENT_START_YEAR` to :data:`RECENT_END_YEAR`, or to the last
+    year with both a GDP growth figure and an annual shipment estimate when the tables are cut
+    at an earlier as-of month (a historical replay); fewer than two years of it is an error.
+    """
     annual = annual_shipments_kbd(shipments).set_index("year")["shipments_kbd"]
-    for year in (RECENT_START_YEAR, RECENT_END_YEAR):
-        if year not in annual.index:
-            raise EstimationError(
-                MISSING_ROW.format(
-                    table=SHIPMENTS_TABLE,
-                    what=f"{year} (no annual or monthly average)",
-                    why="the shipments of the recent episode",
-                )
+    if RECENT_START_YEAR not in annual.index:
+        raise EstimationError(
+            MISSING_ROW.format(
+                table=SHIPMENTS_TABLE,
+                what=f"{RECENT_START_YEAR} (no annual or monthly average)",
+                why="the shipments of the recent episode",
             )
+        )
+    known = [y for y in annual.index if y in growth.index and y <= RECENT_END_YEAR]
+    end = int(max(known, default=RECENT_START_YEAR))
+    if end < RECENT_START_YEAR + 2:
+        raise EstimationError(
+            MISSING_ROW.format(
+                table=SHIPMENTS_TABLE,
+                what=f"{RECENT_START_YEAR + 2} (shipments and GDP growth; the last year with both "
+                f"is {end})",
+                why=f"the recent episode, from {RECENT_START_YEAR}, needs two years of it",
+            )
+        )
     return CalibrationEpisode(
         name="Venezuelan decline",
         start_year=RECENT_START_YEAR,
-        end_year=RECENT_END_YEAR,
+        end_year=end,
         oil_before_kbd=float(annual[RECENT_START_YEAR]),
-        oil_after_kbd=float(annual[RECENT_END_YEAR]),
+        oil_after_kbd=float(annual[end]),
         needs_kbd=needs,
-        gdp_change_pct=_cumulative_change_pct(growth, RECENT_START_YEAR, RECENT_END_YEAR),
+        gdp_change_pct=_cumulative_change_pct(growth, RECENT_START_YEAR, end),
         oil_attribution=RECENT_OIL_ATTRIBUTION,
     )
 
