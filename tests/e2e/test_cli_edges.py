@@ -100,26 +100,40 @@ def test_historical_replays_run_with_the_default_models(tmp_path: Path, as_of: s
     result = invoke("run", *QUICK, "--as-of", as_of, "--store", "bundled", "--out", str(tmp_path))
     assert result.exit_code == EXIT_OK, result.output
     paths = pd.read_csv(tmp_path / "paths.csv")
-    assert set(registry.default_models()) <= set(paths["model"])
+    defaults = set(registry.default_models())
+    # Cuba's models need facts first known in 2022-12 (the facts are cut at the as-of month)
+    cuba = {name for name in defaults if registry.get(name).kind == "cuba"}
+    expected = defaults if as_of >= "2022-12" else defaults - cuba
+    assert expected <= set(paths["model"])
     assert paths.loc[paths["variable"] == "brent_usd", "date"].min() > as_of
+    if as_of < "2022-12":
+        assert not cuba & set(paths["model"])
 
 
 def test_the_backcast_covers_the_years_with_data_at_the_as_of() -> None:
-    result = forecast.run(["baseline"], store=ABSENT, as_of="2020-01", draws=100,
+    result = forecast.run(["baseline"], store=ABSENT, as_of="2023-01", draws=100,
                           seed=1)  # fmt: skip
     years = result.tables["cuba_backcast"]["year"].tolist()
-    assert years == list(range(2016, 2020))  # 2020's growth is not known in 2020-01
+    assert years == list(range(2016, 2023))  # 2023's growth is not known in 2023-01
+
+
+def test_a_replay_before_cubas_facts_leaves_cuba_out_with_a_note() -> None:
+    result = forecast.run(["baseline"], store=ABSENT, as_of="2022-06", draws=100,
+                          seed=1)  # fmt: skip
+    assert result.cuba_model is None
+    note = next(n for n in result.notes if "The cuba model was not run" in n)
+    assert "renewable_share_of_generation" in note
 
 
 def test_no_backcast_year_leaves_the_table_out_with_a_note(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(cuba_adapter, "BACKCAST_YEARS", range(2031, 2035))
-    result = forecast.run(["baseline"], store=ABSENT, as_of="2020-01", draws=100,
+    result = forecast.run(["baseline"], store=ABSENT, as_of="2023-01", draws=100,
                           seed=1)  # fmt: skip
     assert "cuba_backcast" not in result.tables
     assert "cuba_backcast_summary" not in result.tables
-    assert any("backcast is left out: as of 2020-01" in note for note in result.notes)
+    assert any("backcast is left out: as of 2023-01" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(
