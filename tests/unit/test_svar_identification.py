@@ -27,7 +27,13 @@ from forecast.models.svar import (
     sensitivity_table,
     svar_dataset,
 )
-from forecast.models.svar._identify import KM2012_DYNAMIC_HORIZON, km_filter
+from forecast.models.svar._common import cholesky
+from forecast.models.svar._identify import (
+    KM2012_DYNAMIC_HORIZON,
+    km_filter,
+    km_first_admissible,
+    km_screen,
+)
 from tests.unit.test_svar import A1, A2, B_TRUE, simulate_var
 
 
@@ -172,6 +178,57 @@ def test_sampler_neither_drops_nor_reuses_draws(km_sample: np.ndarray) -> None:
         signed, 60, rng=np.random.default_rng(8), rotations=50, max_rotations=200
     )
     np.testing.assert_array_equal(draws.impact, again.impact)
+
+
+@pytest.mark.parametrize("bound", [KM2012_ELASTICITY_BOUND, 0.004])
+@pytest.mark.parametrize("dynamic", [True, False])
+def test_screened_sampler_selects_what_the_full_check_selects(
+    km_sample: np.ndarray, bound: float, *, dynamic: bool
+) -> None:
+    boot = bootstrap_svar(fit_svar(km_sample, lags=2), 8, rng=np.random.default_rng(3))
+    chol = cholesky(boot.sigma)
+    phis = _var.ma_rep(boot.coefs, KM2012_DYNAMIC_HORIZON) if dynamic else None
+    quaternions = np.random.default_rng(9).standard_normal((4, 8, 4000))
+    # The full check on every candidate, as the QR sampler did it.
+    candidates = chol[:, None] @ _var.quaternion_rotations(np.moveaxis(quaternions, 0, -1))
+    accepted, ordered = km_filter(candidates, bound, None if phis is None else phis[:, None])
+    rows, cols = km_screen(quaternions, chol, bound)
+    screened = np.zeros(accepted.shape, dtype=bool)
+    screened[rows, cols] = True
+    assert not (accepted & ~screened).any()  # the screen never loses an accepted candidate
+    assert screened.mean() < 0.01  # and passes few
+    found, chosen = km_first_admissible(quaternions, chol, bound, phis)
+    np.testing.assert_array_equal(found, np.flatnonzero(accepted.any(axis=1)))
+    np.testing.assert_array_equal(chosen, ordered[found, np.argmax(accepted[found], axis=1)])
+    if bound < KM2012_ELASTICITY_BOUND:
+        assert 0 < found.size < 8  # some rows without an admissible candidate
+    for impact, coefs in zip(chosen, boot.coefs[found], strict=True):
+        assert _obeys_km2012(coefs, impact * [-1.0, 1.0, 1.0], KM2012_DYNAMIC_HORIZON * dynamic)
+
+
+def test_quaternion_and_qr_samplers_give_the_same_identified_set(km_sample: np.ndarray) -> None:
+    from scipy import stats
+
+    fit = fit_svar(km_sample, lags=2)
+    chol = cholesky(fit.sigma)
+    phis = _var.ma_rep(fit.coefs, KM2012_DYNAMIC_HORIZON)[None]
+    sets = []
+    for rotations in (
+        _var.haar_rotations(np.random.default_rng(1), (200_000,), 3),
+        _var.haar_rotations_so3(np.random.default_rng(2), (200_000,)),
+    ):
+        accepted, ordered = km_filter(chol @ rotations, KM2012_ELASTICITY_BOUND, phis)
+        sets.append(ordered[accepted])
+    qr, quaternion = sets
+    # Acceptance rates agree within binomial noise (about 0.5% of 200,000).
+    assert abs(len(qr) - len(quaternion)) < 4 * np.sqrt(len(qr) + len(quaternion))
+    # The accepted models' impact responses have the same distribution.
+    for row, column in ((2, 0), (0, 1), (1, 2), (2, 2)):
+        old, new = qr[:, row, column], quaternion[:, row, column]
+        assert stats.ks_2samp(old, new).pvalue > 0.01
+        levels = [0.05, 0.16, 0.5, 0.84, 0.95]
+        gap = np.abs(np.quantile(old, levels) - np.quantile(new, levels))
+        assert (gap < 0.25 * old.std()).all()
 
 
 def test_sampler_cap_names_the_acceptance_rate(km_sample: np.ndarray) -> None:

@@ -108,3 +108,25 @@ def test_cpi_without_known_values() -> None:
     one, flat = _cpi.nowcast_logs(np.array([np.nan, 50.0, np.nan]), 12)
     assert flat == 0.0
     np.testing.assert_allclose(one[1:], np.log(50.0))
+
+
+def test_quaternion_rotations_are_haar_on_so3() -> None:
+    rotations = _var.haar_rotations_so3(np.random.default_rng(5), (40_000,))
+    eye = np.broadcast_to(np.eye(3), rotations.shape)
+    np.testing.assert_allclose(rotations @ np.swapaxes(rotations, -1, -2), eye, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.det(rotations), 1.0, atol=1e-12)
+    # Haar: the image of a fixed unit vector is uniform on the sphere, so each coordinate is
+    # uniform on [-1, 1] (Archimedes), for any fixed vector; and E[R] = 0, E[R_ij^2] = 1/3.
+    from scipy import stats
+
+    for vector in (np.array([1.0, 0.0, 0.0]), np.array([1.0, -2.0, 0.5]) / np.sqrt(5.25)):
+        image = rotations @ vector
+        for axis in range(3):
+            assert stats.kstest(image[:, axis], stats.uniform(-1, 2).cdf).pvalue > 0.001
+    np.testing.assert_allclose(rotations.mean(axis=0), 0.0, atol=0.02)
+    np.testing.assert_allclose((rotations**2).mean(axis=0), 1 / 3, atol=0.01)
+    # The rotation of q does not depend on its norm.
+    q = np.random.default_rng(6).standard_normal((5, 4))
+    np.testing.assert_allclose(
+        _var.quaternion_rotations(q), _var.quaternion_rotations(3.5 * q), atol=1e-14
+    )

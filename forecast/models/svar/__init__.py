@@ -58,7 +58,12 @@ sign identification each bootstrap sample gets rotations in batches of ``rotatio
 one is accepted (its first, a uniform draw from the sample's identified set) or a cap per
 sample is reached; a sample whose identified set is empty is not used, and samples are
 drawn in rounds until ``draws`` admissible models are collected (a cap on the samples makes
-it an error naming the acceptance rate). No draw is reused and none is replaced by a kept
+it an error naming the acceptance rate). The bootstrap's candidate rotations are unit
+quaternions (four normals each: Haar on SO(3); the column-sign normalisation covers the
+reflections), screened by a cheap, loosened check of the impact signs and the bound
+(:func:`~forecast.models.svar._identify.km_screen`): only the few candidates that pass get
+their rotation matrix and the full check with the dynamic restrictions, which selects
+exactly what checking every candidate would. No draw is reused and none is replaced by a kept
 one, so the bands mix sampling and set-identification uncertainty over the samples that
 the restrictions admit; the acceptance rate is in the draws' notes and
 :meth:`SVARDraws.sampler_frame`. Under proxy identification the instrument is resampled

@@ -14,6 +14,8 @@ from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import PROD, cholesky, sign_filter
 
+SCREEN_TOLERANCE = 1e-9
+"""Relative slack of :func:`km_screen`'s comparisons (far above the rounding it covers)."""
 KM2012_DYNAMIC_HORIZON = 12
 """Months after impact over which KM2012's dynamic restrictions on a supply disruption hold."""
 WEAK_INSTRUMENT_F = 10.0
@@ -53,6 +55,124 @@ def km_filter(
     production = np.cumsum(responses[..., PROD], axis=-1)
     dynamic = (production < 0) & (responses[..., 1] < 0) & (responses[..., 2] > 0)
     return accepted & dynamic.all(axis=-1), ordered
+
+
+def km_screen(
+    quaternions: np.ndarray, chol: np.ndarray, bound: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cheap necessary condition for the impact signs and the elasticity bound.
+
+    Parameters
+    ----------
+    quaternions
+        ``(4, n, r)``: the candidates' quaternions (any norm, see
+        :func:`~forecast.models._var.quaternion_rotations`), ``r`` per Cholesky factor.
+    chol
+        ``(n, 3, 3)``: lower Cholesky factors; candidate ``(i, j)`` is ``chol[i] @ R(q[:, i, j])``.
+    bound
+        The supply-elasticity bound.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Row and column indices (row-major order) of the candidates that pass; every
+        candidate :func:`sign_filter` accepts is among them. Signs and bound ratios are
+        computed from the unnormalised rotation (they are scale-free) and every comparison is
+        loosened by ``SCREEN_TOLERANCE`` times its magnitude, so that rounding differences
+        with the exact check cannot hide an accepted candidate.
+    """
+    w, x, y, z = quaternions
+    ww, xx, yy, zz = w * w, x * x, y * y, z * z
+    norm2 = ww + xx + yy + zz
+    # Stage 1, production only: the two demand columns of B = C R have |C[0, 0] R[0, j]| <=
+    # bound |C[2] . R[:, j]| <= bound |C[2]| (|R[:, j]| = 1), so two of R's first row's
+    # entries are at most rho = bound |C[2]| / C[0, 0] in absolute value.
+    rho = abs(bound) * np.sqrt((chol[:, 2] ** 2).sum(axis=-1)) / chol[:, 0, 0]
+    limit = (rho * (1.0 + SCREEN_TOLERANCE) + SCREEN_TOLERANCE)[:, None] * norm2
+    small = (
+        (np.abs(ww + xx - yy - zz) <= limit).view(np.uint8)
+        + (np.abs(2.0 * (x * y - w * z)) <= limit).view(np.uint8)
+        + (np.abs(2.0 * (x * z + w * y)) <= limit).view(np.uint8)
+    )
+    rows, cols = np.nonzero(small >= 2)  # the two demand columns
+    passed = _screen_signs(quaternions[:, rows, cols], chol[rows], bound)
+    return rows[passed], cols[passed]
+
+
+def _screen_signs(quaternions: np.ndarray, chol: np.ndarray, bound: float) -> np.ndarray:
+    """Stage 2 of :func:`km_screen`: every impact sign and the bound, loosened; ``(m,)``."""
+    w, x, y, z = quaternions
+    ww, xx, yy, zz = w * w, x * x, y * y, z * z
+    norm2 = ww + xx + yy + zz
+    xy, xz, yz, wx, wy, wz = x * y, x * z, y * z, w * x, w * y, w * z
+    columns = (
+        (ww + xx - yy - zz, 2.0 * (xy + wz), 2.0 * (xz - wy)),
+        (2.0 * (xy - wz), ww - xx + yy - zz, 2.0 * (yz + wx)),
+        (2.0 * (xz + wy), 2.0 * (yz - wx), ww - xx - yy + zz),
+    )
+    c = np.moveaxis(chol, 0, -1)  # (3, 3, m)
+    scale = np.sqrt((c**2).sum(axis=(0, 1)))
+    slack = SCREEN_TOLERANCE * norm2 * scale
+    slack_sign = slack * norm2
+    slack_rea = slack_sign * scale
+    slack_bound = slack * (1.0 + abs(bound))
+    literals = []
+    for r0, r1, r2 in columns:
+        price = c[2, 0] * r0 + c[2, 1] * r1 + c[2, 2] * r2
+        prod_price = r0 * price  # > 0: production rises once the column raises the price
+        rea_price = (c[1, 0] * r0 + c[1, 1] * r1) * price
+        within = bound * np.abs(price) - c[0, 0] * np.abs(r0) > -slack_bound
+        literals.append(
+            (
+                (prod_price > -slack_sign) & within,  # a demand column's production and bound
+                prod_price < slack_sign,  # the supply column's production
+                rea_price > -slack_rea,
+                rea_price < slack_rea,
+            )
+        )
+    passed = np.zeros(norm2.shape, dtype=bool)
+    for supply, one, two in ((0, 1, 2), (1, 0, 2), (2, 0, 1)):
+        demand_one, _, up_one, down_one = literals[one]
+        demand_two, _, up_two, down_two = literals[two]
+        _, supply_down, _, supply_rea_down = literals[supply]
+        passed |= (
+            supply_down
+            & supply_rea_down
+            & demand_one
+            & demand_two
+            & ((up_one & down_two) | (down_one & up_two))
+        )
+    return passed
+
+
+def km_first_admissible(
+    quaternions: np.ndarray, chol: np.ndarray, bound: float, phis: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """First candidate of each row that satisfies every Kilian-Murphy restriction.
+
+    Parameters
+    ----------
+    quaternions, chol, bound
+        As for :func:`km_screen`.
+    phis
+        ``(n, H + 1, 3, 3)`` reduced-form MA matrices of each row, or ``None`` (impact only).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The rows with an admissible candidate ``(m,)`` and their first admissible candidate,
+        ordered as :func:`sign_filter` orders it ``(m, 3, 3)``: exactly what :func:`km_filter`
+        on every ``chol[i] @ R(q[:, i, j])`` would select, computed only for the candidates
+        :func:`km_screen` passes.
+    """
+    rows, cols = km_screen(quaternions, chol, bound)
+    rotations = _var.quaternion_rotations(quaternions[:, rows, cols].T)
+    accepted, ordered = km_filter(
+        chol[rows] @ rotations, bound, None if phis is None else phis[rows]
+    )
+    found, first = np.unique(rows[accepted], return_index=True)
+    chosen: np.ndarray = ordered[accepted][first]
+    return found, chosen
 
 
 def reduced_ma(coefs: np.ndarray, horizon: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from forecast._typing import BootstrapMethod, Identification
 from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import cholesky, disruption_signs
-from forecast.models.svar._identify import km_filter, proxy_impact, reduced_ma
+from forecast.models.svar._identify import km_first_admissible, proxy_impact, reduced_ma
 
 if TYPE_CHECKING:
     from forecast.models.svar.estimation import SVARFit
@@ -31,8 +31,8 @@ MAX_ROTATIONS = 20_000
 """Default cap on the rotations tried for one bootstrap sample under sign identification."""
 SAMPLE_CAP = 20
 """Default cap on the bootstrap samples drawn under sign identification, per draw asked for."""
-ROTATION_CHUNK = 250_000
-"""Most candidate rotations checked at once (bounds the memory of the dynamic restrictions)."""
+ROTATION_CHUNK = 32_768
+"""Most candidate rotations screened at once (their work arrays stay in the cache)."""
 NO_ADMISSIBLE_SAMPLES = (
     "sign identification: only {accepted} of {tried} bootstrap samples ({rate:.1%}) have an "
     "admissible model within {max_rotations} rotations each; {draws} are needed and the cap "
@@ -353,13 +353,11 @@ def _sign_draws(
     chunk = max(1, ROTATION_CHUNK // rotations)
     while pending.size:
         for group in np.array_split(pending, -(-pending.size // chunk)):
-            candidates = chol[group, None] @ _var.haar_rotations(rng, (group.size, rotations), k)
-            accepted, ordered = km_filter(
-                candidates, bound, None if phis is None else phis[group, None]
+            quaternions = rng.standard_normal((4, group.size, rotations))
+            hit, first = km_first_admissible(
+                quaternions, chol[group], bound, None if phis is None else phis[group]
             )
-            hit = accepted.any(axis=1)
-            first = np.argmax(accepted, axis=1)
-            chosen[group[hit]] = ordered[np.flatnonzero(hit), first[hit]]
+            chosen[group[hit]] = first
             found[group[hit]] = True
         tried[pending] += rotations
         pending = pending[~found[pending] & (tried[pending] < max_rotations)]
