@@ -9,11 +9,13 @@ One module per kind of chart, all with the look of :mod:`forecast.charts._theme`
   decomposition and historical decomposition;
 * :mod:`forecast.charts.backtest`: the backtest's cumulative squared-error gain.
 
-plotnine is imported inside the chart functions.
+plotnine is imported inside the chart functions. :data:`DPI` is the resolution the charts are
+drawn and saved at.
 """
 
 from __future__ import annotations
 
+from forecast.charts._theme import DPI
 from forecast.charts.backtest import cumulative_loss_chart, cumulative_loss_frame
 from forecast.charts.cuba import cuba_backcast_chart, cuba_panel
 from forecast.charts.methodology import svar_fevd_chart, svar_hd_chart, svar_irf_chart
@@ -26,6 +28,7 @@ from forecast.charts.scenario import (
 )
 
 __all__ = [
+    "DPI",
     "cuba_backcast_chart",
     "cuba_panel",
     "cumulative_loss_chart",

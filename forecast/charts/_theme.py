@@ -13,6 +13,7 @@ __all__ = ["BASE_SIZE", "DPI", "HISTORY_COLOUR", "figure", "theme", "year_breaks
 BASE_SIZE = 10
 """Base font size (points); titles, subtitles, captions and strips are sized from it."""
 DPI = 110
+"""Resolution (dots per inch) of the drawn figures and the saved PNGs."""
 HISTORY_COLOUR = "#000000"
 """Observed data, in every chart."""
 

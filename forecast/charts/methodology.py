@@ -95,13 +95,34 @@ def svar_fevd_chart(fevd: pd.DataFrame) -> ggplot:
     )
 
 
+def _stacked(shocks: pd.DataFrame, *, width: pd.Timedelta) -> pd.DataFrame:
+    """Stack each date's contributions into bars: ``xmin, xmax, ymin, ymax`` per shock.
+
+    Positive and negative contributions stack apart, each from zero, the last shock nearest
+    to zero, as plotnine's ``position_stack`` stacks a ``geom_col``; done here in one
+    vectorised pass instead of one pandas group per date (most of the chart's drawing time).
+    """
+    frame = shocks.assign(
+        order=-shocks["shock_label"].cat.codes, negative=shocks["value"] < 0
+    ).sort_values(["negative", "date", "order"], kind="mergesort")
+    keys = [frame["negative"], frame["date"]]
+    top = frame["value"].fillna(0.0).groupby(keys).cumsum()
+    bottom = top.groupby(keys).shift(fill_value=0.0)
+    return frame.assign(
+        xmin=frame["date"] - width / 2,
+        xmax=frame["date"] + width / 2,
+        ymin=bottom.where(bottom < top, top),
+        ymax=top.where(bottom < top, bottom),
+    ).drop(columns=["order", "negative"])
+
+
 def svar_hd_chart(hd: pd.DataFrame, *, since: str = "2005-01-01") -> ggplot:
     """Historical decomposition of the real oil price: the contribution of each shock."""
     from plotnine import (
         aes,
-        geom_col,
         geom_hline,
         geom_line,
+        geom_rect,
         ggplot,
         labs,
         scale_fill_manual,
@@ -116,9 +137,9 @@ def svar_hd_chart(hd: pd.DataFrame, *, since: str = "2005-01-01") -> ggplot:
     )
     total = shocks.groupby("date", as_index=False)["value"].sum()
     return (
-        ggplot(shocks, aes("date", "value"))
+        ggplot(_stacked(shocks, width=pd.Timedelta(days=27)), aes("date", "value"))
         + geom_hline(yintercept=0, colour="#999999", size=0.3)
-        + geom_col(aes(fill="shock_label"), width=27, position="stack")
+        + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="shock_label"))
         + geom_line(data=total, colour=HISTORY_COLOUR, size=0.5)
         + scale_fill_manual(values=_SHOCK_COLOURS)
         + scale_x_datetime(date_labels="%Y", date_breaks="2 years")

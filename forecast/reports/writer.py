@@ -100,18 +100,38 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
+SVG_HASH_SALT = "forecast"
+"""Salt of the SVG writer's element ids (``svg.hashsalt``): the same chart, the same SVG bytes."""
+
+
 def _png(plot: ggplot) -> tuple[bytes, bytes]:
-    """Draw the chart once and save that figure twice: PNG and SVG bytes."""
+    """Draw the chart once and save that figure twice: PNG and SVG bytes.
+
+    The figure is laid out once (plotnine's layout engine, in a dry run that measures the text)
+    and cropped as ``bbox_inches="tight"`` would crop it; both formats then draw that layout
+    and crop with the layout engine switched off, so neither save lays the figure out again
+    (the PNG bytes are those of ``savefig(..., bbox_inches="tight")``). Both outputs are
+    deterministic: the SVG's element ids come from
+    :data:`SVG_HASH_SALT` and it carries no date.
+    """
     import matplotlib as mpl
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     figure = plot.draw()
     png, svg = io.BytesIO(), io.BytesIO()
     try:
-        figure.savefig(png, format="png", dpi=110, bbox_inches="tight")
-        figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+        with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+            # lay out once (text measured once, with this renderer), then crop as "tight" does
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            with renderer._draw_disabled():  # noqa: SLF001 - matplotlib's own dry run
+                figure.draw(renderer)
+            crop = figure.get_tightbbox(renderer).padded(mpl.rcParams["savefig.pad_inches"])
+            figure.set_layout_engine("none")
+            figure.savefig(png, format="png", dpi=charts.DPI, bbox_inches=crop)
+            figure.savefig(svg, format="svg", bbox_inches=crop, metadata={"Date": None})
     finally:
         plt.close(figure)
     return png.getvalue(), svg.getvalue()

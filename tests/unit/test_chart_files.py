@@ -1,0 +1,70 @@
+"""Chart files: the same chart gives the same PNG and SVG bytes; the SVAR bars stack right."""
+
+import numpy as np
+import pandas as pd
+
+from forecast import charts
+from forecast.charts.methodology import _stacked
+from forecast.reports.writer import _png
+
+SHOCKS = ["supply", "aggregate_demand", "oil_specific_demand"]
+
+
+def _hd() -> pd.DataFrame:
+    dates = pd.date_range("2010-01-01", periods=6, freq="MS")
+    values = np.random.default_rng(3).normal(size=(len(dates), len(SHOCKS) + 1))
+    return pd.DataFrame(
+        [
+            {"date": d, "variable": "real_price_log", "component": c, "value": values[i, j]}
+            for i, d in enumerate(dates)
+            for j, c in enumerate([*SHOCKS, "initial_and_deterministic"])
+        ]
+    )
+
+
+def test_two_renders_give_identical_svg_and_png() -> None:
+    first = _png(charts.svar_hd_chart(_hd()))
+    second = _png(charts.svar_hd_chart(_hd()))
+    assert first[1] == second[1], "SVG bytes differ between two renders"
+    assert first[0] == second[0], "PNG bytes differ between two renders"
+    assert b"<dc:date>" not in first[1]
+    assert first[0][:4] == b"\x89PNG"
+
+
+def test_historical_decomposition_bars_stack_by_sign_from_zero() -> None:
+    plot = charts.svar_hd_chart(_hd())
+    bars = plot.data
+    for (_, negative), group in bars.groupby(["date", bars["value"] < 0]):
+        lengths = (group["ymax"] - group["ymin"]).to_numpy()
+        assert np.allclose(lengths, group["value"].abs())
+        ends = group["ymin"] if negative else group["ymax"]
+        assert np.isclose(ends.abs().max(), group["value"].abs().sum())
+        assert np.isclose((group["ymax"] if negative else group["ymin"]).abs().min(), 0.0)
+    assert (bars["xmax"] - bars["xmin"] == pd.Timedelta(days=27)).all()
+
+
+def test_stacking_puts_the_last_shock_nearest_zero() -> None:
+    frame = pd.DataFrame(
+        {
+            "date": pd.Timestamp("2020-01-01"),
+            "value": [1.0, 2.0, -3.0],
+            "shock_label": pd.Categorical(["a", "b", "c"], categories=["a", "b", "c"]),
+        }
+    )
+    bars = _stacked(frame, width=pd.Timedelta(days=2)).set_index("shock_label")
+    assert bars.loc["b", ["ymin", "ymax"]].tolist() == [0.0, 2.0]
+    assert bars.loc["a", ["ymin", "ymax"]].tolist() == [2.0, 3.0]
+    assert bars.loc["c", ["ymin", "ymax"]].tolist() == [-3.0, 0.0]
+
+
+def test_png_is_the_tight_savefig_png() -> None:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    png, _ = _png(charts.svar_hd_chart(_hd()))
+    figure = charts.svar_hd_chart(_hd()).draw()
+    reference = io.BytesIO()
+    figure.savefig(reference, format="png", dpi=charts.DPI, bbox_inches="tight")
+    plt.close(figure)
+    assert png == reference.getvalue()
