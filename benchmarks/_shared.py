@@ -21,16 +21,28 @@ IMPORTS = {
     "dallasfed_igrea_kilian_index_monthly_1968_2025.csv": "kilian_rea",
     "eia_world_crude_oil_production_monthly.csv": "world_crude_production_kbd",
 }
+KAENZIG = "kaenzig2021_oil_market_var_dataset_monthly_1973_2017.csv"
+SURPRISES = "kaenzig_oil_supply_news_shocks_monthly.csv"
+# (file, series id, value column): Känzig's (2021) long series and his surprise series, for
+# the long-sample sign SVAR (svar_sign) and the proxy SVAR (svar_proxy); see the catalog
+COLUMN_IMPORTS = (
+    (KAENZIG, "world_crude_production_long_kbd", "world_crude_oil_production_kbd_EIA1955"),
+    (KAENZIG, "brent_long_usd", "brent_spot_extended_usd_bbl_BRENTEXT"),
+    (KAENZIG, "us_cpi_long", "us_cpi_CPIAUCSL"),
+    (SURPRISES, "kaenzig_oil_supply_surprise", "oil_supply_surprise"),
+    (SURPRISES, "kaenzig_oil_supply_news_shock", "oil_supply_news_shock"),
+)
 
 
 def build_store(path: Path) -> None:
-    """Import every file of :data:`IMPORTS` into a new store at ``path``, in one vintage batch."""
+    """Import :data:`IMPORTS` and :data:`COLUMN_IMPORTS` into a new store, in one vintage batch."""
     from forecast.sources.csvfile import read_series_csv
     from forecast.store import SeriesUpdate, Store
 
+    columns = [(name, series_id, "value") for name, series_id in IMPORTS.items()]
     updates = []
-    for name, series_id in IMPORTS.items():
-        imported = read_series_csv(SHARED / name, series_id)
+    for name, series_id, value_col in (*columns, *COLUMN_IMPORTS):
+        imported = read_series_csv(SHARED / name, series_id, value_col=value_col)
         updates.append(
             SeriesUpdate(series_id, imported.frame, "csv", imported.origin, imported.sha256)
         )

@@ -36,7 +36,7 @@ Defaults resolved from the curated facts (rules written here and in the report):
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import catalog, facts, schemas
-from forecast.errors import EstimationError, ForecastError
+from forecast.errors import ForecastError
 from forecast.models import registry
 from forecast.models.protocol import (
     BaselineModel,
@@ -384,9 +384,12 @@ def _world_supply(
 
 
 def _available(
-    entries: list[ModelEntry], held: set[str], *, explicit: bool
+    entries: list[ModelEntry], held: set[str], *, explicit: bool, skipped: dict[str, str]
 ) -> tuple[list[ModelEntry], list[str]]:
-    """Drop the models whose store series are missing (with a note), unless asked for."""
+    """Drop the models whose store series are missing (with a note), unless asked for.
+
+    The reason of each model left out goes into ``skipped`` (name -> reason).
+    """
     kept, notes = [], []
     for entry in entries:
         missing = [sid for sid in entry.needs if sid not in held]
@@ -397,6 +400,7 @@ def _available(
             raise ForecastError(MISSING_NEEDS.format(name=entry.name, missing=", ".join(missing)))
         template = SVAR_NOT_RUN if entry.name == "svar" else NOT_RUN
         notes.append(template.format(name=entry.name, missing=", ".join(missing)))
+        skipped[entry.name] = f"the store lacks {', '.join(missing)}"
     return kept, notes
 
 
@@ -423,7 +427,8 @@ def read_inputs(
     world_kbd, world_source, world_used, world_notes = _world_supply(world, month)
     held = {sid for sid, data in optional.items() if data is not None}
     held |= {WORLD_SERIES} if world_used is not None else set()
-    kept, notes = _available(list(entries), held, explicit=spec.explicit_models)
+    skipped: dict[str, str] = {}
+    kept, notes = _available(list(entries), held, explicit=spec.explicit_models, skipped=skipped)
     used_ids = {sid for e in kept for sid in (*e.needs, *e.uses)}
     series = dict(prices)
     series.update({sid: d for sid, d in optional.items() if d is not None and sid in used_ids})
@@ -456,6 +461,7 @@ def read_inputs(
         facts=tables,
         data=pd.DataFrame([_data_row(s, month, today) for s in series.values()]),
         notes=tuple(notes),
+        skipped=skipped,
     )
     return inputs, kept
 
@@ -494,6 +500,8 @@ class FittedModels:
         Names of the models run, in the order asked for.
     notes
         The inputs' notes and every model's, in run order.
+    skipped
+        Default models left out (missing series, not estimable on these data): name -> reason.
     """
 
     spec: RunSpec
@@ -505,6 +513,7 @@ class FittedModels:
     models: tuple[str, ...]
     notes: tuple[str, ...]
     step: Progress = field(default=lambda _message: None)
+    skipped: Mapping[str, str] = field(default_factory=dict)
     _fixed: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     def _once(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -616,7 +625,8 @@ class FittedModels:
         differences["diff_unit"] = differences["diff_unit"].astype(str)
         tables: dict[str, pd.DataFrame] = {}
         for adapter in self.adapters():
-            tables.update(adapter.tables)
+            for name, table in adapter.tables.items():
+                tables.setdefault(name, table)  # the headline model's, when models share names
         return RunResult(
             paths=_long(results, dates),
             summary=_summary(diffs, dates),
@@ -632,6 +642,7 @@ class FittedModels:
             draws=self.spec.draws,
             seed=self.seed,
             models=self.models,
+            skipped=dict(self.skipped),
             tables=tables,
             raw={
                 "draws": results,
@@ -685,6 +696,7 @@ class _SetUp:
         self.base, self.explicit, self.step = base, explicit, step
         self.last_message: str | None = None
         self.dropped: list[str] = []
+        self.skipped: dict[str, str] = {}
 
     def __call__(self, entry: ModelEntry, *, required: bool = True) -> Any:
         """Return the model's adapter; ``None`` for a default model that cannot be estimated."""
@@ -695,10 +707,13 @@ class _SetUp:
         options = entry.resolve_options(spec.model_options.get(entry.name))
         try:
             return entry.build(RunContext(entry.name, options=options, **self.base))
-        except EstimationError as exc:
+        except ForecastError as exc:
+            # a default model that cannot run on these data (a series it needs for its
+            # sample, a weak instrument, no admissible model) is left out, with its reason
             if required or self.explicit:
                 raise
             self.dropped.append(NOT_ESTIMATED.format(name=entry.name, reason=exc))
+            self.skipped[entry.name] = str(exc)
             return None
 
     def each(self, kind: ModelKind, names: set[str]) -> dict[str, Any]:
@@ -740,12 +755,13 @@ def fit(
     cuba: dict[str, CubaModel] = set_up.each("cuba", names)
     chain = next(iter(price.values()), None) or set_up(_fallbacks()[0])
     notes = [*inputs.notes, *set_up.dropped]
+    skipped = {**inputs.skipped, **set_up.skipped}
     for adapter in (base["baseline"], *price.values(), *cuba.values()):
         notes.extend(adapter.notes)
     return FittedModels(
         spec=spec, inputs=inputs, baseline=base["baseline"], price=price, cuba=cuba, chain=chain,
         models=tuple(e.name for e in kept if e.name in price or e.name in cuba),
-        notes=tuple(notes), step=step,
+        notes=tuple(notes), step=step, skipped=skipped,
     )  # fmt: skip
 
 
@@ -910,7 +926,8 @@ def run(
         entropy, recorded in the result so the run can be repeated.
     models
         Price and Cuba model names (see :mod:`forecast.models.registry`); default: the
-        registry's defaults (``svar``, ``elasticity``, ``cuba``).
+        registry's defaults (``svar``, ``elasticity``, ``cuba``, ``svar_sign``,
+        ``svar_proxy``; a default that cannot run on the data is skipped with a note).
     price_baseline
         The no-outage price model: ``no_change_eom`` (default: the last daily close of the
         as-of month carried forward, which no model beat in the backtest), ``no_change``

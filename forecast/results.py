@@ -62,6 +62,8 @@ class RunResult:
         Months projected, simulation draws, and the seed that reproduces the run.
     models
         Model names run.
+    skipped
+        Default models that did not run on these data, with the reason: name -> reason.
     tables
         Model-specific tidy frames for the report's methodology section, by name (e.g.
         ``cuba_coefficients``, ``cuba_backcast``).
@@ -83,6 +85,7 @@ class RunResult:
     draws: int
     seed: int
     models: tuple[str, ...]
+    skipped: Mapping[str, str] = field(default_factory=dict)
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
 

@@ -188,9 +188,16 @@ def _execute(options: dict[str, Any], extra: Callable[[Any, ProgressBar], None] 
 
 
 def short_summary(result: Any) -> list[str]:
-    """Return a few lines: the settings and each scenario's headline Brent and Cuba peaks."""
+    """Return a few lines: the settings, the ensemble sentence (else Brent's peaks), Cuba's."""
+    from forecast.reports._summary import ensemble_sentence, headline_scenario
+
     lines = [result.summary_text().splitlines()[0]]
-    headline = (("brent_usd", result.price_model), ("cuba_gdp_growth_pct", result.cuba_model))
+    scenario = headline_scenario(result)
+    lead = ensemble_sentence(result, scenario) if scenario and result.price_model else ""
+    if lead:
+        lines.append(lead)  # the ensemble replaces one price model's peaks as the headline
+    brent = None if lead else result.price_model
+    headline = (("brent_usd", brent), ("cuba_gdp_growth_pct", result.cuba_model))
     for variable, model in headline:
         if model is None:
             continue

@@ -156,6 +156,10 @@ class RunInputs:
         One row per series used: provenance, vintage, age (the report's "Data used").
     notes
         What the report must say about the inputs (bundled data, fallbacks).
+    close_series
+        The daily series each month-end close came from.
+    skipped
+        Default models left out because the store lacks a series they need: name -> reason.
     """
 
     as_of: pd.Timestamp
@@ -169,6 +173,7 @@ class RunInputs:
     data: pd.DataFrame
     notes: tuple[str, ...] = ()
     close_series: Mapping[str, str] = field(default_factory=dict)
+    skipped: Mapping[str, str] = field(default_factory=dict)
 
     def prices(self, series_id: str) -> pd.DataFrame:
         """Return a monthly series to the as-of month, with a fresh 0..n-1 index."""

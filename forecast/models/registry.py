@@ -346,6 +346,7 @@ _BUILTINS = (
         "and lag length of the shared data on which these restrictions admit a model",
         "sign",
         "km2012",
+        default=True,
         colour="#2e86c1",
         sample=(6, "1974-02", "2017-12"),
     ),
@@ -355,6 +356,7 @@ _BUILTINS = (
         "oil supply surprises (external instrument)",
         "proxy",
         "km2012",
+        default=True,
         colour="#5dade2",
     ),
 )

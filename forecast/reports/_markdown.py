@@ -6,7 +6,7 @@ report's (both read :mod:`forecast.reports._tables` and :mod:`forecast.reports._
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from forecast.results import RunResult
 
-__all__ = ["markdown_report", "markdown_table"]
+__all__ = ["headline_markdown", "markdown_report", "markdown_table"]
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -43,6 +43,38 @@ def _period_rows(table: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+def headline_markdown(shown: dict[str, Any] | None) -> list[str]:
+    """Return the headline section (``_headline.display`` rows) as Markdown parts."""
+    if not shown:
+        return []
+    horizons = shown["horizons"]
+    header = ["Model / identification", *(f"h={h}, %" for h in horizons), "After the outage, %"]
+    effects = [
+        [r["label"], *r["effects"], r["after"] or (r["note"] if r["kind"] == "skipped" else "")]
+        for r in shown["rows"]
+        if r["kind"] != "literature"
+    ]
+    per = [
+        [r["label"], *r["per_1pct"], *r["ratios"], r["record"] or r["note"]] for r in shown["rows"]
+    ]
+    per_header = [
+        "Model / identification",
+        *(f"per 1%, h={h}" for h in horizons),
+        *(f"MSPE/EOM, h={h}" for h in horizons),
+        "Record / note",
+    ]
+    return [
+        "## Headline: every model and identification",
+        (
+            "Brent's difference from baseline in % (median, 90% band over draws; for the "
+            "ensemble, the range across models) in month h after the as-of month. Loss share "
+            f"of world crude supply: {shown['shares']}."
+        ),
+        markdown_table(header, effects),
+        markdown_table(per_header, per),
+    ]
+
+
 PERIOD_HEADER = (
     "Scenario", "Model", "Price", "Period", "Median, US$/bbl", "Diff., US$/bbl", "Diff., %",
     "90% band, %",
@@ -55,8 +87,9 @@ def markdown_report(
     quarterly: pd.DataFrame,
     annual: pd.DataFrame,
     probabilities: pd.DataFrame,
+    headline: dict[str, Any] | None = None,
 ) -> str:
-    """Return the Markdown report: title, summary, annual and quarterly tables, probabilities."""
+    """Return the Markdown report: title, summary, headline, periods and probabilities."""
     parts = [
         "# If Venezuela's crude exports stop: oil prices and Cuba",
         (
@@ -65,6 +98,7 @@ def markdown_report(
         ),
         "## Summary",
         " ".join(summary) or "Only the baseline was run.",
+        *headline_markdown(headline),
         "## Annual average prices",
         (
             "Averages of the monthly prices, draw by draw; differences from the baseline's "

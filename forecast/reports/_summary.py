@@ -11,17 +11,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.reports import _headline
 from forecast.reports._tables import months, price_models, probability_table, window_effect
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+    import pandas as pd
 
     from forecast.results import RunResult
 
-__all__ = ["headline_scenario", "summary_paragraph", "summary_sentences"]
+__all__ = ["ensemble_sentence", "headline_scenario", "summary_paragraph", "summary_sentences"]
 
 PREFERRED = "venezuela_full_halt"
 """The scenario the summary leads with when it was run."""
+LEAD_HORIZON = 6
+"""Months after the as-of month at which the summary's first number is read."""
 
 
 def headline_scenario(result: RunResult) -> str | None:
@@ -88,6 +92,45 @@ def scenario_sentence(result: RunResult, scenario: str, model: str) -> str:
             f"{later['pct_q05']:+.1f}% to {later['pct_q95']:+.1f}%)"
         )
     return text + "."
+
+
+def _short(model: str) -> str:
+    """Return how the lead sentence names a model (its identification for the SVARs)."""
+    names = {"svar": "recursive", "svar_sign": "sign", "svar_proxy": "proxy"}
+    return names.get(model, model)
+
+
+def ensemble_sentence(result: RunResult, scenario: str, table: pd.DataFrame | None = None) -> str:
+    """Return the lead: Brent's effect at 6 months, median and range across the price models.
+
+    ``table`` is the scenario's :func:`~forecast.reports._headline.headline_table` (computed
+    when not given).
+    """
+    table = _headline.headline_table(result, scenario) if table is None else table
+    column = f"effect_h{LEAD_HORIZON}_q50"
+    ran = table[table["row"] == "model"]
+    ensemble = table[table["row"] == "ensemble"]
+    if ran.empty or column not in table.columns or ensemble.empty:
+        return ""
+    row = ensemble.iloc[0]
+    title = {s.id: s.title for s in result.scenarios}[scenario]
+    usd, pct = row[f"effect_usd_h{LEAD_HORIZON}_q50"], row[column]
+    side = "above" if pct >= 0 else "below"
+    each = ", ".join(
+        f"{_short(m)} {v:+.1f}%" for m, v in zip(ran["model"], ran[column], strict=True)
+    )
+    count = len(ran)
+    low, high = row[f"effect_h{LEAD_HORIZON}_q05"], row[f"effect_h{LEAD_HORIZON}_q95"]
+    across = (
+        f"median across {count} models/identifications, range {low:+.1f}% to {high:+.1f}%"
+        if count > 1
+        else "one model"
+    )
+    return (
+        f"In the scenario “{title}”, Brent is about US${abs(usd):,.2f}/bbl ({abs(pct):.1f}%) "
+        f"{side} the baseline at {LEAD_HORIZON} months ({months(result)[LEAD_HORIZON - 1]:%B %Y}):"
+        f" {across} ({each})."
+    )
 
 
 def models_sentence(result: RunResult, scenario: str) -> str:
@@ -179,6 +222,7 @@ def summary_sentences(result: RunResult) -> list[str]:
     if scenario is None or model is None:
         return []
     sentences = [
+        ensemble_sentence(result, scenario),
         scenario_sentence(result, scenario, model),
         models_sentence(result, scenario),
         cuba_sentence(result, scenario),

@@ -5,6 +5,8 @@ fills the Jinja2 template (autoescaped) and writes:
 
 \b
   report.html       the report (no external files)
+  headline.csv      the headline: Brent's effect per price model, the ensemble, per 1% of
+                    supply lost, the literature and each model's forecast record
   paths.csv         the output contract (PathFrame)
   summary.csv       peak and cumulative differences from baseline (SummaryFrame)
   differences.csv   differences from baseline per period (DiffFrame)
@@ -19,6 +21,7 @@ fills the Jinja2 template (autoescaped) and writes:
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import multiprocessing as mp
 import warnings
@@ -33,7 +36,10 @@ import pandas as pd
 from forecast import catalog, charts
 from forecast._cpu import available_cpus
 from forecast._version import __version__
-from forecast.reports import _markdown, _summary, _tables, _xlsx
+from forecast.reports import _headline, _markdown, _summary, _tables, _xlsx
+from forecast.reports._backtest import BacktestEvidence
+from forecast.reports._format import fmt as _fmt
+from forecast.reports._format import table as _table
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
@@ -196,7 +202,42 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 lambda: charts.cuba_panel(result, model=cuba_model),
             )
         )
-    return specs + _method_specs(result) + _sensitivity_specs(result)
+    return _headline_specs(result) + specs + _method_specs(result) + _sensitivity_specs(result)
+
+
+def _headline_specs(result: RunResult) -> list[_ChartSpec]:
+    """Return the headline chart: the effect per 1% of supply lost per model, and the literature."""
+    scenario = _summary.headline_scenario(result)
+    if scenario is None or not _tables.price_models(result):
+        return []
+    table = _headline.headline_table(result, scenario)
+    horizon = 6 if result.horizon >= 6 else 1  # the summary's lead horizon
+    low, high, _ = _headline.literature_band()
+    return [
+        _ChartSpec(
+            "headline",
+            f"Brent at {horizon} months per 1% of world supply lost, every model",
+            "Each price model and identification that ran, and their ensemble, against the "
+            "literature's implied price response (shaded, facts/oil_market_elasticities.csv): "
+            "the effect in % divided by the scenario's net loss in % of world crude supply "
+            "that month.",
+            partial(
+                charts.headline_chart,
+                table,
+                (low, high),
+                horizon=horizon,
+                colours=registry_colours(),
+            ),
+            section="headline",
+        )
+    ]
+
+
+def registry_colours() -> dict[str, str]:
+    """Return the models' chart colours (the registry's)."""
+    from forecast.models import registry
+
+    return registry.colours()
 
 
 METHOD_CHARTS: tuple[tuple[str, str, str], ...] = (
@@ -439,26 +480,6 @@ def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart
         return _charts(specs, job.results())
 
 
-def _table(frame: pd.DataFrame, digits: int = 3) -> dict[str, Any]:
-    """Return a frame as ``{"columns": [...], "rows": [[...], ...]}``, numbers formatted."""
-    rows = []
-    for record in frame.to_dict("records"):
-        cells = []
-        for value in record.values():
-            if isinstance(value, float):
-                cells.append(_fmt(value, digits))
-            else:
-                cells.append("" if value is None else str(value))
-        rows.append(cells)
-    return {"columns": [str(c) for c in frame.columns], "rows": rows}
-
-
-def _fmt(value: float, digits: int = 1, *, sign: bool = False) -> str:
-    if pd.isna(value):
-        return ""
-    return f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
-
-
 def _headlines(result: RunResult) -> list[dict[str, Any]]:
     """Per scenario: peak and average Brent impact, Cuba first-year growth impact."""
     labels = {s.id: s.title for s in result.scenarios}
@@ -466,6 +487,7 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
     for sid in result.scenario_ids[1:]:
         card: dict[str, Any] = {"id": sid, "title": labels[sid], "items": []}
         summary = result.summary[result.summary["scenario"] == sid]
+        card["items"].extend(_ensemble_items(result, sid))
         brent = summary[
             (summary["variable"] == "brent_usd") & (summary["model"] == result.price_model)
         ]
@@ -473,7 +495,7 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
             row = brent.iloc[0]
             card["items"].append(
                 {
-                    "label": f"Peak Brent impact ({row['peak_date']:%b %Y}, {row['model']})",
+                    "label": f"Peak Brent impact ({row['peak_date']:%b %Y}, {row['model']} only)",
                     "value": f"{_fmt(row['peak_mean'], sign=True)}%",
                     "band": f"90%: {_fmt(row['peak_q05'], sign=True)} to "
                     f"{_fmt(row['peak_q95'], sign=True)}%",
@@ -501,6 +523,27 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
         card["items"].extend(_cuba_items(result, sid))
         cards.append(card)
     return cards
+
+
+def _ensemble_items(result: RunResult, sid: str) -> list[dict[str, str]]:
+    """Return the card's first item: Brent at 6 months, median and range across models."""
+    if not _tables.price_models(result):
+        return []
+    table = _headline.headline_table(result, sid)
+    ensemble = table[table["row"] == "ensemble"]
+    h = _summary.LEAD_HORIZON
+    if ensemble.empty or f"effect_h{h}_q50" not in ensemble.columns:
+        return []
+    row = ensemble.iloc[0]
+    count = int((table["row"] == "model").sum())
+    return [
+        {
+            "label": f"Brent at {h} months, median of {count} price model(s)",
+            "value": f"{_fmt(row[f'effect_h{h}_q50'], sign=True)}%",
+            "band": f"range across models: {_fmt(row[f'effect_h{h}_q05'], sign=True)} to "
+            f"{_fmt(row[f'effect_h{h}_q95'], sign=True)}%",
+        }
+    ]
 
 
 def _first_full_year(result: RunResult) -> int | None:
@@ -728,6 +771,31 @@ def _banner(result: RunResult) -> list[str]:
     return lines
 
 
+def headline_frame(result: RunResult, backtest: BacktestEvidence | None = None) -> pd.DataFrame:
+    """Return the headline table of the summary's scenario (empty when only baseline ran)."""
+    scenario = _summary.headline_scenario(result)
+    if scenario is None or not _tables.price_models(result):
+        return pd.DataFrame()
+    return _headline.headline_table(result, scenario, backtest)
+
+
+def _method_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """Return the run's methodology tables plus the SVAR's sensitivity grid (computed here).
+
+    The grid (identification x lags x sample, point SVARs) comes from the recursive
+    ``svar`` model's own data and its ``svar_sensitivity`` stream, so it changes no number
+    of the run; a run with ``--svar-sensitivity on`` already has it.
+    """
+    from forecast.errors import ForecastError
+
+    tables = dict(result.tables)
+    adapter = result.raw.get("models", {}).get("svar")
+    if "svar_sensitivity" not in tables and hasattr(adapter, "sensitivity"):
+        with contextlib.suppress(ForecastError):  # no grid on these data: section left out
+            tables["svar_sensitivity"] = adapter.sensitivity()
+    return tables
+
+
 def render_html(
     result: RunResult, chart_list: list[Chart], *, backtest: BacktestEvidence | None = None
 ) -> str:
@@ -750,9 +818,13 @@ def render_html(
     ).to_dict("records")
     annual = _tables.period_table(result, "year")
     quarterly = _tables.period_table(result, "quarter")
+    headline = headline_frame(result, backtest)
     return template.render(
         result=result,
         summary=_summary.summary_sentences(result),
+        headline=_headline.display(headline) if not headline.empty else None,
+        headline_charts=[c for c in chart_list if c.section == "headline"],
+        activity=_headline.activity_lines(result),
         annual={v: _period_context(annual, v) for v in _tables.PRICE_VARIABLES},
         quarterly={v: _period_context(quarterly, v) for v in _tables.PRICE_VARIABLES},
         probabilities=_probability_context(_tables.probability_table(result)),
@@ -765,7 +837,7 @@ def render_html(
         charts=[c for c in chart_list if c.section == "main"],
         method_charts={c.id: c for c in chart_list if c.section == "methodology"},
         sensitivity_charts=[c for c in chart_list if c.section == "sensitivity"],
-        method_tables={name: _table(frame) for name, frame in result.tables.items()},
+        method_tables={name: _table(frame) for name, frame in _method_tables(result).items()},
         summary_rows=_summary_table(result),
         price_table=_price_table(result),
         scenarios=[(s, _scenario_rows(s, _resolved(result))) for s in result.scenarios],
@@ -794,10 +866,19 @@ def _labelled(result: RunResult, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write the CSV tables and one ``forecast.xlsx`` workbook into ``out_dir``."""
+def write_tables(
+    result: RunResult, out_dir: str | Path, *, backtest: BacktestEvidence | None = None
+) -> dict[str, Path]:
+    """Write the CSV tables and one ``forecast.xlsx`` workbook into ``out_dir``.
+
+    ``backtest`` gives the headline table's forecast record (``headline.csv``).
+    """
     out = Path(out_dir)
     written = result.write(out)
+    headline = headline_frame(result, backtest)
+    if not headline.empty:
+        written["headline"] = out / "headline.csv"
+        headline.to_csv(written["headline"], **CSV_OPTIONS)
     written["differences"] = out / "differences.csv"
     result.differences.to_csv(written["differences"], **CSV_OPTIONS)
     periods = {
@@ -817,6 +898,7 @@ def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
     )
     data = result.data.assign(written_at=lambda f: pd.to_datetime(f["written_at"], utc=True))
     sheets = {
+        **({"headline": headline} if not headline.empty else {}),
         "summary": _labelled(result, result.summary),
         "annual": periods["annual"],
         "quarterly": periods["quarterly"],
@@ -836,126 +918,6 @@ def write_tables(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
 FORMULA_STARTS = _xlsx.FORMULA_STARTS
 """A text cell starting with one of these is written as text, never as a formula."""
 _cells_as_text = _xlsx.cells_as_text
-
-
-@dataclass(frozen=True, slots=True)
-class BacktestEvidence:
-    """A finished backtest (``forecast backtest --out DIR``) for the report's evaluation."""
-
-    folder: Path
-    table: pd.DataFrame
-    chart_png: bytes | None
-
-    @classmethod
-    def read(cls, folder: str | Path) -> BacktestEvidence | None:
-        """Read ``backtest.csv`` (and the chart, if there) from ``folder``; ``None`` if absent.
-
-        Raises
-        ------
-        DataSourceError
-            If ``backtest.csv`` is not a table written by ``forecast backtest`` (unreadable,
-            empty, columns missing, horizons or scores that are not numbers).
-        """
-        folder = Path(folder)
-        table_path = folder / "backtest.csv"
-        if not table_path.is_file():
-            return None
-        chart = folder / "cumulative_sq_error_diff.png"
-        return cls(
-            folder,
-            _read_backtest_table(table_path),
-            chart.read_bytes() if chart.is_file() else None,
-        )
-
-    def verdict(self) -> str:
-        """One sentence, from the numbers: which model is best and whether it beats no-change."""
-        table = self.table
-        if "target" in table.columns:
-            table = table[table["target"] == "nominal"]
-        h1 = table[table["horizon"] == table["horizon"].min()].sort_values("mspe")
-        if h1.empty:
-            return ""
-        best = h1.iloc[0]
-        eom = table[table["model"] == "no_change_eom"]
-        worst_vs_eom = (
-            table.loc[table["model"] == best["model"], "mspe_ratio_eom"].max()
-            if not eom.empty
-            else float("nan")
-        )
-        return (
-            f"At {int(best['horizon'])} month(s) the lowest MSPE is {best['model']}'s, "
-            f"{100 * (1 - best['mspe_ratio']):.0f}% below the monthly-average no-change "
-            f"forecast; against the end-of-month no-change forecast its worst MSPE ratio over "
-            f"the horizons is {worst_vs_eom:.3f}. {self._tests_sentence(table)}The no-outage "
-            "baseline of this report follows these numbers (see the run settings)."
-        )
-
-    @staticmethod
-    def _tests_sentence(table: pd.DataFrame) -> str:
-        """Describe the one-sided tests against the end-of-month baseline and its coverage."""
-        if "dm_pvalue_better_eom" not in table.columns:
-            return ""
-        others = table[~table["model"].isin(["no_change", "no_change_eom"])]
-        pvalues = others["dm_pvalue_better_eom"].dropna()
-        text = ""
-        if not pvalues.empty:
-            low = others.loc[pvalues.sort_values().index[:1]].iloc[0]
-            text = (
-                "The smallest one-sided Diebold-Mariano p-value for beating the end-of-month "
-                f"no-change forecast is {low['dm_pvalue_better_eom']:.2f} ({low['model']} at "
-                f"{int(low['horizon'])} month(s)). "
-            )
-        eom = table[table["model"] == "no_change_eom"]
-        if "coverage_90" in table.columns and eom["coverage_90"].notna().any():
-            pairs = zip(eom["horizon"].to_numpy(), eom["coverage_90"].to_numpy(), strict=True)
-            shares = ", ".join(
-                f"{100 * float(c):.0f}% at {int(h)}" for h, c in pairs if pd.notna(c)
-            )
-            text += f"Its 90% band covered {shares} month(s) ahead. "
-        return text
-
-    def rows(self) -> dict[str, Any]:
-        """Return the table for the template, numbers formatted."""
-        return _table(self.table)
-
-    @property
-    def chart_uri(self) -> str | None:
-        """The chart as a ``data:`` URI, if there is one."""
-        if self.chart_png is None:
-            return None
-        return "data:image/png;base64," + base64.b64encode(self.chart_png).decode("ascii")
-
-
-BACKTEST_COLUMNS = ("model", "horizon", "mspe", "mspe_ratio", "mspe_ratio_eom")
-"""The columns of ``backtest.csv`` the report reads."""
-BAD_BACKTEST = "{path}: not a 'forecast backtest' table: {problem}"
-
-
-def _read_backtest_table(path: Path) -> pd.DataFrame:
-    """Read and check ``backtest.csv``; a malformed file is one DataSourceError."""
-    from forecast.errors import DataSourceError
-
-    def bad(problem: str) -> DataSourceError:
-        return DataSourceError(BAD_BACKTEST.format(path=path, problem=problem))
-
-    try:
-        table = pd.read_csv(path)
-    except (
-        ValueError,
-        OSError,
-        UnicodeDecodeError,
-    ) as exc:  # pandas' parser errors are ValueErrors
-        raise bad(" ".join(str(exc).split())[:120]) from exc
-    missing = [c for c in BACKTEST_COLUMNS if c not in table.columns]
-    if missing:
-        found = ", ".join(str(c)[:30] for c in table.columns[:8])
-        raise bad(f"column(s) {', '.join(missing)} missing (found: {found})")
-    if table.empty:
-        raise bad("no rows")
-    for column in BACKTEST_COLUMNS[1:]:
-        if not pd.api.types.is_numeric_dtype(table[column]):
-            raise bad(f"column {column!r} holds values that are not numbers")
-    return table
 
 
 def write_report(
@@ -982,7 +944,7 @@ def write_report(
     specs = _chart_specs(result)
     with _ChartJob(specs, _workers(None)) as job:
         # the workers draw while this process writes the tables and the Markdown
-        written = write_tables(result, out)
+        written = write_tables(result, out, backtest=backtest)
         written["markdown"] = out / "report.md"
         markdown = _markdown.markdown_report(
             result,
@@ -990,6 +952,9 @@ def write_report(
             _tables.period_table(result, "quarter"),
             _tables.period_table(result, "year"),
             _tables.probability_table(result),
+            _headline.display(headline)
+            if not (headline := headline_frame(result, backtest)).empty
+            else None,
         )
         written["markdown"].write_text(markdown, encoding="utf-8")
         chart_list = _charts(specs, job.results())

@@ -74,7 +74,8 @@ def test_summary_paragraph_comes_first_and_names_the_numbers(result: RunResult) 
     sentences = _summary.summary_sentences(result)
     assert sentences[0].startswith("In the scenario “Venezuela's crude exports stop for a year”")
     assert "US$" in sentences[0]
-    assert "90% band" in sentences[0]
+    assert "at 6 months" in sentences[0]  # the ensemble leads (issue 12)
+    assert "90% band" in sentences[1]  # then the headline model's outage-period sentence
     assert any(s.startswith("Caveat") for s in sentences)
     html = render_html(result, [])
     assert html.index('id="summary"') < html.index('id="headline"')
