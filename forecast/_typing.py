@@ -21,6 +21,7 @@ __all__ = [
     "Normalisation",
     "PriceBaseline",
     "PriorSource",
+    "ReducedForm",
     "RefreshSource",
     "RefreshStatus",
     "SampleEnd",
@@ -28,6 +29,7 @@ __all__ = [
     "SignRestrictions",
     "SourceName",
     "Space",
+    "Tightness",
     "Trend",
     "WriteMode",
     "WriteStatus",
@@ -58,6 +60,11 @@ SampleEnd = Literal["as_of", "2017-12", "2019-12"]
 """Last month of the SVAR's estimation sample: the run's as-of month (the last complete one),
 the end of Känzig's (2021) data set (2017-12) or the month before the pandemic (2019-12)."""
 LagCriterion = Literal["fixed", "aic", "bic", "hq"]
+Tightness = Literal["ml", "0.05", "0.1", "0.2", "0.5", "1"]
+"""Overall tightness of a Minnesota prior: chosen from the others by marginal likelihood (ml),
+or fixed."""
+ReducedForm = Literal["var", "bvar"]
+"""How the backtest forecasts a structural model: by its OLS VAR or its Minnesota BVAR."""
 """How the SVAR's lag length is set: the ``lags`` option itself, or the information criterion
 minimised over ``1..lags`` on one sample (``svar.select_lags``)."""
 LikelihoodSample = Literal["without_special_period", "full"]

@@ -1,8 +1,10 @@
 """The backtest's I/O: read the store as of each origin, run the evaluation, write the files.
 
 :func:`run_backtest` reads the five series the evaluation needs (``brent_usd``,
-``brent_spot_daily_usd``, ``us_cpi``, ``kilian_rea``, ``world_crude_production_kbd``) and hands
-them to :func:`forecast.evaluation.evaluate`. :func:`write_backtest` writes ``backtest.csv``,
+``brent_spot_daily_usd``, ``us_cpi``, ``kilian_rea``, ``world_crude_production_kbd``), and
+Känzig's long series when stored (:data:`OPTIONAL_SERIES`, for the structural models whose
+sample starts in 1974), and hands them to :func:`forecast.evaluation.evaluate`.
+:func:`write_backtest` writes ``backtest.csv``,
 ``forecasts.csv``, ``densities.csv``, ``combination_weights.csv``, ``backtest.md`` and the
 charts ``cumulative_sq_error_diff.png`` and ``pit_histogram.png``.
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACKTEST_SERIES",
+    "OPTIONAL_SERIES",
     "BacktestData",
     "read_backtest_data",
     "run_backtest",
@@ -52,6 +55,13 @@ BACKTEST_SERIES: tuple[str, ...] = (
     "kilian_rea",
     "world_crude_production_kbd",
 )
+OPTIONAL_SERIES: tuple[str, ...] = (
+    "world_crude_production_long_kbd",
+    "brent_long_usd",
+    "us_cpi_long",
+)
+"""Känzig's (2021) long series, read when stored (the structural models starting in 1974
+need them; without them those models are skipped with a note)."""
 # What the bundled snapshot offers for a series the store lacks.
 _BUNDLED_AS = {"brent_spot_daily_usd": "brent_eom_usd"}
 NEEDS = {
@@ -157,6 +167,9 @@ def read_backtest_data(
         per_origin[series_id], first = _vintages_known(store, series_id, data.vintage_id, origins)
         if first is not None:
             pseudo.append((series_id, first))
+    for series_id in OPTIONAL_SERIES:
+        data = read_series(series_id, store=store, fallback=False)
+        latest[series_id] = None if data is None else data.frame
     if pseudo:
         series = ", ".join(name for name, _ in pseudo)
         notes.insert(0, PSEUDO_REAL_TIME.format(series=series, first=min(f for _, f in pseudo)))

@@ -11,13 +11,17 @@ import click
 
 from forecast.cli._common import check_month, check_out, guard, store_option
 from forecast.cli._progress import ProgressBar
+from forecast.models import registry
 
 __all__ = ["MODEL_NAMES", "backtest"]
 
 MODEL_NAMES: tuple[str, ...] = (
-    "no_change", "no_change_eom", "arima", "ets", "bvar", "bvar_oil", "svar", "combination",
+    "no_change", "no_change_eom", "arima", "ets", "bvar", "bvar_oil",
+    *registry.backtest_names(), "combination",
 )  # fmt: skip
-"""The ``--model`` names (the same as :data:`forecast.evaluation.DEFAULT_MODELS`)."""
+"""The ``--model`` names (the same as :data:`forecast.evaluation.DEFAULT_MODELS`); the
+structural models are the registry's (``svar``, ``svar_sign``, ``svar_proxy``, ``svar_bvar``),
+each forecast by its reduced form."""
 
 
 def _horizons(_ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -120,8 +124,9 @@ def backtest(
       dm_pvalue_better      one-sided p of "better than no_change" (t, n-1 df)
       dm_stat_eom           the same against no_change_eom
       dm_pvalue_better_eom  one-sided p of "better than no_change_eom"
-      cw_benchmark          the random walk the model nests (arima, ets, svar:
-                            no_change; bvar, bvar_oil: no_change_eom), else empty
+      cw_benchmark          the random walk the model nests (arima, ets and the
+                            structural models svar...: no_change; bvar, bvar_oil:
+                            no_change_eom), else empty
       cw_stat               Clark-West (2007) statistic vs cw_benchmark (negative =
                             better)
       cw_pvalue_better      its one-sided p (standard normal)

@@ -62,6 +62,17 @@ forecasts}`` returning the log monthly-average price in the space(s) it models):
     from it (:func:`svar_forecast`). Only the point forecast is used, which does not depend
     on the identification. It models the real price; its nominal forecast is the real one at
     trend inflation.
+``svar_sign``, ``svar_proxy``, ``svar_bvar`` (every structural registry model)
+    Each structural price model of :mod:`forecast.models.registry` (an entry with a
+    ``reduced_form``) is backtested under its registry name by its reduced form, with the
+    entry's default lags and sample start re-estimated at each origin on the data through
+    the origin (:class:`StructuralForecaster`; the ``end`` option fixes only the
+    identification sample). ``svar_sign``: VAR(6) from 1974-02, Känzig's long series
+    spliced before 1992-02 as the SVAR's data set does (:func:`svar_frame`; skipped with a
+    note when the store lacks them); ``svar_proxy``: the same VAR(24) as ``svar`` (the
+    identification does not change a reduced-form forecast, so its record is ``svar``'s);
+    ``svar_bvar``: the posterior mean of the Minnesota BVAR(24) on the same variables
+    (:func:`svar_bvar_forecast`). All nest the monthly-average no-change forecast.
 ``combination``
     In the spirit of Baumeister & Kilian (2015): a weighted average of the level forecasts of
     ``no_change_eom``, ``arima``, ``ets``, ``bvar``, ``bvar_oil`` and ``svar``, with
@@ -107,6 +118,7 @@ from forecast.evaluation._density import (
 )
 from forecast.evaluation._panel import (
     DEFAULT_RELEASE_LAGS,
+    LONG_SERIES,
     PANEL_COLUMNS,
     TARGETS,
     OriginData,
@@ -114,7 +126,13 @@ from forecast.evaluation._panel import (
     monthly_panel,
     origin_data,
 )
-from forecast.evaluation._registry import ADAPTERS, DEFAULT_MODELS, Forecaster, ModelAdapter
+from forecast.evaluation._registry import (
+    ADAPTERS,
+    DEFAULT_MODELS,
+    Forecaster,
+    ModelAdapter,
+    structural_adapter,
+)
 from forecast.evaluation._result import EvaluationResult
 from forecast.evaluation._run import _month, evaluate  # noqa: F401 (_month: backtest.py)
 from forecast.evaluation._scores import (
@@ -131,7 +149,14 @@ from forecast.evaluation._significance import (
     diebold_mariano,
     long_run_variance,
 )
-from forecast.evaluation._var_forecasters import BVAR_VARIABLES, bvar_frame, svar_forecast
+from forecast.evaluation._var_forecasters import (
+    BVAR_VARIABLES,
+    StructuralForecaster,
+    bvar_frame,
+    svar_bvar_forecast,
+    svar_forecast,
+    svar_frame,
+)
 
 __all__ = [
     "ADAPTERS",
@@ -141,6 +166,7 @@ __all__ = [
     "DEFAULT_RELEASE_LAGS",
     "DENSITY_COLUMNS",
     "FORECAST_COLUMNS",
+    "LONG_SERIES",
     "PANEL_COLUMNS",
     "TABLE_COLUMNS",
     "TARGETS",
@@ -156,6 +182,7 @@ __all__ = [
     "ModelAdapter",
     "OriginData",
     "Space",
+    "StructuralForecaster",
     "bvar_frame",
     "clark_west",
     "combine",
@@ -169,5 +196,8 @@ __all__ = [
     "monthly_panel",
     "origin_data",
     "score",
+    "structural_adapter",
+    "svar_bvar_forecast",
     "svar_forecast",
+    "svar_frame",
 ]

@@ -29,6 +29,21 @@ PANEL_COLUMNS: tuple[str, ...] = (
     "kilian_rea",
     "world_crude_production_kbd",
 )
+"""The five series every backtest panel has."""
+
+
+LONG_SERIES: tuple[str, ...] = (
+    "world_crude_production_long_kbd",
+    "brent_long_usd",
+    "us_cpi_long",
+)
+"""Känzig's (2021) long series (world production, Brent and CPI from the 1970s), after
+:data:`PANEL_COLUMNS` in a panel from :func:`monthly_panel` when given (a panel without
+them reads as all-NaN at every origin): only the structural models whose
+sample starts before 1992-02 use them."""
+
+
+_COLUMNS: tuple[str, ...] = (*PANEL_COLUMNS, *LONG_SERIES)
 
 
 DEFAULT_RELEASE_LAGS: Mapping[str, int] = {
@@ -58,13 +73,16 @@ def monthly_panel(series: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
         ``date, value`` frames by catalog id: ``brent_usd`` (required),
         ``brent_spot_daily_usd`` (daily; its last close in each month becomes
         ``brent_eom_usd``; or ``brent_eom_usd`` itself, monthly), ``us_cpi``, ``kilian_rea``,
-        ``world_crude_production_kbd``.
+        ``world_crude_production_kbd``, and optionally Känzig's ``brent_long_usd``,
+        ``us_cpi_long`` and ``world_crude_production_long_kbd``.
         Missing or ``None`` entries give all-NaN columns.
 
     Returns
     -------
     pandas.DataFrame
-        ``date`` (month start, every month of the Brent series) and :data:`PANEL_COLUMNS`.
+        ``date`` (month start, every month of the Brent series, from the first month of
+        ``brent_long_usd`` when it is given: ``brent_usd`` is NaN before its own start),
+        :data:`PANEL_COLUMNS`, and those of :data:`LONG_SERIES` that are given.
 
     Raises
     ------
@@ -75,7 +93,11 @@ def monthly_panel(series: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
     if brent is None or brent.empty:
         raise ForecastError("the backtest needs the monthly Brent series brent_usd")
     months = _month_index(brent["date"])
-    dates = pd.date_range(months.min(), months.max(), freq="MS")
+    first = months.min()
+    long_brent = series.get("brent_long_usd")
+    if long_brent is not None and not long_brent.empty:  # the long sample reaches back
+        first = min(first, _month_index(long_brent["date"]).min())
+    dates = pd.date_range(first, months.max(), freq="MS")
     panel = pd.DataFrame({"date": dates.astype("datetime64[ns]")})
     for column, source in (
         ("brent_usd", "brent_usd"),
@@ -83,6 +105,7 @@ def monthly_panel(series: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
         ("us_cpi", "us_cpi"),
         ("kilian_rea", "kilian_rea"),
         ("world_crude_production_kbd", "world_crude_production_kbd"),
+        *((name, name) for name in LONG_SERIES if series.get(name) is not None),
     ):
         frame = series.get(source)
         daily = source == "brent_spot_daily_usd"
@@ -117,7 +140,8 @@ class OriginData:
     dates
         Every month from the first of the panel to the origin.
     values
-        ``(len(dates), len(PANEL_COLUMNS))``: the panel cut at the origin, with the values not
+        ``(len(dates), len(PANEL_COLUMNS) + len(LONG_SERIES))``: the panel cut at the
+        origin (:data:`PANEL_COLUMNS`, then :data:`LONG_SERIES`), with the values not
         yet published at the origin (``release_lags``) set to NaN. CPI holes are kept.
     log_cpi
         Log US CPI per month: known values, holes interpolated in logs, the months after the
@@ -140,7 +164,7 @@ class OriginData:
 
     def column(self, name: str) -> np.ndarray:
         """Return one panel column as known at the origin."""
-        return self.values[:, PANEL_COLUMNS.index(name)]
+        return self.values[:, _COLUMNS.index(name)]
 
     def log_price(self, space: Space) -> np.ndarray:
         """Log monthly-average Brent per month, nominal or real (US$ of 1982-84)."""
@@ -157,8 +181,8 @@ class OriginData:
         return self.log_cpi[-1] + self.inflation * np.asarray(horizons, dtype=float)
 
     def frame(self) -> pd.DataFrame:
-        """Return the known data as a frame: ``date`` and :data:`PANEL_COLUMNS`."""
-        out = pd.DataFrame(self.values, columns=list(PANEL_COLUMNS))
+        """Return the known data as a frame: ``date``, the panel and the long columns."""
+        out = pd.DataFrame(self.values, columns=list(_COLUMNS))
         out.insert(0, "date", self.dates.astype("datetime64[ns]"))
         return out
 
@@ -210,16 +234,14 @@ def origin_data(
         first, last = (dates[0], dates[-1]) if dates.size else (month, month)
         raise ForecastError(ORIGIN_OUTSIDE.format(origin=month, first=first, last=last))
     stop = int(dates.searchsorted(month, side="right"))
-    values = panel[list(PANEL_COLUMNS)].to_numpy(dtype=float)[:stop].copy()
-    for j, name in enumerate(PANEL_COLUMNS):
+    values = panel.reindex(columns=list(_COLUMNS)).to_numpy(dtype=float)[:stop].copy()
+    for j, name in enumerate(_COLUMNS):
         lag = int(lags.get(name, 0))
         if lag > 0:
             values[max(stop - lag, 0) :, j] = np.nan
     if not np.isfinite(values[-1, 0]):
         raise ForecastError(NO_PRICE_AT_ORIGIN.format(origin=month))
-    log_cpi, inflation = _cpi.nowcast_logs(
-        values[:, PANEL_COLUMNS.index("us_cpi")], inflation_months
-    )
+    log_cpi, inflation = _cpi.nowcast_logs(values[:, _COLUMNS.index("us_cpi")], inflation_months)
     values.flags.writeable = False
     log_cpi.flags.writeable = False
     return OriginData(

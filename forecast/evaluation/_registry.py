@@ -16,9 +16,12 @@ from forecast.evaluation._panel import (
     Space,
 )
 from forecast.evaluation._var_forecasters import (
+    LONG_COLUMNS,
+    SPLICE_MONTH,
+    StructuralForecaster,
     _BVARForecaster,
-    svar_forecast,
 )
+from forecast.models import registry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -34,8 +37,10 @@ BENCHMARK, BENCHMARK_EOM, COMBINATION = "no_change", "no_change_eom", "combinati
 
 
 DEFAULT_MODELS: tuple[str, ...] = (
-    "no_change", "no_change_eom", "arima", "ets", "bvar", "bvar_oil", "svar", "combination",
+    "no_change", "no_change_eom", "arima", "ets", "bvar", "bvar_oil",
+    *registry.backtest_names(), "combination",
 )  # fmt: skip
+"""Every model, the structural ones named as in the registry (``svar``, ``svar_sign``...)."""
 
 
 class Forecaster(Protocol):
@@ -72,6 +77,11 @@ class ModelAdapter:
     nests
         The no-change benchmark the model nests (its forecast when the extra parameters are
         zero): the benchmark of its Clark-West test; ``None``: not nested.
+    needs
+        Panel columns the model cannot run without: when one holds no value the model is
+        skipped with ``needs_note`` (one line).
+    needs_note
+        Why the model is skipped without ``needs``.
     """
 
     name: str
@@ -80,6 +90,62 @@ class ModelAdapter:
     unavailable: Callable[[], str | None] = lambda: None
     density: Callable[[EvaluationSettings], DensityForecaster] | None = None
     nests: str | None = None
+    needs: tuple[str, ...] = ()
+    needs_note: str = ""
+
+    def missing(self, panel: pd.DataFrame | None) -> str | None:
+        """Return why the model cannot run on ``panel`` (``unavailable`` or ``needs``)."""
+        reason = self.unavailable()
+        if reason is not None or panel is None:
+            return reason
+        for column in self.needs:
+            if column not in panel or not panel[column].notna().any():
+                return self.needs_note
+        return None
+
+
+NEEDS_LONG = (
+    "{name} skipped: its sample starts {start}, before {splice}, and needs Känzig's long "
+    "series ({series}) in the store (import them with `forecast data import`)"
+)
+
+
+def structural_adapter(name: str) -> ModelAdapter:
+    """Return the backtest adapter of a structural registry model (its reduced form).
+
+    The settings (lags, sample start, lag criterion, prior tightness) are the registry
+    entry's option defaults (see :class:`StructuralForecaster`). A start before 1992-02
+    needs Känzig's long series in the panel (``needs``).
+
+    Parameters
+    ----------
+    name
+        A registry price model with a ``reduced_form``.
+
+    Returns
+    -------
+    ModelAdapter
+        Nested in the monthly-average no-change forecast (a VAR in the log real price).
+    """
+    entry = registry.get(name)
+    options = entry.resolve_options(None)
+    lags, start = options["lags"], options["start"]
+    if entry.reduced_form == "bvar":
+        text = f"Minnesota BVAR({lags}) posterior mean from {start} (reduced form of {name})"
+    else:
+        text = f"OLS VAR({lags}) from {start} (reduced form of {name})"
+    needs = LONG_COLUMNS if start < SPLICE_MONTH else ()
+    note = NEEDS_LONG.format(
+        name=name, start=start, splice=SPLICE_MONTH, series=", ".join(LONG_COLUMNS)
+    )
+    return ModelAdapter(
+        name,
+        text,
+        lambda _s: StructuralForecaster(name),
+        nests=BENCHMARK,
+        needs=needs,
+        needs_note=note if needs else "",
+    )
 
 
 def _no_change(data: OriginData, horizons: tuple[int, ...]) -> dict[Space, np.ndarray]:
@@ -190,9 +256,7 @@ ADAPTERS: dict[str, ModelAdapter] = {
             lambda s: _BVARForecaster(s.bvars["bvar_oil"]),
             nests=BENCHMARK_EOM,
         ),
-        ModelAdapter(
-            "svar", "oil-market SVAR (Kilian 2009)", lambda _s: svar_forecast, nests=BENCHMARK
-        ),
+        *(structural_adapter(name) for name in registry.backtest_names()),
     )
 }
 """The models the backtest runs at each origin (``combination`` is built from them)."""

@@ -87,9 +87,11 @@ def _checked_horizons(horizons: Sequence[int]) -> tuple[int, ...]:
 
 
 def _resolve_models(
-    models: Sequence[str] | None, settings: EvaluationSettings
+    models: Sequence[str] | None,
+    settings: EvaluationSettings,
+    panel: pd.DataFrame | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
-    """Return (models to report, models to run, notes)."""
+    """Return (models to report, models to run, notes); ``panel`` checks models' ``needs``."""
     known = (*ADAPTERS, COMBINATION)
     requested = list(dict.fromkeys(models or DEFAULT_MODELS))
     for name in requested:
@@ -98,7 +100,7 @@ def _resolve_models(
     notes: list[str] = []
     usable: dict[str, bool] = {}
     for name, adapter in ADAPTERS.items():
-        reason = adapter.unavailable()
+        reason = adapter.missing(panel)
         usable[name] = reason is None
         if reason is not None and (
             name in requested
@@ -180,13 +182,14 @@ def evaluate(
     first_origin, last_origin = _month(start), _month(end)
     if first_origin > last_origin:
         raise ForecastError(BAD_WINDOW.format(start=first_origin, end=last_origin))
-    dates = pd.DatetimeIndex(pd.to_datetime(panel["date"]))
+    dates = pd.DatetimeIndex(pd.to_datetime(panel["date"]))  # the months of monthly Brent:
+    dates = dates[np.isfinite(panel["brent_usd"].to_numpy(dtype=float))]  # (long series: earlier)
     if last_origin > dates[-1] or first_origin < dates[0]:
         raise ForecastError(
             f"origins {first_origin:%Y-%m}..{last_origin:%Y-%m} are outside the monthly Brent "
             f"data ({dates[0]:%Y-%m}..{dates[-1]:%Y-%m})"
         )
-    reported, run, notes = _resolve_models(models, settings)
+    reported, run, notes = _resolve_models(models, settings, panel)
     burn_in = 0
     if COMBINATION in reported and settings.combination.weights == "inverse_mspe":
         burn_in = settings.combination.window + max(steps) - 1

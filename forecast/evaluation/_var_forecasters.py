@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from forecast.errors import EstimationError, ForecastError
+from forecast.evaluation._panel import LONG_SERIES
 from forecast.models import _var
 from forecast.models.bvar import fit_bvar, forecast_path
 
 if TYPE_CHECKING:
+    from forecast._typing import LagCriterion
     from forecast.evaluation._panel import (
         OriginData,
         Space,
@@ -132,15 +135,95 @@ def bvar_frame(data: OriginData, variables: Sequence[str], space: Space = "real"
     return frame
 
 
-SVAR_LAGS = 24
-"""Lags of the backtest SVAR (Kilian 2009)."""
+def _registry_default(name: str, option: str) -> Any:
+    from forecast.models import registry
+
+    return registry.get(name).option(option).default
 
 
-SVAR_START = "1992-02"
-"""First month of the SVAR's expanding sample (as :data:`forecast.models.svar.DEFAULT_START`)."""
+SVAR_LAGS: int = _registry_default("svar", "lags")
+"""Lags of the backtest SVAR (Kilian 2009): the ``svar`` registry entry's default."""
+
+
+SVAR_START: str = _registry_default("svar", "start")
+"""First month of the SVAR's expanding sample (the ``svar`` registry entry's default)."""
+
+
+SPLICE_MONTH = "1992-02"
+"""First month of EIA's production growth; earlier months need Känzig's long series."""
+
+
+LONG_COLUMNS = LONG_SERIES
+"""Panel columns of Känzig's (2021) long series that a sample starting before 1992-02 needs."""
 
 
 _SVAR_COLUMNS = ("production_growth", "kilian_rea", "price")
+
+
+def svar_frame(data: OriginData, start: str) -> tuple[pd.DataFrame, int]:
+    """Return the SVAR's variables known at an origin, from ``start``, and its last complete row.
+
+    The columns are ``date`` and :data:`forecast.models.svar.VARIABLES` from
+    :func:`bvar_frame` (``real`` prices, in US$ of 1982-84), leading months where a series
+    has not started yet dropped. A ``start`` before 1992-02 splices Känzig's (2021) long
+    series (the panel's :data:`LONG_COLUMNS`) as :func:`forecast.models.svar.svar_dataset`
+    does: production growth before 1992-02 from his world production, and the months before
+    EIA's Brent (and the CPI) start from his Brent (and CPI).
+
+    Parameters
+    ----------
+    data
+        The data known at the origin.
+    start
+        First month of the sample.
+
+    Returns
+    -------
+    tuple
+        The frame and the position of its last row in which every variable is known.
+
+    Raises
+    ------
+    ForecastError
+        If a variable has a hole before the last complete month, or nothing is known.
+    """
+    from forecast.models import svar
+
+    frame = bvar_frame(data, _SVAR_COLUMNS, "real")
+    if pd.Timestamp(start) < pd.Timestamp(SPLICE_MONTH):
+        _splice_long(data, frame)
+    frame = frame[frame["date"] >= pd.Timestamp(start)]
+    frame = frame.rename(columns=dict(zip(_SVAR_COLUMNS, svar.VARIABLES, strict=True)))
+    values = frame[list(svar.VARIABLES)].to_numpy(dtype=float)
+    complete = np.isfinite(values).all(axis=1)
+    if not complete.any():
+        raise ForecastError(f"svar: no month with all three variables by {data.origin:%Y-%m}")
+    first, last = int(np.argmax(complete)), int(np.flatnonzero(complete)[-1])
+    if not complete[first : last + 1].all():
+        hole = frame["date"].iloc[first + int(np.argmin(complete[first : last + 1]))]
+        raise ForecastError(f"svar: a variable is missing in {hole:%Y-%m} but known later")
+    return frame.iloc[first:].reset_index(drop=True), last - first
+
+
+def _splice_long(data: OriginData, frame: pd.DataFrame) -> None:
+    """Put Känzig's long series into ``frame``'s months before EIA's data (in place)."""
+    before = (frame["date"] < pd.Timestamp(SPLICE_MONTH)).to_numpy()
+    long_production = data.column("world_crude_production_long_kbd")
+    growth = 100 * np.diff(np.log(long_production), prepend=np.nan)
+    frame.loc[before, "production_growth"] = growth[before]
+    rows = np.arange(len(frame))
+    nominal = data.column("brent_usd")
+    head = rows < _first_finite(nominal)
+    log_nominal = np.where(head, np.log(data.column("brent_long_usd")), np.log(nominal))
+    log_cpi = np.asarray(data.log_cpi)
+    cpi_head = rows < _first_finite(log_cpi)
+    log_cpi = np.where(cpi_head, np.log(data.column("us_cpi_long")), log_cpi)
+    frame["price"] = 100 * (log_nominal - log_cpi + math.log(100.0))
+
+
+def _first_finite(values: np.ndarray) -> int:
+    finite = np.isfinite(values)
+    return int(np.argmax(finite)) if finite.any() else len(values)
 
 
 def svar_forecast(
@@ -196,19 +279,8 @@ def svar_forecast(
     """
     from forecast.models import svar
 
-    frame = bvar_frame(data, _SVAR_COLUMNS, "real")
-    frame = frame[frame["date"] >= pd.Timestamp(start)]
-    frame = frame.rename(columns=dict(zip(_SVAR_COLUMNS, svar.VARIABLES, strict=True)))
-    values = frame[list(svar.VARIABLES)].to_numpy(dtype=float)
-    complete = np.isfinite(values).all(axis=1)
-    if not complete.any():
-        raise ForecastError(f"svar: no month with all three variables by {data.origin:%Y-%m}")
-    first, last = int(np.argmax(complete)), int(np.flatnonzero(complete)[-1])
-    if not complete[first : last + 1].all():
-        hole = frame["date"].iloc[first + int(np.argmin(complete[first : last + 1]))]
-        raise ForecastError(f"svar: a variable is missing in {hole:%Y-%m} but known later")
-    frame = frame.iloc[first:].reset_index(drop=True)
-    fit = svar.fit_svar(frame.iloc[: last - first + 1], lags=lags)
+    frame, last = svar_frame(data, start)
+    fit = svar.fit_svar(frame.iloc[: last + 1], lags=lags)
     filled, _ = svar.fill_ragged_edge(fit, frame)
     path = _var.simulate(  # lags summed by einsum, the order the backtest was recorded with
         fit.coefs,
@@ -217,5 +289,95 @@ def svar_forecast(
         np.zeros((max(horizons), fit.k)),
         summation="einsum",
     )
+    price = svar.VARIABLES.index("real_price_log")
+    return {"real": path[np.asarray(horizons) - 1, price] / 100.0}
+
+
+class StructuralForecaster:
+    """The reduced-form forecast of a structural registry model, re-estimated at each origin.
+
+    ``reduced_form`` ``"var"``: the OLS VAR of :func:`svar_forecast` (the lag order chosen
+    at each origin when ``lag_criterion`` is not ``"fixed"``); ``"bvar"``: the posterior
+    mean of the Minnesota BVAR of :mod:`forecast.models.adapters.svar_bvar`
+    (:func:`svar_bvar_forecast`). The settings are the registry entry's option defaults;
+    its ``end`` (the last month of the identification sample) does not apply: the forecast
+    at an origin uses the data through the origin.
+    """
+
+    def __init__(self, name: str) -> None:
+        from forecast.models import registry
+
+        entry = registry.get(name)
+        options = entry.resolve_options(None)
+        self.name = name
+        self.reduced_form = entry.reduced_form
+        self.lags = int(options["lags"])
+        self.start = str(options["start"])
+        self.criterion: LagCriterion = options.get("lag_criterion", "fixed")
+        self.tightness = str(options.get("tightness", "ml"))
+
+    def __call__(self, data: OriginData, horizons: tuple[int, ...]) -> Mapping[Space, np.ndarray]:
+        """Forecast the log real price (the nominal one is made at trend inflation)."""
+        if self.reduced_form == "bvar":
+            return svar_bvar_forecast(
+                data, horizons, lags=self.lags, start=self.start, tightness=self.tightness
+            )
+        lags = self.lags
+        if self.criterion != "fixed":
+            from forecast.models import svar
+
+            frame, last = svar_frame(data, self.start)
+            lags = svar.select_lags(frame.iloc[: last + 1], self.lags, self.criterion)
+        return svar_forecast(data, horizons, lags=lags, start=self.start)
+
+
+def svar_bvar_forecast(
+    data: OriginData,
+    horizons: tuple[int, ...],
+    *,
+    lags: int,
+    start: str,
+    tightness: str = "ml",
+) -> Mapping[Space, np.ndarray]:
+    """Posterior-mean forecasts of the oil-market Minnesota BVAR at one origin.
+
+    The variables and sample are those of :func:`svar_forecast` (:func:`svar_frame`); the
+    prior is :func:`forecast.models.adapters.svar_bvar.svar_prior` with the tightness chosen
+    by marginal likelihood (``"ml"``) or fixed. The ragged edge is filled by the BVAR's own
+    conditional forecast at the posterior mean, and the VAR is iterated at the posterior
+    mean of its coefficients (:func:`forecast.models.bvar.forecast_path`).
+
+    Parameters
+    ----------
+    data
+        The data known at the origin.
+    horizons
+        Months after the origin.
+    lags
+        The VAR's lag order.
+    start
+        First month of the expanding estimation sample.
+    tightness
+        ``"ml"`` or one overall tightness (a number as text).
+
+    Returns
+    -------
+    dict
+        ``{"real": log real monthly-average Brent (US$ of 1982-84) at each horizon}``.
+
+    Raises
+    ------
+    ForecastError
+        As :func:`svar_frame`.
+    forecast.errors.EstimationError
+        If the sample is too short for the lags.
+    """
+    from forecast.models import svar
+    from forecast.models.adapters.svar_bvar import svar_prior, tightness_grid
+
+    frame, _ = svar_frame(data, start)
+    grid = tightness_grid(tightness)
+    fit = fit_bvar(frame, svar_prior(lags, grid[0]), overall_grid=grid if len(grid) > 1 else None)
+    path = forecast_path(fit, max(horizons))
     price = svar.VARIABLES.index("real_price_log")
     return {"real": path[np.asarray(horizons) - 1, price] / 100.0}

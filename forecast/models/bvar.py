@@ -77,6 +77,7 @@ __all__ = [
     "BVARFit",
     "MinnesotaPrior",
     "NIWPrior",
+    "draw_posterior",
     "fit_bvar",
     "forecast_bvar",
     "forecast_path",
@@ -652,6 +653,49 @@ def forecast_path(fit: BVARFit, horizon: int) -> np.ndarray:
     )
 
 
+def draw_posterior(
+    fit: BVARFit, draws: int, *, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``(B, Sigma)`` from the normal-inverse-Wishart posterior, vectorised.
+
+    ``Sigma ~ IW(S_n, nu_n)``, then ``B | Sigma ~ MN(B_n, Sigma, Omega_n)``: the parameter
+    draws of :func:`simulate_bvar` (which adds shocks after them, from the same ``rng``).
+
+    Parameters
+    ----------
+    fit
+        From :func:`fit_bvar`.
+    draws
+        Number of draws.
+    rng
+        The only source of randomness.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``B`` draws ``(draws, 1 + K * p, K)`` in the layout of ``coef_mean`` and ``Sigma``
+        draws ``(draws, K, K)``.
+
+    Raises
+    ------
+    ValueError
+        If ``draws`` is not a positive whole number.
+    """
+    from scipy import stats
+
+    check_count("draws", draws)
+    k, m = len(fit.variables), fit.coef_mean.shape[0]
+    sigmas = stats.invwishart(df=fit.sigma_df, scale=np.asarray(fit.sigma_scale)).rvs(
+        size=draws, random_state=rng
+    )
+    sigmas = np.asarray(sigmas, dtype=float).reshape(draws, k, k)
+    chol_sigma = np.linalg.cholesky(sigmas)
+    chol_omega = np.linalg.cholesky(np.asarray(fit.coef_scale))
+    z = rng.standard_normal((draws, m, k))
+    coefs = fit.coef_mean + np.einsum("ij,djk,dlk->dil", chol_omega, z, chol_sigma)
+    return coefs, sigmas
+
+
 def simulate_bvar(
     fit: BVARFit, horizon: int, draws: int, *, rng: np.random.Generator
 ) -> np.ndarray:
@@ -682,19 +726,11 @@ def simulate_bvar(
     ValueError
         If ``horizon`` or ``draws`` is not a positive whole number.
     """
-    from scipy import stats
-
     check_count("horizon", horizon)
     check_count("draws", draws)
-    k, m = len(fit.variables), fit.coef_mean.shape[0]
-    sigmas = stats.invwishart(df=fit.sigma_df, scale=np.asarray(fit.sigma_scale)).rvs(
-        size=draws, random_state=rng
-    )
-    sigmas = np.asarray(sigmas, dtype=float).reshape(draws, k, k)
+    k = len(fit.variables)
+    coefs, sigmas = draw_posterior(fit, draws, rng=rng)
     chol_sigma = np.linalg.cholesky(sigmas)
-    chol_omega = np.linalg.cholesky(np.asarray(fit.coef_scale))
-    z = rng.standard_normal((draws, m, k))
-    coefs = fit.coef_mean + np.einsum("ij,djk,dlk->dil", chol_omega, z, chol_sigma)
     shocks = np.einsum("dij,hdj->hdi", chol_sigma, rng.standard_normal((horizon, draws, k)))
     lag_coefs, intercept = _var.coefs_from_params(coefs, k, fit.lags, 1)
     initial = np.asarray(fit.state)[::-1]  # oldest first

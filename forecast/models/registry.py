@@ -13,7 +13,7 @@ Examples
 --------
 >>> from forecast.models import registry
 >>> registry.names("price")
-('svar', 'elasticity', 'svar_sign', 'svar_proxy')
+('svar', 'elasticity', 'svar_sign', 'svar_proxy', 'svar_bvar')
 >>> registry.get("svar").option("identification").choices
 ('recursive', 'sign', 'proxy')
 """
@@ -30,9 +30,11 @@ from forecast._typing import (
     LagCriterion,
     ModelKind,
     PriceBaseline,
+    ReducedForm,
     SampleEnd,
     SampleStart,
     SignRestrictions,
+    Tightness,
 )
 from forecast.errors import ForecastError
 
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ModelEntry",
     "ModelOption",
+    "backtest_names",
     "colours",
     "default_models",
     "entries",
@@ -131,6 +134,12 @@ class ModelEntry:
     fallback
         For price models: set up (without its paths in the output) when a run chooses no
         price model, so Cuba's models still get Brent draws.
+    reduced_form
+        For structural price models: how ``forecast backtest`` forecasts them under this
+        name, from the entry's default ``lags`` and ``start`` re-estimated at each origin:
+        ``"var"`` by the OLS VAR (the identification does not change a reduced-form
+        forecast), ``"bvar"`` by the Minnesota BVAR's posterior mean; ``None``: not in the
+        backtest.
     """
 
     name: str
@@ -145,6 +154,7 @@ class ModelEntry:
     colour: str = "#566573"
     progress: str = ""
     fallback: bool = False
+    reduced_form: ReducedForm | None = None
 
     def option(self, name: str) -> ModelOption:
         """Return one option by name."""
@@ -263,6 +273,7 @@ def _svar_entry(
         ),
         colour=colour,
         progress="estimating the oil-market SVAR and its bootstrap",
+        reduced_form="var",
     )
 
 
@@ -360,6 +371,46 @@ _BUILTINS = (
         colour="#5dade2",
     ),
 )
+_BUILTINS = (
+    *_BUILTINS,
+    ModelEntry(
+        "svar_bvar",
+        "price",
+        "Oil price: the oil-market VAR estimated as a Minnesota BVAR (shrinkage), identified "
+        "recursively on each posterior draw; posterior bands",
+        "forecast.models.adapters.svar_bvar:setup",
+        needs=("world_crude_production_kbd", "kilian_rea", "us_cpi"),
+        uses=_SVAR_USES[1:],
+        options=(
+            ModelOption("lags", 24, "Lags of the BVAR (months)."),
+            ModelOption(
+                "tightness",
+                "ml",
+                "Overall tightness lambda of the Minnesota prior: chosen from 0.05..1 by the "
+                "marginal likelihood on the estimation sample (ml), or fixed (smaller shrinks "
+                "harder to random-walk prices and white-noise production growth).",
+                choices=get_args(Tightness),
+            ),
+            ModelOption(
+                "start",
+                "1992-02",
+                "First month of the sample; 1974-02 splices Känzig's (2021) production, Brent "
+                "and CPI before EIA's data (import them first).",
+                choices=get_args(SampleStart),
+            ),
+            ModelOption(
+                "end",
+                "as_of",
+                "Last month of the estimation sample: the as-of month's last complete one "
+                "(as_of), 2017-12 or 2019-12; the scenarios still start from the as-of month.",
+                choices=get_args(SampleEnd),
+            ),
+        ),
+        colour="#117a65",
+        progress="estimating the oil-market BVAR and its posterior draws",
+        reduced_form="bvar",
+    ),
+)
 _ENTRIES: dict[str, ModelEntry] = {entry.name: entry for entry in _BUILTINS}
 
 
@@ -404,6 +455,11 @@ def names(kind: ModelKind | None = None) -> tuple[str, ...]:
 def default_models() -> tuple[str, ...]:
     """Return the price and Cuba models a run uses when none are named."""
     return tuple(e.name for e in _ENTRIES.values() if e.default and e.kind != "baseline")
+
+
+def backtest_names() -> tuple[str, ...]:
+    """Return the structural price models ``forecast backtest`` runs, in registry order."""
+    return tuple(e.name for e in entries("price") if e.reduced_form is not None)
 
 
 def colours() -> dict[str, str]:

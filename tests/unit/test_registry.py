@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def test_builtin_names_kinds_and_defaults() -> None:
-    assert registry.names("price") == ("svar", "elasticity", "svar_sign", "svar_proxy")
+    assert registry.names("price") == ("svar", "elasticity", "svar_sign", "svar_proxy", "svar_bvar")
     assert registry.names("cuba") == ("cuba", "cuba_calibrated")
     assert set(registry.names("baseline")) == set(get_args(PriceBaseline))
     assert registry.default_models() == ("svar", "elasticity", "cuba", "svar_sign", "svar_proxy")
