@@ -8,9 +8,11 @@ then, in fresh processes each time:
 * the report: ``forecast report --as-of 2025-11`` with every default model, the default
   1,000 draws and every section, the median of several runs;
 * a breakdown, from one more report run in a process that wraps the steps with timers:
-  imports, data reads, model fits (per model), the SVAR bootstrap, the Cuba OLS,
-  projections, charts (the wall time of the parallel render, and each chart drawn alone
-  afterwards) and writing the CSV, XLSX, HTML and Markdown files.
+  the report's imports, data reads, model fits (per model), the SVAR bootstrap and lag
+  selection, the Cuba fits, projections (with the Cuba sensitivity grid and the result
+  tables, the SVAR draws' companion roots among them), charts (the wall time of the parallel
+  render, and each chart drawn alone afterwards) and writing the CSV, XLSX, HTML and
+  Markdown files, with the import floor of a fresh process and the ratio to it.
 
 Prints a JSON line last: ``{"floor_median_s": ..., "report_median_s": ..., "ratio": ...,
 "target_ratio": 2.5, "breakdown_s": {...}, ...}``. ``--runs N`` sets the repeats.
@@ -49,18 +51,23 @@ def _timed(command: list[str]) -> float:
 
 
 class _Clock:
-    """Accumulate wall seconds per step name."""
+    """Accumulate wall seconds and this process's CPU seconds per step name.
+
+    On a shared machine the wall times swing with the load; the CPU seconds much less.
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
 
     def wrap(self, owner: Any, attribute: str, name: str | Callable[..., str]) -> None:
         """Replace ``owner.attribute`` by a timed call (``name`` may depend on the args)."""
@@ -75,22 +82,31 @@ class _Clock:
 
 
 def _breakdown(store: str, out: str) -> None:
-    """Run one report in this process with every step timed; print the seconds as JSON."""
+    """Run one report in this process with every step timed; print the seconds as JSON.
+
+    ``imports`` is what the report's modules import when loaded; libraries they import lazily
+    (openpyxl, scipy.stats, ...) count in the step that first needs them. ``floor`` is the
+    import floor measured just before, in a fresh process, for the ratio.
+    """
+    floor = _timed([sys.executable, "-c", FLOOR])
     clock = _Clock()
     with clock.step("imports"):
-        exec(FLOOR)  # noqa: S102 - the floor's own statement, timed in this process
         import forecast.cli
-
-    from forecast import engine
-    from forecast.models import cuba, svar
-    from forecast.reports import _markdown, _xlsx, writer
-    from forecast.results import RunResult
+        from forecast import engine
+        from forecast.models import cuba, svar
+        from forecast.models.adapters import cuba as cuba_adapter
+        from forecast.reports import _markdown, _xlsx, writer
+        from forecast.results import RunResult
 
     clock.wrap(engine, "read_inputs", "data_reads")
     clock.wrap(engine._SetUp, "__call__", lambda _self, entry, **_: f"fit_{entry.name}")
     clock.wrap(svar, "bootstrap_svar", "svar_bootstrap (in fit_svar)")
-    clock.wrap(cuba, "fit_cuba", "cuba_ols (in fit_cuba)")
+    clock.wrap(svar, "lag_selection", "svar_lag_selection (in fit_svar)")
+    clock.wrap(cuba, "fit_cuba", "cuba_fits (every fit_cuba: in fit_cuba and projections)")
     clock.wrap(engine.FittedModels, "project", "projections")
+    clock.wrap(cuba_adapter.EconometricAdapter, "_sensitivity", "cuba_sensitivity (in projections)")
+    clock.wrap(engine.FittedModels, "_result", "result_tables (in projections)")
+    clock.wrap(svar.SVARDraws, "max_roots", "svar_max_roots (in result_tables)")
     if hasattr(writer, "_ChartJob"):  # charts drawn while the tables are written
         clock.wrap(writer._ChartJob, "__enter__", "charts_start (fork)")
         clock.wrap(writer._ChartJob, "results", "charts_wait (after the tables)")
@@ -108,7 +124,11 @@ def _breakdown(store: str, out: str) -> None:
     clock.wrap(writer, "_chart_specs", lambda result: captured.append(result) or "chart_specs")
     with clock.step("report_total (after imports)"), suppress(SystemExit):
         forecast.cli.cli.main([*REPORT, "--store", store, "--out", out], standalone_mode=False)
-    seconds = {k: round(v, 3) for k, v in clock.seconds.items()}
+    seconds: dict[str, Any] = {k: round(v, 3) for k, v in clock.seconds.items()}
+    total = clock.seconds["imports"] + clock.seconds["report_total (after imports)"]
+    seconds["floor (fresh process)"] = round(floor, 3)
+    seconds["ratio (imports + report) / floor"] = round(total / floor, 2)
+    seconds["cpu_s (this process)"] = {k: round(v, 3) for k, v in clock.cpu.items()}
     seconds["charts_each (drawn alone, afterwards)"] = _chart_each(writer, specs, captured[0])
     print(json.dumps(seconds))
 

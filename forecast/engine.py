@@ -56,7 +56,7 @@ from forecast.models.protocol import (
     RunInputs,
     tell,
 )
-from forecast.panel import SeriesData, read_series
+from forecast.panel import SeriesData, SeriesReader
 from forecast.results import RunResult
 from forecast.scenarios import (
     Scenario,
@@ -299,12 +299,12 @@ def _data_row(data: SeriesData, as_of: pd.Timestamp, today: pd.Timestamp) -> dic
 
 
 def _read_prices(
-    store: Store, as_of: str | datetime | None
+    read: SeriesReader, as_of: str | datetime | None
 ) -> tuple[dict[str, SeriesData], pd.Timestamp]:
     """Read Brent and WTI (store, else bundled) and fix the as-of month."""
     series: dict[str, SeriesData] = {}
     for series_id in catalog.PRICE_SERIES:
-        data = read_series(series_id, store=store)
+        data = read(series_id)
         if data is None:
             raise ForecastError(NO_PRICES.format(series=series_id))
         series[series_id] = data
@@ -321,7 +321,7 @@ def _read_prices(
 
 
 def _last_closes(
-    store: Store, month: pd.Timestamp
+    read: SeriesReader, month: pd.Timestamp
 ) -> tuple[dict[str, tuple[pd.Timestamp, float]], dict[str, SeriesData]]:
     """Return the last close in the as-of month of each monthly price, and the series used.
 
@@ -332,7 +332,7 @@ def _last_closes(
     closes: dict[str, tuple[pd.Timestamp, float]] = {}
     used: dict[str, SeriesData] = {}
     for series_id, daily_id in catalog.DAILY_CLOSES.items():
-        data = read_series(daily_id, store=store, fallback=False)
+        data = read(daily_id, fallback=False)
         if data is not None:
             frame = data.frame
             in_month = frame[
@@ -344,7 +344,7 @@ def _last_closes(
                 used[daily_id] = data
                 continue
         eom_id = catalog.MONTH_END_CLOSES[series_id]
-        eom = read_series(eom_id, store=store)
+        eom = read(eom_id)
         if eom is None:
             continue
         row = eom.frame[(eom.frame["date"] == month) & eom.frame["value"].notna()]
@@ -418,12 +418,14 @@ def read_inputs(
     model whose store series are missing is dropped with a note (an error when the user
     named the models).
     """
-    prices, month = _read_prices(store, spec.as_of)
     wanted = dict.fromkeys(
         sid for e in entries for sid in (*e.needs, *e.uses) if sid != WORLD_SERIES
     )
-    optional = {sid: read_series(sid, store=store) for sid in wanted}
-    world = read_series(WORLD_SERIES, store=store)
+    closes_ids = [sid for ids in _CLOSE_IDS.values() for sid in ids]
+    read = SeriesReader(store, [*catalog.PRICE_SERIES, *wanted, WORLD_SERIES, *closes_ids])
+    prices, month = _read_prices(read, spec.as_of)
+    optional = {sid: read(sid) for sid in wanted}
+    world = read(WORLD_SERIES)
     world_kbd, world_source, world_used, world_notes = _world_supply(world, month)
     held = {sid for sid, data in optional.items() if data is not None}
     held |= {WORLD_SERIES} if world_used is not None else set()
@@ -435,7 +437,7 @@ def read_inputs(
     if world_used is not None:
         series[WORLD_SERIES] = world_used
     closes, daily = (
-        _last_closes(store, month) if spec.price_baseline == "no_change_eom" else ({}, {})
+        _last_closes(read, month) if spec.price_baseline == "no_change_eom" else ({}, {})
     )
     series.update(daily)
     notes = [*world_notes, *notes]
@@ -768,14 +770,6 @@ def fit(
 # -- aggregation -------------------------------------------------------------------------------
 
 
-def _quantile_frame(draws: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    qs = np.quantile(draws, list(schemas.QUANTILES.values()), axis=0)
-    frame = pd.DataFrame({"date": dates.astype("datetime64[ns]"), "mean": draws.mean(axis=0)})
-    for name, row in zip(schemas.QUANTILES, qs, strict=True):
-        frame[name] = row
-    return frame
-
-
 def _differences(
     draws: dict[tuple[str, str, str], np.ndarray],
 ) -> dict[tuple[str, str, str], np.ndarray]:
@@ -842,21 +836,35 @@ def _summary(
 def _long(
     draws: dict[tuple[str, str, str], np.ndarray], dates: dict[str, pd.DatetimeIndex]
 ) -> pd.DataFrame:
-    """Stack per-key quantile frames into one long frame keyed by scenario, model, variable."""
-    pieces = []
-    for (scenario_id, model, variable), values in draws.items():
-        frame = _quantile_frame(values, dates[variable])
-        frame.insert(0, "variable", variable)
-        frame.insert(0, "model", model)
-        frame.insert(0, "scenario", scenario_id)
-        pieces.append(frame)
-    if not pieces:  # e.g. differences of a baseline-only run
+    """Stack per-key quantiles into one long frame keyed by scenario, model, variable.
+
+    Per key: the mean and quantiles over draws of every date; the columns are concatenated
+    once (no frame per key).
+    """
+    if not draws:  # e.g. differences of a baseline-only run
         empty = dict.fromkeys(schemas.PATH_COLUMNS, pd.Series(dtype="float64"))
         empty.update({c: pd.Series(dtype=str) for c in ("scenario", "model", "variable")})
         empty["date"] = pd.Series(dtype="datetime64[ns]")
         return pd.DataFrame(empty)
-    long = pd.concat(pieces, ignore_index=True)
-    for column in ("scenario", "model", "variable"):
+    keys: dict[str, list[str]] = {"scenario": [], "model": [], "variable": []}
+    columns: dict[str, list[np.ndarray]] = {"date": [], "mean": []}
+    columns.update({name: [] for name in schemas.QUANTILES})
+    for (scenario_id, model, variable), values in draws.items():
+        qs = np.quantile(values, list(schemas.QUANTILES.values()), axis=0)
+        width = values.shape[1]
+        for name, key in zip(keys, (scenario_id, model, variable), strict=True):
+            keys[name].extend([key] * width)
+        columns["date"].append(dates[variable].astype("datetime64[ns]").to_numpy())
+        columns["mean"].append(values.mean(axis=0))
+        for name, row in zip(schemas.QUANTILES, qs, strict=True):
+            columns[name].append(row)
+    long = pd.DataFrame(
+        {
+            **{name: np.array(values, dtype=object) for name, values in keys.items()},
+            **{name: np.concatenate(parts) for name, parts in columns.items()},
+        }
+    )
+    for column in keys:
         long[column] = long[column].astype(str)
     return long
 

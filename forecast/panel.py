@@ -16,11 +16,12 @@ from forecast.store import Store
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Sequence
     from datetime import date, datetime
 
     import pandas as pd
 
-__all__ = ["SeriesData", "read_series"]
+__all__ = ["SeriesData", "SeriesReader", "bundled_series", "read_series", "read_series_many"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -106,8 +107,56 @@ def read_series(
                 written_at=info["written_at"].to_pydatetime(),
                 detail=str(info["origin"]),
             )
-    if not fallback:
-        return None
+    return bundled_series(series_id) if fallback else None
+
+
+def read_series_many(
+    series_ids: Sequence[str],
+    *,
+    store: Store | str | os.PathLike[str] | None = None,
+    vintage: int | None = None,
+    known_at: datetime | None = None,
+    fallback: bool = True,
+) -> dict[str, SeriesData | None]:
+    """Read several series at once: :func:`read_series` for each, through one connection.
+
+    Parameters
+    ----------
+    series_ids
+        Catalog ids (repeats are read once).
+    store, vintage, known_at, fallback
+        As in :func:`read_series`.
+
+    Returns
+    -------
+    dict
+        Series id (in the order given, without repeats) -> :class:`SeriesData`, or ``None``
+        if neither the store nor (with ``fallback``) the bundled data has it.
+    """
+    store = store if isinstance(store, Store) else Store(store)
+    found: dict[str, SeriesData | None] = {}
+    for series_id, hit in store.read_many(series_ids, vintage=vintage, known_at=known_at).items():
+        if hit is None:
+            found[series_id] = bundled_series(series_id) if fallback else None
+            continue
+        frame, info = hit
+        found[series_id] = SeriesData(
+            series_id=series_id,
+            frame=frame,
+            origin="store",
+            source=str(info["source"]),
+            vintage_id=int(info["vintage_id"]),
+            written_at=info["written_at"].to_pydatetime(),
+            detail=str(info["origin"]),
+        )
+    return found
+
+
+def bundled_series(series_id: str) -> SeriesData | None:
+    """Return the bundled history of a series (as :func:`read_series` falls back to it).
+
+    Returns ``None`` if the package bundles no such series.
+    """
     frame = bundled.load(series_id)
     if frame is None:
         return None
@@ -120,3 +169,32 @@ def read_series(
         written_at=None,
         detail=bundled.detail(series_id),
     )
+
+
+class SeriesReader:
+    """Series read ahead from the store in one connection, served as :func:`read_series` would.
+
+    Parameters
+    ----------
+    store
+        The store.
+    series_ids
+        The ids to read ahead (through :func:`read_series_many`, without fallback).
+
+    Examples
+    --------
+    >>> read = SeriesReader(Store("absent.duckdb"), ["brent_usd"])
+    >>> read("brent_usd").origin, read("brent_usd", fallback=False)
+    ('bundled', None)
+    """
+
+    def __init__(self, store: Store, series_ids: Sequence[str]) -> None:
+        self.store = store
+        self.stored = read_series_many(series_ids, store=store, fallback=False)
+
+    def __call__(self, series_id: str, *, fallback: bool = True) -> SeriesData | None:
+        """Return the series as :func:`read_series` would (read now if not read ahead)."""
+        if series_id not in self.stored:
+            return read_series(series_id, store=self.store, fallback=fallback)
+        data = self.stored[series_id]
+        return bundled_series(series_id) if data is None and fallback else data

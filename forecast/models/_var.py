@@ -64,8 +64,34 @@ def ols(y: np.ndarray, lags: int, k_trend: int) -> tuple[np.ndarray, np.ndarray,
     return params, resid, (sigma + sigma.T) / 2
 
 
+OLS_CHUNK = 64
+"""Draws estimated together by :func:`ols_batch` (its intermediates stay in cache)."""
+
+
 def ols_batch(y: np.ndarray, lags: int, k_trend: int) -> tuple[np.ndarray, np.ndarray]:
     """OLS of many VARs at once, ``y`` of shape ``(n, T, K)``.
+
+    The draws are estimated ``OLS_CHUNK`` at a time: each draw's numbers do not depend on
+    the others, and the per-chunk intermediates (``X'X`` is ``(n, m, m)``, its block-Toeplitz
+    part ``n p^2 K^2`` numbers) stay small enough for the cache instead of costing page
+    faults and memory traffic.
+
+    Returns ``params`` ``(n, m, K)`` and residual covariances ``(n, K, K)`` (statsmodels'
+    degrees of freedom).
+    """
+    n = y.shape[0]
+    if n <= OLS_CHUNK:
+        return _ols_chunk(y, lags, k_trend)
+    m, k = k_trend + y.shape[-1] * lags, y.shape[-1]
+    params, sigma = np.empty((n, m, k)), np.empty((n, k, k))
+    for start in range(0, n, OLS_CHUNK):
+        part = slice(start, start + OLS_CHUNK)
+        params[part], sigma[part] = _ols_chunk(y[part], lags, k_trend)
+    return params, sigma
+
+
+def _ols_chunk(y: np.ndarray, lags: int, k_trend: int) -> tuple[np.ndarray, np.ndarray]:
+    """OLS of the VARs ``y`` ``(n, T, K)``, all at once (:func:`ols_batch` does it in chunks).
 
     The design matrices are never built. ``X'X`` is block-Toeplitz up to its edges: block
     ``(i, i + d)`` is ``M_d`` = ``sum_{t=p}^{T-1} z_t z_{t-d}'`` plus the products that enter

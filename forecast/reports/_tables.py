@@ -75,41 +75,61 @@ def period_table(result: RunResult, period: Period) -> pd.DataFrame:
     dates = months(result)
     labels = _period_labels(dates, period)
     periods = list(dict.fromkeys(labels))
+    masks = [np.array([lab == label for lab in labels]) for label in periods]
+    starts = []
+    for mask in masks:
+        first = dates[mask][0]
+        month = 3 * ((first.month - 1) // 3) + 1 if period == "quarter" else 1
+        starts.append(pd.Timestamp(year=first.year, month=month, day=1))
     titles = {s.id: s.title for s in result.scenarios}
-    rows = []
+    rows: list[dict[str, object]] = []
     for model in price_models(result):
         for variable in PRICE_VARIABLES:
             base = draws.get(("baseline", model, variable))
             if base is None:
                 continue
             for sid in result.scenario_ids:
-                values = draws[(sid, model, variable)]
-                for label in periods:
-                    mask = np.array([lab == label for lab in labels])
-                    level = values[:, mask].mean(axis=1)
-                    base_level = base[:, mask].mean(axis=1)
-                    first = dates[mask][0]
-                    start = pd.Timestamp(
-                        year=first.year,
-                        month=3 * ((first.month - 1) // 3) + 1 if period == "quarter" else 1,
-                        day=1,
-                    )
-                    rows.append(
-                        {
-                            "scenario": sid,
-                            "scenario_title": titles[sid],
-                            "model": model,
-                            "variable": variable,
-                            "unit": catalog.OUTPUT_VARIABLES[variable].unit,
-                            "period": label,
-                            "period_start": start,
-                            "months": int(mask.sum()),
-                            **_stats("level", level),
-                            **_stats("diff", level - base_level),
-                            **_stats("diff_pct", 100.0 * (level / base_level - 1.0)),
-                        }
-                    )
+                stats = _period_stats(draws[(sid, model, variable)], base, masks)
+                rows.extend(
+                    {
+                        "scenario": sid,
+                        "scenario_title": titles[sid],
+                        "model": model,
+                        "variable": variable,
+                        "unit": catalog.OUTPUT_VARIABLES[variable].unit,
+                        "period": label,
+                        "period_start": starts[i],
+                        "months": int(masks[i].sum()),
+                        **stats[i],
+                    }
+                    for i, label in enumerate(periods)
+                )
     return pd.DataFrame(rows)
+
+
+def _period_stats(
+    values: FloatArray, base: FloatArray, masks: list[BoolArray]
+) -> list[dict[str, float]]:
+    """Return each period's level, diff and diff_pct statistics over draws (one dict each).
+
+    Every period's per-draw averages are one row of a ``(periods, draws)`` array, so the
+    means and quantiles over draws are taken for all periods at once (row by row, the same
+    numbers as for each period alone).
+    """
+    level = np.stack([values[:, mask].mean(axis=1) for mask in masks])
+    base_level = np.stack([base[:, mask].mean(axis=1) for mask in masks])
+    columns: dict[str, FloatArray] = {}
+    for prefix, table in (
+        ("level", level),
+        ("diff", level - base_level),
+        ("diff_pct", 100.0 * (level / base_level - 1.0)),
+    ):
+        low, median, high = np.quantile(table, [0.05, 0.5, 0.95], axis=1)
+        columns[f"{prefix}_mean"] = table.mean(axis=1)
+        columns[f"{prefix}_q50"] = median
+        columns[f"{prefix}_q05"] = low
+        columns[f"{prefix}_q95"] = high
+    return [{name: float(col[i]) for name, col in columns.items()} for i in range(len(masks))]
 
 
 def _stats(prefix: str, values: FloatArray) -> dict[str, float]:

@@ -7,14 +7,17 @@ probabilities with 1). Text that looks like a formula stays text.
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from forecast._version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from forecast.results import RunResult
@@ -31,6 +34,9 @@ SHARE_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 NUMBER_FORMAT = "#,##0.000"
+PANDAS_DATETIME = "YYYY-MM-DD HH:MM:SS"
+PANDAS_DATE = "YYYY-MM-DD"
+"""``DataFrame.to_excel``'s formats of datetimes and dates (a sheet's own formats replace them)."""
 
 
 def run_sheet(result: RunResult) -> pd.DataFrame:
@@ -87,31 +93,124 @@ def _dates_to_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _style(sheet: Any, frame: pd.DataFrame) -> None:
-    """Bold frozen header, autofilter, widths, number and date formats, text kept text."""
+def _widths(frame: pd.DataFrame) -> list[int]:
+    """Return each column's width: its longest text in the first 500 rows, within 8..60."""
+    widths = []
+    for column in frame.columns:
+        texts = [str(column), *(str(v) for v in frame[column].head(500))]
+        widths.append(min(60, max(8, max(map(len, texts)) + 2)))
+    return widths
+
+
+def _body_formats(frame: pd.DataFrame, column: str) -> list[str | None] | str | None:
+    """Return a column's number format: one for every row, one per row, or ``None``."""
+    if pd.api.types.is_datetime64_any_dtype(frame[column]):
+        return DATETIME_FORMAT if "_at" in str(column) else DATE_FORMAT
+    if not pd.api.types.is_float_dtype(frame[column]):
+        return None
+    if "unit" not in frame.columns:
+        return _format_for(str(column), None) or NUMBER_FORMAT
+    by_unit: dict[str, str] = {}
+    formats: list[str | None] = []
+    for unit in frame["unit"].astype(str).tolist():
+        if unit not in by_unit:
+            by_unit[unit] = _format_for(str(column), unit) or NUMBER_FORMAT
+        formats.append(by_unit[unit])
+    return formats
+
+
+def _excel_value(value: object) -> tuple[object, str | None]:
+    """Return a cell's value and pandas' number format for it, as ``DataFrame.to_excel`` does.
+
+    Missing values become empty text, infinities the text ``inf``/``-inf``, numpy scalars
+    Python numbers; datetimes and dates keep pandas' default formats (a sheet's own formats
+    replace them), time spans are days.
+    """
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # type: ignore[call-overload]
+        return "", None
+    converted: object
+    if isinstance(value, bool | np.bool_):
+        converted = bool(value)
+    elif isinstance(value, int | np.integer):
+        converted = int(value)
+    elif isinstance(value, float | np.floating):
+        converted = float(value)
+        if np.isinf(converted):
+            converted = "inf" if converted > 0 else "-inf"
+    elif isinstance(value, dt.date | dt.timedelta):
+        return _date_value(value)
+    else:
+        converted = str(value)
+    return converted, None
+
+
+def _date_value(value: dt.date | dt.timedelta) -> tuple[object, str | None]:
+    """Return a datetime, date or time span as ``DataFrame.to_excel`` writes it (with format)."""
+    if isinstance(value, dt.datetime):
+        return value, PANDAS_DATETIME
+    if isinstance(value, dt.date):
+        return value, PANDAS_DATE
+    return value.total_seconds() / 86400, "0"
+
+
+def _column_cells(
+    sheet: Any, values: Sequence[object], formats: list[str | None] | str | None
+) -> list[object]:
+    """Return one column's cells: plain values where no style is needed, styled cells else."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells: list[object] = []
+    for row, raw in enumerate(values):
+        value, pandas_format = _excel_value(raw)
+        number_format = formats[row] if isinstance(formats, list) else formats
+        text = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        if not (pandas_format or number_format or text):
+            cells.append(value)
+            continue
+        cell = WriteOnlyCell(sheet, value)
+        if pandas_format:
+            cell.number_format = pandas_format
+        if number_format:
+            cell.number_format = number_format
+        if text:
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        cells.append(cell)
+    return cells
+
+
+def _write_sheet(book: Any, name: str, frame: pd.DataFrame) -> None:
+    """Append one formatted sheet to the write-only ``book``, row by row.
+
+    Bold frozen header, autofilter, widths, number and date formats by column (per row
+    where the sheet has a unit column), and text that looks like a formula kept text.
+    """
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
+    sheet = book.create_sheet(name)
+    columns = list(frame.columns)
+    for index, width in enumerate(_widths(frame), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    if sheet.max_row >= 1 and sheet.max_column >= 1:
-        sheet.auto_filter.ref = sheet.dimensions
-    units = frame["unit"].astype(str).tolist() if "unit" in frame.columns else None
-    for index, column in enumerate(frame.columns, start=1):
-        letter = get_column_letter(index)
-        texts = [str(column), *(str(v) for v in frame[column].head(500))]
-        sheet.column_dimensions[letter].width = min(60, max(8, max(map(len, texts)) + 2))
-        is_date = pd.api.types.is_datetime64_any_dtype(frame[column])
-        is_number = pd.api.types.is_float_dtype(frame[column])
-        for row_index, cell in enumerate(sheet[letter][1:]):
-            if is_date:
-                cell.number_format = DATETIME_FORMAT if "_at" in str(column) else DATE_FORMAT
-            elif is_number:
-                unit = units[row_index] if units is not None else None
-                cell.number_format = _format_for(str(column), unit) or NUMBER_FORMAT
-    cells_as_text(sheet)
+    last = get_column_letter(max(len(columns), 1))
+    sheet.auto_filter.ref = f"A1:{last}{len(frame) + 1 if columns else 1}"
+    bold = Font(bold=True)
+    header = [
+        cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, cell)
+        for cell in _column_cells(sheet, columns, None)
+    ]
+    for cell in header:
+        cell.font = bold
+    sheet.append(header)
+    timestamps = _dates_to_timestamps(frame)
+    body = [
+        _column_cells(sheet, timestamps[column].tolist(), _body_formats(frame, column))
+        for column in columns
+    ]
+    for row in zip(*body, strict=True):
+        sheet.append(list(row))
 
 
 def cells_as_text(sheet: Any) -> None:
@@ -128,9 +227,16 @@ def cells_as_text(sheet: Any) -> None:
 
 
 def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Write the frames to one workbook at ``path``, one formatted sheet each (in order)."""
-    with pd.ExcelWriter(path, engine="openpyxl") as workbook:
-        for name, frame in sheets.items():
-            _dates_to_timestamps(frame).to_excel(workbook, sheet_name=name, index=False)
-            _style(workbook.sheets[name], frame)
+    """Write the frames to one workbook at ``path``, one formatted sheet each (in order).
+
+    The workbook is written in openpyxl's write-only mode, row by row, with every cell's
+    value and style decided when it is created (as ``DataFrame.to_excel`` and the sheet's
+    formats would leave it), instead of formatting the cells of a finished sheet one by one.
+    """
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        _write_sheet(book, name, frame)
+    book.save(path)
     return path

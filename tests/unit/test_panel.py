@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from forecast import read_series, schemas
+from forecast.panel import SeriesReader, read_series_many
 from forecast.sources import bundled
 from forecast.store import SeriesUpdate, Store
 from tests.conftest import monthly_frame
@@ -75,3 +76,26 @@ def test_bundled_frames_are_copies() -> None:
     again = bundled.load("brent_usd")
     assert again is not None
     assert again.loc[0, "value"] != -1
+
+
+def test_read_series_many_reads_as_read_series_does(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.write([SeriesUpdate("brent_usd", monthly_frame(), "csv", "/x.csv")])
+    ids = ["brent_usd", "wti_usd", "venezuela_crude_production_kbd", "brent_usd"]
+    many = read_series_many(ids, store=store)
+    assert list(many) == ids[:3]
+    for series_id, data in many.items():
+        one = read_series(series_id, store=store)
+        if one is None:
+            assert data is None
+            continue
+        assert data is not None
+        assert (data.origin, data.source, data.vintage_id, data.detail, data.written_at) == (
+            one.origin, one.source, one.vintage_id, one.detail, one.written_at,
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(data.frame, one.frame)
+    assert read_series_many(["wti_usd"], store=store, fallback=False) == {"wti_usd": None}
+    read = SeriesReader(store, ["brent_usd", "wti_usd"])
+    assert read("wti_usd") is not None
+    assert read("wti_usd", fallback=False) is None
+    assert read("us_cpi") is not None  # not read ahead: read now, from the bundled data

@@ -130,3 +130,13 @@ def test_quaternion_rotations_are_haar_on_so3() -> None:
     np.testing.assert_allclose(
         _var.quaternion_rotations(q), _var.quaternion_rotations(3.5 * q), atol=1e-14
     )
+
+
+def test_ols_batch_in_chunks_equals_each_draw_alone() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal((_var.OLS_CHUNK + 5, 80, 3)).cumsum(axis=1) * 0.1
+    params, sigma = _var.ols_batch(y, 4, 1)
+    for i in (0, _var.OLS_CHUNK - 1, _var.OLS_CHUNK, len(y) - 1):
+        alone = _var.ols_batch(y[i : i + 1], 4, 1)
+        np.testing.assert_array_equal(params[i], alone[0][0])
+        np.testing.assert_array_equal(sigma[i], alone[1][0])

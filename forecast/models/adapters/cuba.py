@@ -157,12 +157,14 @@ class EconometricAdapter(_CubaAdapter):
         key = (*attribution, double_count)
         if key not in self._fits:
             args, data = _model_inputs(self._context)
+            first = next(iter(self._fits.values()), None)  # its data serve every assumption
             self._fits[key] = cuba.fit_cuba(
                 *args,
                 **data,
                 attribution_special_period=attribution[0],
                 attribution_venezuelan_decline=attribution[1],
                 prior="calibrated" if double_count else "special_period",
+                dataset=None if first is None else first.dataset,
             )
         return self._fits[key]
 

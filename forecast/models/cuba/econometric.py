@@ -109,6 +109,7 @@ import pandas as pd
 from forecast._arrays import check_count, frozen, psd_factor
 from forecast.errors import EstimationError
 from forecast.models.cuba import notes
+from forecast.models.cuba._ols import ols_robust
 from forecast.models.cuba.accounting import BAD_INPUT, BAD_SHAPE, scenario_accounts, start_level
 from forecast.models.cuba.calibrated import (
     RECENT_OIL_ATTRIBUTION,
@@ -185,7 +186,8 @@ class Regression:
     """One OLS regression of the Cuba model (:func:`fit_cuba` runs one per sample).
 
     ``cov`` is HC3, ``cov_hac`` Newey-West; a one-year dummy is kept apart in ``dummies`` as
-    ``(term, year, estimate, classical se)``; ``result`` is the statsmodels result.
+    ``(term, year, estimate, classical se)``; ``result`` is the
+    :class:`~forecast.models.cuba._ols.OLSFit`.
     """
 
     label: str
@@ -263,8 +265,6 @@ def _ols(rows: pd.DataFrame, label: str, regressors: Sequence[str] = REGRESSORS)
 
     A regressor without variation in the sample (the 2016 shift before 2016) is dropped.
     """
-    import statsmodels.api as sm
-
     dummy_mask = rows[COVID].to_numpy(dtype=float) > 0
     fit_rows = rows[~dummy_mask]
     terms = [t for t in regressors if float(fit_rows[t].std(ddof=0)) > 0]
@@ -274,11 +274,9 @@ def _ols(rows: pd.DataFrame, label: str, regressors: Sequence[str] = REGRESSORS)
     y = fit_rows["gdp_growth_pct"].to_numpy(dtype=float)
     x = np.column_stack([np.ones(len(fit_rows)), fit_rows[terms].to_numpy(dtype=float)])
     names = (CONST, *terms)
-    model = sm.OLS(y, x)
-    res = model.fit(cov_type="HC3", use_t=True)
-    hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": HAC_LAGS}, use_t=True)
-    params = np.asarray(res.params, dtype=float)
-    classical = np.asarray(res.normalized_cov_params, dtype=float) * float(res.scale)
+    res = ols_robust(y, x, HAC_LAGS)
+    params = res.params
+    classical = res.normalized_cov_params * res.scale
     dummies = []
     for rec in rows[dummy_mask].itertuples(index=False):
         row = rows[rows["year"] == rec.year].iloc[0]
@@ -292,9 +290,9 @@ def _ols(rows: pd.DataFrame, label: str, regressors: Sequence[str] = REGRESSORS)
         years=years,
         terms=names,
         params=params,
-        cov=np.asarray(res.cov_params(), dtype=float),
-        cov_hac=np.asarray(hac.cov_params(), dtype=float),
-        pvalues=np.asarray(res.pvalues, dtype=float),
+        cov=res.cov_hc3,
+        cov_hac=res.cov_hac,
+        pvalues=res.pvalues,
         residual_sd=math.sqrt(float(res.scale)),
         df_resid=int(res.df_resid),
         dummies=tuple(dummies),
@@ -378,7 +376,7 @@ class CubaFit:
     notes
         Plain-language statements for the report.
     raw
-        The statsmodels results, by sample.
+        The OLS fits (:class:`~forecast.models.cuba._ols.OLSFit`), by sample.
     """
 
     calibration: CubaCalibration
@@ -476,6 +474,7 @@ def fit_cuba(
     inflation_pct: float = DEFLATOR_INFLATION_PCT,
     attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
     attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
+    dataset: CubaDataset | None = None,
 ) -> CubaFit:
     """Estimate the Cuba model and combine it with the calibrated prior.
 
@@ -508,6 +507,10 @@ def fit_cuba(
         The calibration's shares of each episode's GDP fall put down to oil
         (:func:`~forecast.models.cuba.calibrated.calibrate`); the Special Period's sets the
         default prior, the recent episode's only the calibrated one.
+    dataset
+        The data :func:`cuba_dataset` assembled from the same tables (e.g. ``fit.dataset``
+        of a fit with other attributions), to skip assembling them again; used only when its
+        ``needs_kbd`` is this calibration's (else the data are assembled anew).
 
     Returns
     -------
@@ -535,9 +538,11 @@ def fit_cuba(
         attribution_special_period=attribution_special_period,
         attribution_venezuelan_decline=attribution_venezuelan_decline,
     )  # fmt: skip
-    data = cuba_dataset(
-        gdp_growth, special_period, shipments, prices, needs_kbd=calib.oil_needs_kbd, cpi=cpi
-    )
+    data = dataset
+    if data is None or data.needs_kbd != calib.oil_needs_kbd:
+        data = cuba_dataset(
+            gdp_growth, special_period, shipments, prices, needs_kbd=calib.oil_needs_kbd, cpi=cpi
+        )
     rows = data.sample(end=train_end)
     if rows.empty:
         raise EstimationError(
