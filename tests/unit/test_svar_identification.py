@@ -25,11 +25,13 @@ from forecast.models.svar import (
     project_svar,
     select_lags,
     sensitivity_table,
+    sustained_supply_effect,
     svar_dataset,
 )
 from forecast.models.svar._common import cholesky
 from forecast.models.svar._identify import (
     KM2012_DYNAMIC_HORIZON,
+    km_admissible,
     km_filter,
     km_first_admissible,
     km_screen,
@@ -231,6 +233,57 @@ def test_quaternion_and_qr_samplers_give_the_same_identified_set(km_sample: np.n
         assert (gap < 0.25 * old.std()).all()
 
 
+@pytest.mark.parametrize("dynamic", [True, False])
+def test_point_fit_sampler_keeps_what_the_full_check_keeps(
+    km_sample: np.ndarray, *, dynamic: bool
+) -> None:
+    fit = fit_svar(km_sample, lags=2)
+    chol = cholesky(fit.sigma)
+    phis = _var.ma_rep(fit.coefs, KM2012_DYNAMIC_HORIZON) if dynamic else None
+    quaternions = np.random.default_rng(5).standard_normal((4, 50_000))
+    candidates = chol @ _var.quaternion_rotations(quaternions.T)
+    accepted, ordered = km_filter(candidates, KM2012_ELASTICITY_BOUND, None)
+    full, dynamic_ok = km_filter(candidates, KM2012_ELASTICITY_BOUND, phis)
+    impact, kept = km_admissible(quaternions, chol, KM2012_ELASTICITY_BOUND, phis)
+    np.testing.assert_array_equal(impact, ordered[accepted])  # same models, same order
+    np.testing.assert_array_equal(impact[kept], dynamic_ok[full])
+    assert kept.sum() > 10
+
+
+@pytest.mark.parametrize("dynamic", [True, False])
+def test_point_fit_identified_set_agrees_with_the_qr_sampler(
+    km_sample: np.ndarray, *, dynamic: bool
+) -> None:
+    # One fixed reduced form; the h = 0 price effect of a sustained 1% supply loss over the
+    # admissible models: its median and range from the QR sampler the point fit used before
+    # and from the screened quaternion sampler it uses now (independent draws).
+    fit = fit_svar(km_sample, lags=2)
+    chol = cholesky(fit.sigma)
+    phis = _var.ma_rep(fit.coefs, KM2012_DYNAMIC_HORIZON) if dynamic else None
+    draws = 200_000
+    accepted, ordered = km_filter(
+        chol @ _var.haar_rotations(np.random.default_rng(1), (draws,), 3),
+        KM2012_ELASTICITY_BOUND,
+        None if phis is None else phis[None],
+    )
+    impact, kept = km_admissible(
+        np.random.default_rng(2).standard_normal((4, draws)), chol, KM2012_ELASTICITY_BOUND, phis
+    )
+    signs = np.array([-1.0, 1.0, 1.0])
+    summaries = []
+    for models in (ordered[accepted], impact[kept]):
+        h0 = sustained_supply_effect(fit.coefs, models * signs, 0)[:, 0, 2]
+        assert (h0 > 0).all()  # a disruption raises the price in every admissible model
+        summaries.append((len(h0), np.median(h0), h0.min(), h0.max(), h0.std()))
+    (n_qr, med_qr, lo_qr, hi_qr, sd_qr), (n_new, med_new, lo_new, hi_new, _) = summaries
+    assert n_qr > 200
+    assert abs(n_qr - n_new) < 4 * np.sqrt(n_qr + n_new)  # acceptance within binomial noise
+    width = hi_qr - lo_qr
+    assert abs(med_new - med_qr) < 0.15 * sd_qr
+    assert abs(lo_new - lo_qr) < 0.05 * width
+    assert abs(hi_new - hi_qr) < 0.05 * width
+
+
 def test_sampler_cap_names_the_acceptance_rate(km_sample: np.ndarray) -> None:
     signed = fit_svar(
         km_sample, lags=2, identification="sign", rng=np.random.default_rng(4), rotations=20000
@@ -344,6 +397,12 @@ def test_sensitivity_table_shape() -> None:
     )  # fmt: skip
     columns = ["identification", "lags", "sample", "models", "h1", "h3", "h6", "h12", "rea_h6",
                "rea_h6_sign", "first_stage_f", "status"]  # fmt: skip
+    ranges = [f"{name}_{end}" for name in ("h1", "h3", "h6", "h12", "rea_h6")
+              for end in ("min", "max")]  # fmt: skip
+    original = ["identification", "lags", "sample", "h1", "h3", "h6", "h12", "models", "rea_h6",
+                "rea_h6_sign", "first_stage_f", "status"]  # fmt: skip
+    assert list(table.columns[: len(original)]) == original  # the original columns come first
+    columns += ranges
     assert set(table.columns) == set(columns)
     # 4 identifications x 3 lag lengths x 2 samples (no long series: no 1974 sample).
     assert table.shape == (24, len(columns))
@@ -361,6 +420,38 @@ def test_sensitivity_table_shape() -> None:
     # A noise instrument is weak, and the table says so in every proxy cell.
     assert table.loc[proxy, "status"].str.startswith("weak instrument").all()
     assert (table.loc[table["identification"] == "recursive", "models"] == 1).all()
+    # The range over the identified set brackets the median; one model: a point.
+    for name in ("h1", "h3", "h6", "h12", "rea_h6"):
+        assert (table.loc[ok, f"{name}_min"] <= table.loc[ok, name]).all()
+        assert (table.loc[ok, name] <= table.loc[ok, f"{name}_max"]).all()
+        assert table.loc[empty, [f"{name}_min", f"{name}_max"]].isna().all().all()
+        one = table["models"] == 1
+        np.testing.assert_array_equal(table.loc[one, f"{name}_min"], table.loc[one, name])
+        np.testing.assert_array_equal(table.loc[one, f"{name}_max"], table.loc[one, name])
+    # Both sign identifications share their draws: KM2012's set is part of the impact-only one.
+    key = ["lags", "sample"]
+    km = table[table["identification"] == "sign_km2012"].set_index(key)["models"]
+    impact = table[table["identification"] == "sign_impact"].set_index(key)["models"]
+    assert (km <= impact.reindex(km.index)).all()
+
+
+def test_sensitivity_cells_are_the_point_fits_of_their_identification() -> None:
+    frames = _frames()
+    table = sensitivity_table(**frames, as_of="2024-12", rng=np.random.default_rng(1))
+    data = svar_dataset(**frames, as_of="2024-12").complete()
+    for lags in (6, 24):
+        fit = fit_svar(data, lags)  # statsmodels' OLS (lstsq), the table's batched kernel
+        effect = sustained_supply_effect(fit.coefs, fit.impact[None], 12)[0]
+        row = table[
+            (table["identification"] == "recursive")
+            & (table["lags"] == lags)
+            & (table["sample"] == "1992-02..2024-12")
+        ].iloc[0]
+        for h in (1, 3, 6, 12):
+            assert row[f"h{h}"] == pytest.approx(effect[h, 2], rel=1e-8, abs=1e-10)
+        assert row["rea_h6"] == pytest.approx(effect[6, 1], rel=1e-8, abs=1e-10)
+    sign = table[table["identification"].str.startswith("sign")]
+    assert (sign["models"] > 0).any()  # the default draws find the identified set here
 
 
 def test_an_early_start_without_the_long_production_is_a_one_line_error() -> None:

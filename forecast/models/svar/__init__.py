@@ -72,7 +72,8 @@ with the residuals; months before the instrument's first surprise are not covere
 
 **Lags** (:func:`lag_selection`, :func:`select_lags`): AIC, BIC and HQ for ``p = 1..24``
 on one sample. **Sensitivity** (:func:`sensitivity_table`): the point multiplier across
-identifications, lags and samples.
+identifications, lags and samples, with its range over each sign-identified set (one reduced
+form per sample and lag length, shared by every identification).
 
 **Scenarios** (:func:`project_svar`, Antolín-Díaz, Petrella & Rubio-Ramírez 2021): a path
 of the production level (log deviation from the no-outage path) is produced by a sequence

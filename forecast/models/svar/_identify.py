@@ -50,11 +50,61 @@ def km_filter(
     accepted, ordered = sign_filter(candidates, bound)
     if phis is None:
         return accepted, ordered
+    return accepted & km_dynamic(ordered, phis), ordered
+
+
+def km_dynamic(ordered: np.ndarray, phis: np.ndarray) -> np.ndarray:
+    """Kilian-Murphy's (2012) dynamic restrictions on ordered impact matrices ``(..., 3, 3)``.
+
+    ``ordered`` as :func:`sign_filter` orders it (supply column with production rising);
+    ``phis`` the reduced-form MA matrices ``Phi_0..Phi_H`` broadcastable as in
+    :func:`km_filter`. True where, after a supply disruption, cumulated production stays
+    negative, real activity's response negative and the real price's positive at every
+    horizon ``0..H``.
+    """
     disruption = -ordered[..., :, 0]  # the supply column, production falling
     responses = (phis @ disruption[..., None, :, None])[..., 0]  # (..., H + 1, 3)
     production = np.cumsum(responses[..., PROD], axis=-1)
     dynamic = (production < 0) & (responses[..., 1] < 0) & (responses[..., 2] > 0)
-    return accepted & dynamic.all(axis=-1), ordered
+    passed: np.ndarray = dynamic.all(axis=-1)
+    return passed
+
+
+def km_admissible(
+    quaternions: np.ndarray, chol: np.ndarray, bound: float, phis: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate of one reduced form that satisfies the Kilian-Murphy impact checks.
+
+    The point fit's identified set, from the sampler of :func:`km_first_admissible`:
+    :func:`km_screen` first, the exact checks on its survivors only.
+
+    Parameters
+    ----------
+    quaternions
+        ``(4, r)``: the candidates' quaternions (any norm), candidate ``j`` being
+        ``chol @ R(q[:, j])``.
+    chol
+        ``(3, 3)``: the lower Cholesky factor of the residual covariance.
+    bound
+        The supply-elasticity bound.
+    phis
+        ``(H + 1, 3, 3)`` reduced-form MA matrices for the dynamic restrictions, or ``None``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The candidates that satisfy the impact signs and the elasticity bound, ordered as
+        :func:`sign_filter` orders them, in draw order ``(n, 3, 3)``, and which of them also
+        satisfy the dynamic restrictions ``(n,)`` (all True without ``phis``): exactly the
+        sets :func:`km_filter` accepts among all ``r`` candidates, without and with ``phis``.
+    """
+    _, cols = km_screen(quaternions[:, None, :], chol[None], bound)
+    rotations = _var.quaternion_rotations(quaternions[:, cols].T)
+    accepted, ordered = sign_filter(chol @ rotations, bound)
+    impact: np.ndarray = ordered[accepted]
+    if phis is None:
+        return impact, np.ones(impact.shape[0], dtype=bool)
+    return impact, km_dynamic(impact, phis)
 
 
 def km_screen(
@@ -243,3 +293,19 @@ def proxy_impact(
     q = q * np.sign(np.einsum("...ii->...i", r))[..., None, :]
     impact: np.ndarray = (chol @ q) * signs
     return impact
+
+
+def proxy_identification(
+    residuals: np.ndarray, sigma: np.ndarray, instrument: np.ndarray, signs: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Proxy-identified ``B`` and the first-stage F on the months the instrument covers.
+
+    ``residuals`` ``(T - p, K)`` and ``instrument`` ``(T - p,)`` (NaN: not observed); raises
+    an :class:`EstimationError` when fewer than :data:`MIN_INSTRUMENT_MONTHS` months have both.
+    """
+    observed = np.isfinite(instrument)
+    months = int(observed.sum())
+    if months < MIN_INSTRUMENT_MONTHS:
+        raise EstimationError(SHORT_INSTRUMENT.format(months=months, least=MIN_INSTRUMENT_MONTHS))
+    impact = proxy_impact(residuals, sigma, instrument, signs)
+    return impact, first_stage_f(residuals[observed, 0], instrument[observed])

@@ -22,11 +22,8 @@ from forecast.models.svar._common import (
 )
 from forecast.models.svar._identify import (
     KM2012_DYNAMIC_HORIZON,
-    MIN_INSTRUMENT_MONTHS,
-    SHORT_INSTRUMENT,
-    first_stage_f,
-    km_filter,
-    proxy_impact,
+    km_admissible,
+    proxy_identification,
     reduced_ma,
 )
 
@@ -319,7 +316,7 @@ def fit_svar(
         extra["dynamic_horizon"] = int(dynamic_horizon)
     else:
         z = _instrument(instrument, t)[lags:]
-        impact, f_stat = _proxy(resid, sigma, z, signs)
+        impact, f_stat = proxy_identification(resid, sigma, z, signs)
         impact_set = impact[None]
         bound, tried = None, 0
         extra.update(instrument=frozen_numeric(z), first_stage_f=f_stat)
@@ -362,12 +359,14 @@ def _sign_set(
     check_count("rotations", rotations)
     if dynamic_horizon < 0:
         raise ValueError(f"dynamic_horizon must be >= 0, not {dynamic_horizon}")
-    candidates = cholesky(sigma) @ _var.haar_rotations(rng, (int(rotations),), k)
-    phis = reduced_ma(coefs, dynamic_horizon)[None] if dynamic_horizon else None
-    accepted, ordered = km_filter(candidates, bound, phis)
-    if not accepted.any():
+    # Haar rotations of SO(3) from unit quaternions (the draws of _var.haar_rotations_so3),
+    # screened before the exact checks: the set km_filter would accept among them.
+    quaternions = rng.standard_normal((4, int(rotations)))
+    phis = reduced_ma(coefs, dynamic_horizon) if dynamic_horizon else None
+    impact, dynamic = km_admissible(quaternions, cholesky(sigma), bound, phis)
+    if not dynamic.any():
         raise EstimationError(NO_ROTATION.format(tried=rotations, bound=bound))
-    accepted_set: np.ndarray = ordered[accepted]
+    accepted_set: np.ndarray = impact[dynamic]
     return accepted_set
 
 
@@ -379,18 +378,6 @@ def _instrument(instrument: np.ndarray | pd.Series | None, rows: int) -> np.ndar
     if z.shape != (rows,):
         raise ValueError(BAD_INSTRUMENT.format(rows=rows, shape=z.shape))
     return z
-
-
-def _proxy(
-    resid: np.ndarray, sigma: np.ndarray, z: np.ndarray, signs: np.ndarray
-) -> tuple[np.ndarray, float]:
-    """Proxy-identified ``B`` and the first-stage F on the months the instrument covers."""
-    observed = np.isfinite(z)
-    months = int(observed.sum())
-    if months < MIN_INSTRUMENT_MONTHS:
-        raise EstimationError(SHORT_INSTRUMENT.format(months=months, least=MIN_INSTRUMENT_MONTHS))
-    impact = proxy_impact(resid, sigma, z, signs)
-    return impact, first_stage_f(resid[observed, 0], z[observed])
 
 
 def _as_array(
