@@ -149,13 +149,18 @@ def _read_backtest_table(path: Path) -> pd.DataFrame:
 
 
 def _read_last_targets(path: Path) -> pd.DataFrame:
-    """Return ``target, model, target_date`` (the last scored month) from ``forecasts.csv``."""
+    """Return ``target, model, target_date`` (the last scored month) from ``forecasts.csv``.
+
+    A forecast is scored only where its target has an outcome: rows of the last origins whose
+    target month is not yet observed (an empty ``actual``) do not count.
+    """
     columns = ["target", "model", "target_date"]
     if not path.is_file():
         return pd.DataFrame(columns=columns)
     try:
-        frame = pd.read_csv(path, usecols=columns, parse_dates=["target_date"])
+        frame = pd.read_csv(path, usecols=[*columns, "actual"], parse_dates=["target_date"])
     except (ValueError, OSError, UnicodeDecodeError):
         return pd.DataFrame(columns=columns)  # the scores still stand; look-ahead unknown
-    last = frame.groupby(["target", "model"])["target_date"].max()
+    scored = frame[frame["actual"].notna()]
+    last = scored.groupby(["target", "model"])["target_date"].max()
     return last.reset_index()

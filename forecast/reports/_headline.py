@@ -66,7 +66,10 @@ LOOK_AHEAD = (
     "month {as_of:%Y-%m}; ratios left out"
 )
 RECORD_FROM = "backtest.csv ({target} Brent, {n} origins at h = 1)"
-ENSEMBLE_NOTE = "median across {n} models/identifications; _q05/_q95: range (min-max) of medians"
+ENSEMBLE_NOTE = (
+    "median across {n} models/identifications; its band is the range (min to max) of their "
+    "medians (the _q05/_q95 columns of headline.csv)"
+)
 _IDENTIFICATION = {"recursive": "recursive", "sign": "sign", "proxy": "proxy"}
 
 

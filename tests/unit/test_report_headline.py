@@ -159,9 +159,10 @@ def test_backtest_evidence_reads_last_targets(tmp_path: Path) -> None:
     _evidence("2025-11-01").table.to_csv(tmp_path / "backtest.csv", index=False)
     pd.DataFrame(
         {
-            "target": ["nominal", "nominal"], "origin": ["2024-01-01", "2025-01-01"],
-            "target_date": ["2024-02-01", "2025-07-01"], "horizon": [1, 6],
-            "model": ["toy_2", "toy_2"], "forecast": [1.0, 1.0], "actual": [1.0, 1.0],
+            "target": ["nominal"] * 3, "origin": ["2024-01-01", "2025-01-01", "2025-01-01"],
+            "target_date": ["2024-02-01", "2025-07-01", "2026-01-01"], "horizon": [1, 6, 12],
+            "model": ["toy_2", "toy_2", "toy_2"], "forecast": [1.0, 1.0, 1.0],
+            "actual": [1.0, 1.0, None],  # the last target is not observed yet: not scored
         }
     ).to_csv(tmp_path / "forecasts.csv", index=False)  # fmt: skip
     evidence = BacktestEvidence.read(tmp_path)
