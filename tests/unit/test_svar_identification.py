@@ -462,3 +462,25 @@ def test_an_early_start_without_the_long_production_is_a_one_line_error() -> Non
     assert svar_dataset(**frames, start="1990-02").frame["date"].iloc[0] == pd.Timestamp(
         "1990-02-01"
     )
+
+
+def test_an_explosive_point_model_is_refused_before_its_bootstrap() -> None:
+    from types import SimpleNamespace
+
+    from forecast.models.adapters import svar as svar_adapter
+
+    context = SimpleNamespace(name="toy", horizon=24)
+    impact = np.eye(3)
+    stable = SimpleNamespace(
+        coefs=np.eye(3)[None] * 0.5, impact=impact, identification="proxy", first_stage_f=0.01
+    )
+    svar_adapter._check_point(context, stable)  # type: ignore[arg-type]
+    # production hardly moves on impact: a sustained 1% loss needs huge supply shocks
+    weak = SimpleNamespace(
+        coefs=np.eye(3)[None] * 0.5,
+        impact=np.diag([1e-4, 1.0, 1.0]) + np.array([[0, 0, 0], [0, 0, 0], [1.0, 0, 0]]),
+        identification="proxy",
+        first_stage_f=0.01,
+    )
+    with pytest.raises(EstimationError, match=r"at the point estimate.*first-stage F .* 0\.01"):
+        svar_adapter._check_point(context, weak)  # type: ignore[arg-type]

@@ -75,6 +75,11 @@ EXPLOSIVE = (
     "path moves the real price by more than {bound:.0f}% within {horizon} months in {count} "
     "of {n} bootstrap draws{why}; the model is not estimated"
 )
+EXPLOSIVE_POINT = (
+    "the {name} model's structural scenario is explosive: at the point estimate, holding "
+    "production 1% below its path moves the real price by more than {bound:.0f}% within "
+    "{horizon} months{why}; the model is not estimated"
+)
 WHY_PROXY = (
     " (its supply shock hardly moves production on impact: first-stage F of the production "
     "residual on the instrument {f:.2f})"
@@ -109,6 +114,7 @@ class SVARAdapter(AdapterBase):
             dynamic_horizon=12 if options["restrictions"] == "km2012" else 0,
             instrument=_instrument(context, data) if identification == "proxy" else None,
         )
+        _check_point(context, self.fit)  # before the bootstrap: no draws for a model refused
         self.draws = svar.bootstrap_svar(
             self.fit,
             context.draws,
@@ -300,11 +306,32 @@ def _dataset(context: RunContext) -> svar.SVARDataset:
     return svar.svar_dataset(**frames, start=start, as_of=context.inputs.as_of)  # type: ignore[arg-type]
 
 
+def _explosive(effect: np.ndarray) -> np.ndarray:
+    """Which rows of real-price effect paths are not finite or exceed the bound somewhere."""
+    return ~np.isfinite(effect).all(axis=-1) | (np.abs(effect) > EXPLOSIVE_EFFECT).any(axis=-1)
+
+
+def _check_point(context: RunContext, fit: svar.SVARFit) -> None:
+    """Raise :class:`EstimationError` when the point model's structural scenario explodes."""
+    effect = svar.supply_response_paths(fit.coefs, fit.impact, context.horizon, "sustained")
+    if _explosive(effect):
+        why = (
+            WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
+            if fit.identification == "proxy"
+            else ""
+        )
+        raise EstimationError(
+            EXPLOSIVE_POINT.format(
+                name=context.name, bound=EXPLOSIVE_EFFECT, horizon=context.horizon, why=why
+            )
+        )
+
+
 def _check_scenario(context: RunContext, fit: svar.SVARFit, draws: svar.SVARDraws) -> None:
     """Raise :class:`EstimationError` when the structural scenario explodes in some draw."""
     horizon = context.horizon
     effect = svar.supply_response_paths(draws.coefs, draws.impact, horizon, "sustained")
-    bad = ~np.isfinite(effect).all(axis=1) | (np.abs(effect) > EXPLOSIVE_EFFECT).any(axis=1)
+    bad = _explosive(effect)
     if bad.any():
         why = (
             WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
