@@ -265,3 +265,23 @@ def test_facts_are_cut_at_the_as_of_month(synthetic_store: Store) -> None:
     monthly = facts["venezuela_oil_exports"]
     assert monthly["date"].max() <= pd.Timestamp("2020-06-01")
     assert (facts["venezuela_to_cuba_oil_shipments"]["date"] <= pd.Timestamp("2020-06-30")).all()
+
+
+@pytest.mark.real_data
+def test_the_svar_bootstrap_reports_counted_progress(shared_store: Store) -> None:
+    seen: list[tuple[str, int, int]] = []
+
+    class Recorder:
+        def __call__(self, message: str, /) -> None:
+            pass
+
+        def count(self, message: str, done: int, total: int) -> None:
+            seen.append((message, done, total))
+
+    forecast.run(
+        ["venezuela_full_halt"], store=shared_store, as_of="2025-11", models=("svar",),
+        draws=120, seed=1, progress=Recorder(),
+    )  # fmt: skip
+    boot = [(done, total) for message, done, total in seen if "bootstrap draws" in message]
+    assert boot[0] == (0, 120)
+    assert boot[-1] == (120, 120)

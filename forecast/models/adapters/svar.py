@@ -17,7 +17,7 @@ from forecast.errors import EstimationError, ForecastError
 from forecast.models import _var as svar_var
 from forecast.models import svar
 from forecast.models.adapters._base import AdapterBase
-from forecast.models.protocol import params_frame
+from forecast.models.protocol import params_frame, tell
 from forecast.models.svar import _common as svar_common
 from forecast.models.svar import projection as svar_projection
 
@@ -121,6 +121,9 @@ class SVARAdapter(AdapterBase):
             rng=context.rng("svar_boot"),
             method=options["bootstrap"],
             rotations=options["rotations"],
+            progress=lambda done, total: tell(
+                context.step, f"{self.name}: bootstrap draws", done, total
+            ),
         )
         if len(self.draws) != context.draws:  # pragma: no cover - the bootstrap keeps all
             raise ValueError(REUSED.format(kept=len(self.draws), paths=context.draws))

@@ -16,6 +16,8 @@ from forecast.models.svar._common import cholesky, disruption_signs
 from forecast.models.svar._identify import km_first_admissible, proxy_impact, reduced_ma
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from forecast.models.svar.estimation import SVARFit
 
 __all__ = ["SVARDraws", "bootstrap_svar"]
@@ -134,6 +136,7 @@ def bootstrap_svar(
     rotations: int = 500,
     max_rotations: int = MAX_ROTATIONS,
     max_samples: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SVARDraws:
     """Draw bootstrap SVARs, all at once: samples, OLS and identification in batched numpy.
 
@@ -167,6 +170,9 @@ def bootstrap_svar(
         Cap on the bootstrap samples drawn under sign identification (default
         ``SAMPLE_CAP * draws``). Samples are drawn in rounds until ``draws`` of them have an
         admissible model; none is reused and no admissible draw is left out for another.
+    progress
+        Called with ``(done, draws)``: at the start, after each round of sign-identified
+        samples and at the end (the recursive and proxy draws come in one batch).
 
     Returns
     -------
@@ -202,13 +208,23 @@ def bootstrap_svar(
         check_count("max_rotations", max_rotations)
         cap = SAMPLE_CAP * n if max_samples is None else max_samples
         check_count("max_samples", cap)
-        return _sign_bootstrap(fit, n, rng, method, (int(rotations), int(max_rotations), cap))
+        report = progress or (lambda _done, _total: None)
+        report(0, n)
+        draws_ = _sign_bootstrap(
+            fit, n, rng, method, (int(rotations), int(max_rotations), cap), report
+        )
+        report(n, n)
+        return draws_
+    if progress is not None:
+        progress(0, n)
     batch = _resample(fit, n, rng, method)
     col_signs = disruption_signs(fit.k, fit.supply_disruption)
     if fit.identification == "recursive":
         impact = cholesky(batch.sigma) * col_signs
     else:
         impact = proxy_impact(batch.residuals, batch.sigma, batch.instrument, col_signs)
+    if progress is not None:
+        progress(n, n)
     return SVARDraws(
         coefs=frozen_numeric(batch.coefs),
         intercept=frozen_numeric(batch.intercept),
@@ -279,6 +295,7 @@ def _sign_bootstrap(
     rng: np.random.Generator,
     method: BootstrapMethod,
     caps: tuple[int, int, int],
+    report: Callable[[int, int], None],
 ) -> SVARDraws:
     """Draw bootstrap samples in rounds until ``n`` have an admissible model (see above)."""
     rotations, max_rotations, cap = caps
@@ -307,6 +324,7 @@ def _sign_bootstrap(
         tried, accepted, spent = tried + size, accepted + int(found.sum()), spent + used
         take = np.flatnonzero(found)[:need]
         kept.append((batch.coefs[take], batch.intercept[take], batch.sigma[take], ordered[take]))
+        report(sum(part[0].shape[0] for part in kept), n)
     coefs, intercept, sigma, ordered = (np.concatenate(part) for part in zip(*kept, strict=True))
     note = (
         f"sign identification: {accepted} of the {tried} bootstrap samples drawn "
