@@ -197,10 +197,12 @@ def _svar_entry(
     default: bool = False,
     colour: str = "#1f4e79",
     sample: tuple[int, SampleStart, SampleEnd] = (24, "1992-02", "as_of"),
+    lag_criterion: LagCriterion = "fixed",
 ) -> ModelEntry:
     """Return the SVAR adapter's entry with its identification's defaults.
 
-    ``sample`` is the default lags, first and last month of the estimation sample.
+    ``sample`` is the default lags (the largest tried when ``lag_criterion`` is not
+    ``"fixed"``), first and last month of the estimation sample.
     """
     lags, start, end = sample
     return ModelEntry(
@@ -225,7 +227,7 @@ def _svar_entry(
             ),
             ModelOption(
                 "lag_criterion",
-                "fixed",
+                lag_criterion,
                 "Lag length: the lags option itself (fixed) or the AIC, BIC or HQ minimum over "
                 "1..lags on one sample.",
                 choices=get_args(LagCriterion),
@@ -309,11 +311,13 @@ _BUILTINS: tuple[ModelEntry, ...] = (
     ),
     _svar_entry(
         "svar",
-        "Oil price: structural VAR of the oil market (Kilian 2009), structural scenarios",
+        "Oil price: structural VAR of the oil market (Kilian 2009), recursive, lags by AIC "
+        "(at most 24) on 1992 onward, structural scenarios",
         "recursive",
         "impact",
         default=True,
         colour="#5d6d7e",
+        lag_criterion="aic",
     ),
     ModelEntry(
         "elasticity",

@@ -49,6 +49,7 @@ __all__ = [
     "literature_band",
     "loss_shares",
     "model_label",
+    "sensitivity_view",
 ]
 
 HORIZONS = (1, 3, 6, 12)
@@ -87,7 +88,14 @@ def model_label(result: RunResult, model: str) -> str:
     if options["identification"] == "sign":
         ident += f" ({options['restrictions']})"
     end = f"{result.as_of:%Y-%m}" if options["end"] == "as_of" else options["end"]
-    return f"{model}: {ident}, VAR({options['lags']}) {options['start']}..{end}"
+    fit = getattr(result.raw.get("models", {}).get(model), "fit", None)
+    lags = getattr(fit, "lags", options["lags"])
+    chosen = (
+        ""
+        if options.get("lag_criterion", "fixed") == "fixed"
+        else f" by {options['lag_criterion'].upper()}"
+    )
+    return f"{model}: {ident}, VAR({lags}){chosen} {options['start']}..{end}"
 
 
 def loss_shares(result: RunResult, scenario: str) -> np.ndarray:
@@ -341,3 +349,47 @@ def activity_lines(result: RunResult) -> list[str]:
             + "."
         )
     return lines
+
+
+SENSITIVITY_HORIZONS = (1, 3, 12)
+"""Months of the sensitivity view's cells (the real price's response, in %)."""
+
+
+def _sensitivity_cell(row: pd.Series) -> str:
+    """One cell of :func:`sensitivity_view`: the responses, or why there are none."""
+    if row["status"] != "ok":
+        return str(row["status"])
+    values = " / ".join(f"{row[f'h{h}']:.2f}" for h in SENSITIVITY_HORIZONS)
+    last = SENSITIVITY_HORIZONS[-1]
+    low, high = row.get(f"h{last}_min"), row.get(f"h{last}_max")
+    spread = (
+        f" (set h{last}: {low:.2f} to {high:.2f}, {int(row['models'])} models)"
+        if pd.notna(low) and pd.notna(high) and high > low
+        else ""
+    )
+    return f"{values}{spread}; activity at h6 {row['rea_h6_sign']}"
+
+
+def sensitivity_view(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the SVAR sensitivity grid as one row per sample and identification.
+
+    A column per lag length; each cell gives the real price's response (%) to world
+    production held 1% below its path at h = 1, 3 and 12 months, the identified set's range
+    at h = 12 for sign identification, and the sign of real activity's response at 6 months,
+    or the cell's status (a weak instrument, no admissible model) instead of numbers: a
+    weak instrument's point values are not estimates worth printing.
+    """
+    frame = table.assign(cell=table.apply(_sensitivity_cell, axis=1))
+    wide = frame.pivot_table(
+        index=["sample", "identification"], columns="lags", values="cell", aggfunc="first"
+    )
+    order = {name: i for i, name in enumerate(dict.fromkeys(table["identification"]))}
+    wide = wide.reset_index()
+    wide = wide.sort_values(
+        ["sample", "identification"],
+        key=lambda s: s.map(order) if s.name == "identification" else s,
+    )
+    wide.columns = [
+        f"VAR({c})" if isinstance(c, (int, np.integer)) else str(c) for c in wide.columns
+    ]
+    return wide.reset_index(drop=True)

@@ -793,6 +793,8 @@ def _method_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     if "svar_sensitivity" not in tables and hasattr(adapter, "sensitivity"):
         with contextlib.suppress(ForecastError):  # no grid on these data: section left out
             tables["svar_sensitivity"] = adapter.sensitivity()
+    if "svar_sensitivity" in tables:
+        tables["svar_sensitivity_view"] = _headline.sensitivity_view(tables["svar_sensitivity"])
     return tables
 
 

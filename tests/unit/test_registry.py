@@ -73,7 +73,7 @@ def test_runspec_is_frozen_and_resolves_options() -> None:
     assert spec.models == ("svar", "cuba")
     assert spec.options_for("svar") == {
         "identification": "recursive", "lags": 12, "bootstrap": "residual", "rotations": 500,
-        "lag_criterion": "fixed", "restrictions": "impact", "start": "1992-02", "end": "as_of",
+        "lag_criterion": "aic", "restrictions": "impact", "start": "1992-02", "end": "as_of",
         "sensitivity": "off",
     }  # fmt: skip
     assert RunSpec().chosen_models == registry.default_models()
