@@ -107,6 +107,8 @@ def _breakdown(store: str, out: str) -> None:
     clock.wrap(cuba_adapter.EconometricAdapter, "_sensitivity", "cuba_sensitivity (in projections)")
     clock.wrap(engine.FittedModels, "_result", "result_tables (in projections)")
     clock.wrap(svar.SVARDraws, "max_roots", "svar_max_roots (in result_tables)")
+    if hasattr(writer, "ChartWorkers"):  # chart workers forked before the run
+        clock.wrap(writer.ChartWorkers, "__enter__", "chart_workers_start (before the run)")
     if hasattr(writer, "_ChartJob"):  # charts drawn while the tables are written
         clock.wrap(writer._ChartJob, "__enter__", "charts_start (fork)")
         clock.wrap(writer._ChartJob, "results", "charts_wait (after the tables)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BASE_SIZE", "DPI", "HISTORY_COLOUR", "figure", "theme", "year_breaks"]
+__all__ = ["BASE_SIZE", "DPI", "HISTORY_COLOUR", "band", "figure", "theme", "year_breaks"]
 
 BASE_SIZE = 10
 """Base font size (points); titles, subtitles, captions and strips are sized from it."""
@@ -34,6 +34,18 @@ def theme() -> Any:
         figure_size=(9, 5.2),
         dpi=DPI,
     )
+
+
+def band(mapping: Any, **params: Any) -> Any:
+    """Return a ``geom_ribbon`` drawn as one filled polygon per group, without outlines.
+
+    plotnine's default ribbon (``outline_type="both"``) adds two invisible edge lines per
+    group (``colour="none"``), a fifth of a faceted chart's drawing time; ``"full"`` strokes
+    the polygon's own edge instead, which ``colour="none"`` leaves undrawn: the same pixels.
+    """
+    from plotnine import geom_ribbon
+
+    return geom_ribbon(mapping, outline_type="full", **params)
 
 
 def figure(width: float, height: float) -> Any:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from forecast import catalog
-from forecast.charts._theme import HISTORY_COLOUR, theme
+from forecast.charts._theme import HISTORY_COLOUR, band, theme
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -165,11 +165,11 @@ def price_fan_chart(
         aes,
         facet_wrap,
         geom_line,
-        geom_ribbon,
         geom_vline,
         ggplot,
         labs,
         scale_x_datetime,
+        scale_y_continuous,
     )
 
     model, var, paths, repeated, hist = _price_frames(result, variable, model, history_months)
@@ -180,8 +180,8 @@ def price_fan_chart(
     hist_lines = _on_every_panel(hist, panels)
     return (
         ggplot(paths, aes("date"))
-        + geom_ribbon(aes(ymin="q05", ymax="q95", fill="scenario_label"), alpha=0.18)
-        + geom_ribbon(aes(ymin="q16", ymax="q84", fill="scenario_label"), alpha=0.32)
+        + band(aes(ymin="q05", ymax="q95", fill="scenario_label"), alpha=0.18)
+        + band(aes(ymin="q16", ymax="q84", fill="scenario_label"), alpha=0.32)
         + geom_line(
             aes(y="q50"), data=baseline_lines, linetype="dashed", colour="#4d4d4d", size=0.5
         )
@@ -189,7 +189,8 @@ def price_fan_chart(
         + geom_line(aes(y="value"), data=hist_lines, colour=HISTORY_COLOUR, size=0.5)
         + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
         + facet_wrap("scenario_label", ncol=min(3, len(panels)))
-        + scale_x_datetime(date_labels="%Y", date_breaks="1 year")
+        + scale_x_datetime(date_labels="%Y", date_breaks="1 year", minor_breaks=None)
+        + scale_y_continuous(minor_breaks=None)
         + colour_scales(result, legend=False)
         + labs(
             title=f"{var.title}: fan chart per scenario, {model} model",
@@ -217,10 +218,10 @@ def difference_chart(
         aes,
         geom_hline,
         geom_line,
-        geom_ribbon,
         ggplot,
         labs,
         scale_x_datetime,
+        scale_y_continuous,
     )
 
     var = catalog.OUTPUT_VARIABLES[variable]
@@ -233,10 +234,11 @@ def difference_chart(
     return (
         ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label"))
         + geom_hline(yintercept=0, colour="#4d4d4d", size=0.4)
-        + geom_ribbon(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none")
-        + geom_ribbon(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none")
+        + band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none")
+        + band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none")
         + geom_line(aes(y="mean"), size=1)
-        + scale_x_datetime(date_labels="%b %Y")
+        + scale_x_datetime(date_labels="%b %Y", minor_breaks=None)
+        + scale_y_continuous(minor_breaks=None)
         + colour_scales(result)
         + labs(
             title=f"{var.title}: {what[var.diff]} from baseline, {model} model",
@@ -267,23 +269,24 @@ def scenario_prices_chart(
         aes,
         coord_cartesian,
         geom_line,
-        geom_ribbon,
         geom_vline,
         ggplot,
         labs,
         scale_x_datetime,
+        scale_y_continuous,
     )
 
     model, var, paths, repeated, hist = _price_frames(result, variable, model, history_months)
     baseline = paths[paths["scenario"] == "baseline"]
     return (
         ggplot(paths, aes("date"))
-        + geom_ribbon(aes(ymin="q05", ymax="q95"), data=baseline, fill="#4d4d4d", alpha=0.12)
-        + geom_ribbon(aes(ymin="q16", ymax="q84"), data=baseline, fill="#4d4d4d", alpha=0.18)
+        + band(aes(ymin="q05", ymax="q95"), data=baseline, fill="#4d4d4d", alpha=0.12)
+        + band(aes(ymin="q16", ymax="q84"), data=baseline, fill="#4d4d4d", alpha=0.18)
         + geom_line(aes(y="q50", colour="scenario_label"), size=0.9)
         + geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.6)
         + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
-        + scale_x_datetime(date_labels="%b %Y")
+        + scale_x_datetime(date_labels="%b %Y", minor_breaks=None)
+        + scale_y_continuous(minor_breaks=None)
         + coord_cartesian(ylim=_zoom(paths, hist, baseline))
         + colour_scales(result, fill=False)
         + labs(

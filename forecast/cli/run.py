@@ -272,20 +272,23 @@ def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **opti
     scenario's assumptions, the data used (with a warning when it is stale or bundled), model
     diagnostics and the methodology.
     """
-    from forecast.reports.writer import BacktestEvidence
+    from forecast.reports.writer import BacktestEvidence, ChartWorkers
 
     written: dict[str, Any] = {}
     evidence = BacktestEvidence.read(backtest_dir or "reports/backtest")  # checked before the run
     if backtest_dir is not None and evidence is None:
         raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
 
-    def write(result: Any, bar: ProgressBar) -> None:
-        from forecast.reports.writer import write_report
+    # the chart workers start now: their plotting imports overlap the run's computation
+    with ChartWorkers() as workers:
 
-        bar("drawing charts and writing the report")
-        written.update(write_report(result, out_dir, backtest=evidence))
+        def write(result: Any, bar: ProgressBar) -> None:
+            from forecast.reports.writer import write_report
 
-    result = _execute(options, write)
+            bar("drawing charts and writing the report")
+            written.update(write_report(result, out_dir, backtest=evidence, workers=workers))
+
+        result = _execute(options, write)
     click.echo(result.summary_text() if verbose else "\n".join(short_summary(result)))
     click.echo(f"report: {written['html']}")
     click.echo("tables: " + ", ".join(str(p) for k, p in written.items() if k != "html"))

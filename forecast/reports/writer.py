@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import io
 import multiprocessing as mp
 import warnings
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BacktestEvidence",
     "Chart",
+    "ChartWorkers",
     "build_charts",
     "render_html",
     "write_chart_files",
@@ -152,10 +154,28 @@ class _ChartSpec:
     section: str = "main"
 
 
+def _chart_view(result: RunResult) -> RunResult:
+    """Return the result without its fitted models, draws and tables: what its charts read.
+
+    A shallow copy (no validation rerun) small enough to pickle to a chart worker started
+    before the run (~0.2 MB instead of the whole result's ~12 MB).
+    """
+    view = copy.copy(result)
+    # a frozen dataclass: set on the copy, as dataclasses.replace would (without validating)
+    object.__setattr__(view, "raw", {})
+    object.__setattr__(view, "tables", {})
+    return view
+
+
 def _chart_specs(result: RunResult) -> list[_ChartSpec]:
-    """Return the report's charts, in report order, as builders (nothing rendered yet)."""
+    """Return the report's charts, in report order, as builders (nothing rendered yet).
+
+    Every builder is a ``partial`` of a chart function over small frames (or the result's
+    :func:`_chart_view`), so it pickles to a worker started before the run.
+    """
     specs: list[_ChartSpec] = []
     price_model = result.price_model
+    view = _chart_view(result)
     if price_model is not None:
         specs += [
             _ChartSpec(
@@ -164,20 +184,20 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 "Every scenario's median Brent price on one US$/bbl axis, over the baseline's "
                 "68% and 90% bands: where a scenario's line leaves the grey band, the outage "
                 "moves the price by more than the baseline's own uncertainty.",
-                lambda: charts.scenario_prices_chart(result, "brent_usd", model=price_model),
+                partial(charts.scenario_prices_chart, view, "brent_usd", model=price_model),
             ),
             _ChartSpec(
                 "brent_diff",
                 f"Brent: difference from baseline ({price_model} model)",
                 f"Per cent of the baseline price, computed draw by draw ({price_model} model).",
-                lambda: charts.difference_chart(result, "brent_usd", model=price_model),
+                partial(charts.difference_chart, view, "brent_usd", model=price_model),
             ),
             _ChartSpec(
                 "brent_fan",
                 f"Brent fan chart per scenario ({price_model} model)",
                 "Fan charts: each scenario's median with 68% and 90% bands against the "
                 "baseline median. WTI gets the same percentage impact (see the tables).",
-                lambda: charts.price_fan_chart(result, "brent_usd", model=price_model),
+                partial(charts.price_fan_chart, view, "brent_usd", model=price_model),
             ),
         ]
     for other in _cross_checks(result):
@@ -187,7 +207,7 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 f"Cross-check: Brent difference from baseline ({other} model)",
                 f"The same scenarios through the {other} model ({_describe(other)}): per cent "
                 f"of the baseline Brent price, to compare with the {price_model} model above.",
-                partial(charts.difference_chart, result, "brent_usd", model=other),
+                partial(charts.difference_chart, view, "brent_usd", model=other),
             )
         )
     cuba_model = result.cuba_model
@@ -199,7 +219,7 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 "Per year and scenario: median (dot), 68% (thick) and 90% (thin) ranges of GDP "
                 "growth, the oil supply gap, the extra import bill and power generation at "
                 "risk. " + _import_bill_note(result, cuba_model),
-                lambda: charts.cuba_panel(result, model=cuba_model),
+                partial(charts.cuba_panel, view, model=cuba_model),
             )
         )
     return _headline_specs(result) + specs + _method_specs(result) + _sensitivity_specs(result)
@@ -384,11 +404,16 @@ def _render_pending(index: int) -> tuple[bytes, bytes]:
     return _png(_PENDING[index].make())
 
 
-def _prepare_plotting() -> None:
-    """Import plotnine and matplotlib (Agg) and load the fonts once, before workers fork.
+def _render(make: Callable[[], ggplot]) -> tuple[bytes, bytes]:
+    return _png(make())
 
-    Forked workers inherit the imported modules and matplotlib's font caches, so no worker
-    imports plotnine or reads a font file again.
+
+def _prepare_plotting() -> None:
+    """Import plotnine and matplotlib (Agg) and load the fonts once.
+
+    Run before workers fork (they inherit the imported modules and matplotlib's font
+    caches, so no worker imports plotnine or reads a font file again), or in each worker of
+    a :class:`ChartWorkers` pool started before the run (overlapping the computation).
     """
     import matplotlib as mpl
 
@@ -403,35 +428,86 @@ def _prepare_plotting() -> None:
     FigureCanvasAgg(warm).draw()
 
 
-class _ChartJob:
-    """Charts being rendered in forked workers while the caller does other work.
+def _fork_pool(workers: int, initializer: Callable[[], None] | None = None) -> Any:
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that fork() in a threaded process may deadlock; the workers
+        # only draw with matplotlib's Agg backend and take no locks held by other threads.
+        warnings.filterwarnings(
+            "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
+        )
+        return mp.get_context("fork").Pool(workers, initializer=initializer)
 
-    Use as a context manager: entering starts the workers, :meth:`results` waits for the
-    PNG and SVG bytes (in spec order), and leaving always shuts the workers down and joins
-    them, on success, on error and on Ctrl-C (workers still drawing are terminated then).
+
+def _stop(pool: Any, kind: type[BaseException] | None) -> None:
+    if kind is None:
+        pool.close()  # every result is in: the workers exit on their own
+    else:
+        pool.terminate()  # an error or Ctrl-C: stop the drawing now
+    pool.join()
+
+
+class ChartWorkers:
+    """Chart worker processes started before the run, to draw the report's charts after it.
+
+    Entering forks the workers (where the platform can), which import plotnine and
+    matplotlib and load the fonts while the caller computes; :func:`write_report` then sends
+    them each chart's builder (small frames, pickled). Leaving always shuts the workers down
+    and joins them, on success, on error and on Ctrl-C.
+
+    Parameters
+    ----------
+    workers
+        Processes (default: the CPUs available, at most 4).
     """
 
-    def __init__(self, specs: list[_ChartSpec], workers: int) -> None:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = _workers(workers)
+        self.pool: Any = None
+
+    def __enter__(self) -> Self:
+        if self.workers > 1 and "fork" in mp.get_all_start_methods():
+            self.pool = _fork_pool(self.workers, _prepare_plotting)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self.pool is not None:
+            _stop(self.pool, kind)
+            self.pool = None
+
+
+class _ChartJob:
+    """Charts being rendered in worker processes while the caller does other work.
+
+    Use as a context manager: entering starts the workers (forked now, sharing the specs'
+    memory) or hands the builders to a running :class:`ChartWorkers` pool (pickled),
+    :meth:`results` waits for the PNG and SVG bytes (in spec order), and leaving always
+    shuts workers it forked down and joins them, on success, on error and on Ctrl-C
+    (workers still drawing are terminated then).
+    """
+
+    def __init__(
+        self, specs: list[_ChartSpec], workers: int, started: ChartWorkers | None = None
+    ) -> None:
         self.specs = specs
+        self.started = started.pool if started is not None and specs else None
         self.workers = min(workers, len(specs))
-        self.parallel = self.workers > 1 and "fork" in mp.get_all_start_methods()
+        self.parallel = self.started is not None or (
+            self.workers > 1 and "fork" in mp.get_all_start_methods()
+        )
         self.pool: Any = None
         self.futures: list[Any] = []
 
     def __enter__(self) -> Self:
         if not self.parallel:
             return self
-        _prepare_plotting()
-        _PENDING[:] = self.specs
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that fork() in a threaded process may deadlock; the workers
-            # only draw with matplotlib's Agg backend and take no locks held by other threads.
-            warnings.filterwarnings(
-                "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
-            )
-            self.pool = mp.get_context("fork").Pool(self.workers)
         order = sorted(range(len(self.specs)), key=lambda i: -CHART_COST.get(self.specs[i].id, 1))
-        by_index = {i: self.pool.apply_async(_render_pending, (i,)) for i in order}
+        if self.started is not None:
+            by_index = {i: self.started.apply_async(_render, (self.specs[i].make,)) for i in order}
+        else:
+            _prepare_plotting()
+            _PENDING[:] = self.specs
+            self.pool = _fork_pool(self.workers)
+            by_index = {i: self.pool.apply_async(_render_pending, (i,)) for i in order}
         self.futures = [by_index[i] for i in range(len(self.specs))]
         return self
 
@@ -443,14 +519,9 @@ class _ChartJob:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         _PENDING.clear()
-        if self.pool is None:
-            return
-        if kind is None:
-            self.pool.close()  # every result is in: the workers exit on their own
-        else:
-            self.pool.terminate()  # an error or Ctrl-C: stop the drawing now
-        self.pool.join()
-        self.pool = None
+        if self.pool is not None:
+            _stop(self.pool, kind)
+            self.pool = None
 
 
 def _charts(specs: list[_ChartSpec], rendered: list[tuple[bytes, bytes]]) -> list[Chart]:
@@ -923,7 +994,11 @@ _cells_as_text = _xlsx.cells_as_text
 
 
 def write_report(
-    result: RunResult, out_dir: str | Path, *, backtest: BacktestEvidence | None = None
+    result: RunResult,
+    out_dir: str | Path,
+    *,
+    backtest: BacktestEvidence | None = None,
+    workers: ChartWorkers | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html`` and the tables into ``out_dir`` (created if needed).
 
@@ -935,6 +1010,9 @@ def write_report(
         The folder.
     backtest
         A finished backtest to show in the report's evaluation section.
+    workers
+        Chart workers started before the run (:class:`ChartWorkers`, still open); by
+        default the charts' workers are forked here and shut down before returning.
 
     Returns
     -------
@@ -944,7 +1022,7 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     specs = _chart_specs(result)
-    with _ChartJob(specs, _workers(None)) as job:
+    with _ChartJob(specs, _workers(None), workers) as job:
         # the workers draw while this process writes the tables and the Markdown
         written = write_tables(result, out, backtest=backtest)
         written["markdown"] = out / "report.md"

@@ -68,3 +68,26 @@ def test_png_is_the_tight_savefig_png() -> None:
     figure.savefig(reference, format="png", dpi=charts.DPI, bbox_inches="tight")
     plt.close(figure)
     assert png == reference.getvalue()
+
+
+def test_heatmap_colour_bar_is_one_image_in_the_svg() -> None:
+    from forecast.charts.grid import grid_heatmap
+
+    cells = [(d, v) for d in (3, 6, 12) for v in (400, 800, 1200)]
+    frame = pd.DataFrame([{"x": d, "y": v, "value": d * v / 1000} for d, v in cells])
+    _, svg = _png(grid_heatmap(frame, "duration", "volume"))
+    assert svg.count(b"<image") == 1
+    assert b"<linearGradient" not in svg
+    assert len(svg) < 200_000
+
+
+def test_dodged_years_follow_position_dodge() -> None:
+    from forecast.charts.cuba import _dodged
+
+    labels = pd.Categorical(["b", "a", "c", "a", "c"], categories=["a", "b", "c"])
+    paths = pd.DataFrame(
+        {"panel": ["p"] * 5, "year": [2025, 2025, 2025, 2026, 2026], "scenario_label": labels}
+    )
+    x = _dodged(paths, width=0.8)["x"].tolist()
+    # three scenarios in 2025 (a left, b middle, c right), two in 2026
+    assert np.allclose(x, [2025.0, 2025 - 0.8 / 3, 2025 + 0.8 / 3, 2026 - 0.2, 2026 + 0.2])

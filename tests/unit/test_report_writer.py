@@ -100,3 +100,36 @@ def test_chart_workers_are_stopped_on_ctrl_c() -> None:
         raise KeyboardInterrupt
     assert mp.active_children() == []
     assert time.monotonic() - start < 30  # terminated, not waited for
+
+
+def test_prestarted_chart_workers_draw_pickled_builders_and_are_joined() -> None:
+    import multiprocessing as mp
+    from functools import partial
+
+    from forecast.charts.grid import grid_heatmap
+    from forecast.reports.writer import ChartWorkers, _ChartJob, _ChartSpec, _png
+
+    frame = pd.DataFrame({"x": [1, 1, 2, 2], "y": [1, 2, 1, 2], "value": [0.5, 1.0, 1.5, 2.0]})
+    make = partial(grid_heatmap, frame, "a", "b")
+    specs = [_ChartSpec(f"c{i}", "t", "c", make) for i in range(2)]
+    with ChartWorkers(2) as workers:
+        assert workers.pool is not None
+        with _ChartJob(specs, 2, workers) as job:
+            rendered = job.results()
+    assert rendered == [_png(make())] * 2
+    assert mp.active_children() == []
+
+
+def test_prestarted_chart_workers_are_stopped_on_an_error() -> None:
+    import multiprocessing as mp
+
+    from forecast.reports.writer import ChartWorkers, _ChartJob, _ChartSpec
+
+    specs = [_ChartSpec(f"c{i}", "t", "c", _boom) for i in range(3)]
+    with (
+        pytest.raises(RuntimeError, match="drawing failed"),
+        ChartWorkers(2) as workers,
+        _ChartJob(specs, 2, workers) as job,
+    ):
+        job.results()
+    assert mp.active_children() == []
