@@ -286,7 +286,9 @@ def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **opti
             from forecast.reports.writer import write_report
 
             bar("drawing charts and writing the report")
-            written.update(write_report(result, out_dir, backtest=evidence, workers=workers))
+            written.update(
+                write_report(result, out_dir, backtest=evidence, workers=workers, progress=bar)
+            )
 
         result = _execute(options, write)
     click.echo(result.summary_text() if verbose else "\n".join(short_summary(result)))

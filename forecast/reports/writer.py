@@ -37,6 +37,7 @@ import pandas as pd
 from forecast import catalog, charts
 from forecast._cpu import available_cpus
 from forecast._version import __version__
+from forecast.models.protocol import tell
 from forecast.reports import _headline, _markdown, _summary, _tables, _xlsx
 from forecast.reports._backtest import BacktestEvidence
 from forecast.reports._format import fmt as _fmt
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
     from plotnine import ggplot
 
+    from forecast.models.protocol import Progress
     from forecast.results import RunResult
     from forecast.scenarios import Scenario
 
@@ -475,6 +477,10 @@ class ChartWorkers:
             self.pool = None
 
 
+CHARTS_STEP = "drawing charts"
+"""The progress step of the report's charts (counted)."""
+
+
 class _ChartJob:
     """Charts being rendered in worker processes while the caller does other work.
 
@@ -511,11 +517,23 @@ class _ChartJob:
         self.futures = [by_index[i] for i in range(len(self.specs))]
         return self
 
-    def results(self) -> list[tuple[bytes, bytes]]:
-        """Wait for every chart; PNG and SVG bytes in spec order."""
-        if not self.parallel:
-            return [_png(spec.make()) for spec in self.specs]
-        return [future.get() for future in self.futures]
+    def results(self, progress: Progress | None = None) -> list[tuple[bytes, bytes]]:
+        """Wait for every chart; PNG and SVG bytes in spec order.
+
+        ``progress`` is told ``"drawing charts"`` with the charts done of all, as each is
+        collected (in spec order, so the count can lag a chart finished out of order).
+        """
+        total = len(self.specs)
+        report = progress or (lambda _message: None)
+        tell(report, CHARTS_STEP, 0, total)
+        rendered = []
+        for i in range(total):
+            if self.parallel:
+                rendered.append(self.futures[i].get())
+            else:
+                rendered.append(_png(self.specs[i].make()))
+            tell(report, CHARTS_STEP, i + 1, total)
+        return rendered
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         _PENDING.clear()
@@ -999,6 +1017,7 @@ def write_report(
     *,
     backtest: BacktestEvidence | None = None,
     workers: ChartWorkers | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html`` and the tables into ``out_dir`` (created if needed).
 
@@ -1013,6 +1032,8 @@ def write_report(
     workers
         Chart workers started before the run (:class:`ChartWorkers`, still open); by
         default the charts' workers are forked here and shut down before returning.
+    progress
+        Told how many of the charts are drawn (``"drawing charts"``, with counts).
 
     Returns
     -------
@@ -1037,7 +1058,7 @@ def write_report(
             else None,
         )
         written["markdown"].write_text(markdown, encoding="utf-8")
-        chart_list = _charts(specs, job.results())
+        chart_list = _charts(specs, job.results(progress))
     write_chart_files(chart_list, out / "charts")
     written["charts"] = out / "charts"
     html = render_html(result, chart_list, backtest=backtest)

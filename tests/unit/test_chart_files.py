@@ -91,3 +91,27 @@ def test_dodged_years_follow_position_dodge() -> None:
     x = _dodged(paths, width=0.8)["x"].tolist()
     # three scenarios in 2025 (a left, b middle, c right), two in 2026
     assert np.allclose(x, [2025.0, 2025 - 0.8 / 3, 2025 + 0.8 / 3, 2026 - 0.2, 2026 + 0.2])
+
+
+def test_the_chart_job_counts_the_charts_drawn() -> None:
+    from functools import partial
+
+    from forecast.reports.writer import CHARTS_STEP, _ChartJob, _ChartSpec
+
+    seen: list[tuple[str, int, int]] = []
+
+    class Recorder:
+        def __call__(self, message: str, /) -> None:
+            pass
+
+        def count(self, message: str, done: int, total: int) -> None:
+            seen.append((message, done, total))
+
+    specs = [
+        _ChartSpec(f"hd{i}", "title", "caption", partial(charts.svar_hd_chart, _hd()))
+        for i in range(2)
+    ]
+    with _ChartJob(specs, 1) as job:  # one worker: drawn in this process
+        rendered = job.results(Recorder())
+    assert len(rendered) == 2
+    assert seen == [(CHARTS_STEP, 0, 2), (CHARTS_STEP, 1, 2), (CHARTS_STEP, 2, 2)]
