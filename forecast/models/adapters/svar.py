@@ -314,18 +314,20 @@ def _explosive(effect: np.ndarray) -> np.ndarray:
     return ~np.isfinite(effect).all(axis=-1) | (np.abs(effect) > EXPLOSIVE_EFFECT).any(axis=-1)
 
 
+def _why(fit: svar.SVARFit) -> str:
+    """Why a proxy SVAR explodes (its first-stage F); nothing for other identifications."""
+    if fit.identification != "proxy":
+        return ""
+    return WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
+
+
 def _check_point(context: RunContext, fit: svar.SVARFit) -> None:
     """Raise :class:`EstimationError` when the point model's structural scenario explodes."""
     effect = svar.supply_response_paths(fit.coefs, fit.impact, context.horizon, "sustained")
     if _explosive(effect):
-        why = (
-            WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
-            if fit.identification == "proxy"
-            else ""
-        )
         raise EstimationError(
             EXPLOSIVE_POINT.format(
-                name=context.name, bound=EXPLOSIVE_EFFECT, horizon=context.horizon, why=why
+                name=context.name, bound=EXPLOSIVE_EFFECT, horizon=context.horizon, why=_why(fit)
             )
         )
 
@@ -336,11 +338,7 @@ def _check_scenario(context: RunContext, fit: svar.SVARFit, draws: svar.SVARDraw
     effect = svar.supply_response_paths(draws.coefs, draws.impact, horizon, "sustained")
     bad = _explosive(effect)
     if bad.any():
-        why = (
-            WHY_PROXY.format(f=float(fit.first_stage_f or 0.0))
-            if fit.identification == "proxy"
-            else ""
-        )
+        why = _why(fit)
         raise EstimationError(
             EXPLOSIVE.format(
                 name=context.name,
