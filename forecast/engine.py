@@ -35,6 +35,7 @@ Defaults resolved from the curated facts (rules written here and in the report):
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -756,6 +757,7 @@ def fit(
     price: dict[str, PriceModel] = set_up.each("price", names)
     cuba: dict[str, CubaModel] = set_up.each("cuba", names)
     chain = next(iter(price.values()), None) or set_up(_fallbacks()[0])
+    inputs = _world_from_fill(inputs, (*price.values(), chain))
     notes = [*inputs.notes, *set_up.dropped]
     skipped = {**inputs.skipped, **set_up.skipped}
     for adapter in (base["baseline"], *price.values(), *cuba.values()):
@@ -765,6 +767,59 @@ def fit(
         models=tuple(e.name for e in kept if e.name in price or e.name in cuba),
         notes=tuple(notes), step=step, skipped=skipped,
     )  # fmt: skip
+
+
+WORLD_FILL = (
+    "world crude production in the as-of month, estimated: the last observed level "
+    "({level:,.0f} kb/d) carried over {first:%Y-%m}..{last:%Y-%m} ({months} months) by the "
+    "{model} model's ragged-edge fill of production growth (its forecast conditional on the "
+    "observed real activity and real price)"
+)
+
+
+def _filled_world_level(adapter: object, last_kbd: float) -> tuple[float, str] | None:
+    """World crude production at the as-of month from an SVAR's ragged-edge fill, or None.
+
+    The adapter's ``filled_production`` (months, ``100 Δlog`` growth the fill gave) carries
+    the last observed level ``last_kbd`` to the as-of month; ``None`` when the adapter has
+    none (not an SVAR, or nothing filled).
+    """
+    dates, growth = getattr(adapter, "filled_production", (pd.DatetimeIndex([]), np.empty(0)))
+    if len(growth) == 0 or len(dates) == 0:
+        return None
+    level = float(last_kbd * np.exp(np.sum(growth) / 100.0))
+    source = WORLD_FILL.format(
+        model=getattr(adapter, "name", "svar"), first=dates[0], last=dates[-1],
+        months=len(dates), level=last_kbd,
+    )  # fmt: skip
+    return level, source
+
+
+def _world_from_fill(inputs: RunInputs, adapters: Sequence[object]) -> RunInputs:
+    """World crude supply at the as-of month from the first SVAR's ragged-edge fill.
+
+    When world production ends before the as-of month, the first price model that fills its
+    growth (an SVAR, conditional on the observed real activity and price) carries the last
+    observed level to the as-of month; every price model then measures a loss against that
+    level. Without such a model the last level stays carried forward (:func:`_world_supply`).
+    """
+    world = inputs.series.get(WORLD_SERIES)
+    if world is None or world.empty:
+        return inputs
+    known = world[world["value"].notna()]
+    if known.empty or pd.Timestamp(known["date"].iloc[-1]) >= inputs.as_of:
+        return inputs
+    last = float(known["value"].iloc[-1])
+    for adapter in adapters:
+        filled = _filled_world_level(adapter, last)
+        if filled is None:
+            continue
+        kbd, source = filled
+        for other in adapters:
+            if hasattr(other, "world_kbd"):
+                other.world_kbd = kbd
+        return dataclasses.replace(inputs, world_kbd=kbd, world_source=source)
+    return inputs
 
 
 # -- aggregation -------------------------------------------------------------------------------

@@ -285,3 +285,36 @@ def test_the_svar_bootstrap_reports_counted_progress(shared_store: Store) -> Non
     boot = [(done, total) for message, done, total in seen if "bootstrap draws" in message]
     assert boot[0] == (0, 120)
     assert boot[-1] == (120, 120)
+
+
+@pytest.mark.real_data
+def test_world_level_at_the_as_of_month_comes_from_the_svar_fill(shared_store: Store) -> None:
+    alone = forecast.run(["venezuela_full_halt"], store=shared_store, as_of="2025-11",
+                         models=("elasticity",), draws=100, seed=1)  # fmt: skip
+    both = forecast.run(["venezuela_full_halt"], store=shared_store, as_of="2025-11",
+                        models=("svar", "elasticity"), draws=100, seed=1)  # fmt: skip
+    carried = alone.assumptions.set_index("key").loc["world_crude_kbd"]
+    filled = both.assumptions.set_index("key").loc["world_crude_kbd"]
+    assert "carried to 2025-11" in carried["source"]
+    assert "ragged-edge fill" in filled["source"]
+    assert filled["value"] != carried["value"]
+    assert abs(filled["value"] / carried["value"] - 1) < 0.1  # 25 months of growth
+    # the elasticity model measures the loss against the filled level in the joint run
+    adapter = both.raw["fitted"].price["elasticity"]
+    assert adapter.world_kbd == filled["value"]
+
+
+def test_filled_world_level_carries_the_last_level_by_the_filled_growth() -> None:
+    from forecast.engine import _filled_world_level
+
+    class Toy:
+        name = "toy"
+        filled_production = (
+            pd.DatetimeIndex(["2024-01-01", "2024-02-01"]),
+            np.array([1.0, -0.5]),  # 100 Δlog
+        )
+
+    level, source = _filled_world_level(Toy(), 80_000.0)  # type: ignore[misc]
+    assert level == pytest.approx(80_000.0 * np.exp(0.005))
+    assert "2024-01..2024-02 (2 months)" in source
+    assert _filled_world_level(object(), 80_000.0) is None

@@ -128,8 +128,9 @@ class SVARAdapter(AdapterBase):
         if len(self.draws) != context.draws:  # pragma: no cover - the bootstrap keeps all
             raise ValueError(REUSED.format(kept=len(self.draws), paths=context.draws))
         _check_scenario(context, self.fit, self.draws)
-        filled, _ = svar.fill_ragged_edge(self.fit, self.dataset.frame)
+        filled, mask = svar.fill_ragged_edge(self.fit, self.dataset.frame)
         self.state = filled[-self.fit.lags :]
+        self.filled_production = _filled_production(self.dataset.frame, filled, mask)
         self.context = context
         self.baseline = context.baseline.draws
         self.world_kbd = context.inputs.world_kbd
@@ -312,6 +313,16 @@ def _dataset(context: RunContext) -> svar.SVARDataset:
 def _explosive(effect: np.ndarray) -> np.ndarray:
     """Which rows of real-price effect paths are not finite or exceed the bound somewhere."""
     return ~np.isfinite(effect).all(axis=-1) | (np.abs(effect) > EXPLOSIVE_EFFECT).any(axis=-1)
+
+
+def _filled_production(
+    frame: pd.DataFrame, filled: np.ndarray, mask: np.ndarray
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Return the months whose production growth the ragged-edge fill gave, and that growth."""
+    column = svar_common.PROD
+    rows = np.flatnonzero(mask[:, column])
+    dates = pd.DatetimeIndex(frame["date"].to_numpy()[rows]) if "date" in frame else None
+    return (dates if dates is not None else pd.DatetimeIndex([])), filled[rows, column]
 
 
 def _why(fit: svar.SVARFit) -> str:
