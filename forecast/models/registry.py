@@ -373,6 +373,7 @@ _BUILTINS = (
         "km2012",
         default=True,
         colour="#5dade2",
+        lag_criterion="aic",  # the same reduced form as the recursive svar
     ),
 )
 _BUILTINS = (
