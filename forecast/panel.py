@@ -8,7 +8,7 @@ bundled file), which the report shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from forecast import catalog
 from forecast.sources import bundled
@@ -16,7 +16,7 @@ from forecast.store import Store
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import date, datetime
 
     import pandas as pd
@@ -98,16 +98,21 @@ def read_series(
     if info is not None:
         frame = store.read(series_id, vintage=int(info["vintage_id"]))
         if frame is not None:
-            return SeriesData(
-                series_id=series_id,
-                frame=frame,
-                origin="store",
-                source=str(info["source"]),
-                vintage_id=int(info["vintage_id"]),
-                written_at=info["written_at"].to_pydatetime(),
-                detail=str(info["origin"]),
-            )
+            return _stored(series_id, frame, info)
     return bundled_series(series_id) if fallback else None
+
+
+def _stored(series_id: str, frame: pd.DataFrame, info: Mapping[str, Any]) -> SeriesData:
+    """Return a stored vintage as :class:`SeriesData` (``info``: the store's vintage row)."""
+    return SeriesData(
+        series_id=series_id,
+        frame=frame,
+        origin="store",
+        source=str(info["source"]),
+        vintage_id=int(info["vintage_id"]),
+        written_at=info["written_at"].to_pydatetime(),
+        detail=str(info["origin"]),
+    )
 
 
 def read_series_many(
@@ -140,15 +145,7 @@ def read_series_many(
             found[series_id] = bundled_series(series_id) if fallback else None
             continue
         frame, info = hit
-        found[series_id] = SeriesData(
-            series_id=series_id,
-            frame=frame,
-            origin="store",
-            source=str(info["source"]),
-            vintage_id=int(info["vintage_id"]),
-            written_at=info["written_at"].to_pydatetime(),
-            detail=str(info["origin"]),
-        )
+        found[series_id] = _stored(series_id, frame, info)
     return found
 
 

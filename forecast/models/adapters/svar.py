@@ -8,7 +8,7 @@ effect of the shock.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from forecast.models.svar import _common as svar_common
 from forecast.models.svar import projection as svar_projection
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from forecast.models.protocol import RunContext
 
@@ -89,6 +89,9 @@ RAGGED_NOTE = (
     "SVAR ragged edge: months missing at the end of the sample were filled with the forecast "
     "conditional on the observed series (Waggoner and Zha): {filled}."
 )
+
+
+_T = TypeVar("_T")
 
 
 class SVARAdapter(AdapterBase):
@@ -378,11 +381,16 @@ def _instrument(context: RunContext, data: pd.DataFrame) -> np.ndarray:
     return svar.align_instrument(frame, data["date"])
 
 
-def setup(context: RunContext) -> SVARAdapter:
-    """Estimate the SVAR and its bootstrap once for the run (errors name the model)."""
+def named_errors(context: RunContext, build: Callable[[RunContext], _T]) -> _T:
+    """Return ``build(context)``; an :class:`EstimationError` raised is prefixed by the model."""
     try:
-        return SVARAdapter(context)
+        return build(context)
     except EstimationError as exc:
         if str(exc).startswith(f"the {context.name} model"):
             raise
         raise EstimationError(f"the {context.name} model: {exc}") from exc
+
+
+def setup(context: RunContext) -> SVARAdapter:
+    """Estimate the SVAR and its bootstrap once for the run (errors name the model)."""
+    return named_errors(context, SVARAdapter)

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from forecast._arrays import frozen_numeric
-from forecast.errors import EstimationError
 from forecast.models import _var, svar
 from forecast.models.adapters import svar as svar_adapter
 from forecast.models.bvar import BVARFit, MinnesotaPrior, draw_posterior, fit_bvar
@@ -231,9 +230,4 @@ class SVARBVARAdapter(svar_adapter.SVARAdapter):
 
 def setup(context: RunContext) -> SVARBVARAdapter:
     """Estimate the BVAR and draw its posterior once for the run (errors name the model)."""
-    try:
-        return SVARBVARAdapter(context)
-    except EstimationError as exc:
-        if str(exc).startswith(f"the {context.name} model"):
-            raise
-        raise EstimationError(f"the {context.name} model: {exc}") from exc
+    return svar_adapter.named_errors(context, SVARBVARAdapter)
