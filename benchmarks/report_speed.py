@@ -120,6 +120,10 @@ def _breakdown(store: str, out: str) -> None:
     clock.wrap(writer, "write_tables", "write_tables (csv+xlsx)")
     clock.wrap(_xlsx, "write_workbook", "write_xlsx")
     clock.wrap(writer, "render_html", "render_html")
+    if hasattr(writer, "ReportTables"):  # tables computed once; the page's context before charts
+        clock.wrap(writer.ReportTables, "build", "report_tables (once, shared)")
+        clock.wrap(writer, "_page_context", "html_context (while the charts draw)")
+        clock.wrap(writer, "_render_page", "render_html (template, after the charts)")
     clock.wrap(_markdown, "markdown_report", "write_markdown")
     captured: list[Any] = []
     specs = writer._chart_specs

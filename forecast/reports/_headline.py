@@ -122,12 +122,17 @@ def _after_mask(shares: np.ndarray) -> np.ndarray:
     return after
 
 
-def _model_row(result: RunResult, scenario: str, model: str) -> dict[str, Any]:
-    """Return one model's effects at the headline horizons, per 1% and after the outage."""
+def _model_row(
+    result: RunResult, scenario: str, model: str, shares: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Return one model's effects at the headline horizons, per 1% and after the outage.
+
+    ``shares`` are the scenario's :func:`loss_shares` (computed when not given).
+    """
     effect = _effect_draws(result, scenario, model)
     draws = result.raw["draws"]
     usd = draws[(scenario, model, "brent_usd")] - draws[("baseline", model, "brent_usd")]
-    shares = loss_shares(result, scenario)
+    shares = loss_shares(result, scenario) if shares is None else shares
     row: dict[str, Any] = {"row": "model", "model": model, "label": model_label(result, model)}
     for h in HORIZONS:
         if h > result.horizon:
@@ -189,17 +194,24 @@ def ensemble_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "label": f"ensemble of {len(rows)} models/identifications",
         "note": ENSEMBLE_NOTE.format(n=len(rows)),
     }
-    frame = pd.DataFrame(rows)
-    for column in [c for c in frame.columns if c.endswith("_q50")]:
-        values = frame[column].dropna().to_numpy(dtype=float)
+    # the rows' columns in order of first appearance (a frame of the rows has them so)
+    columns = list(dict.fromkeys(key for r in rows for key in r))
+
+    def known(column: str) -> np.ndarray:
+        """Return the column's values over the rows, missing ones left out."""
+        values = np.array([r.get(column, np.nan) for r in rows], dtype=float)
+        return values[~np.isnan(values)]
+
+    for column in [c for c in columns if c.endswith("_q50")]:
+        values = known(column)
         if values.size == 0:
             continue
         stem = column.removesuffix("_q50")
         row[column] = float(np.median(values))
         row[f"{stem}_q05"] = float(values.min())
         row[f"{stem}_q95"] = float(values.max())
-    for column in [c for c in frame.columns if c.startswith(("per_1pct_", "loss_share_"))]:
-        values = frame[column].dropna().to_numpy(dtype=float)
+    for column in [c for c in columns if c.startswith(("per_1pct_", "loss_share_"))]:
+        values = known(column)
         row[column] = float(np.median(values)) if values.size else np.nan
     return row
 
@@ -232,7 +244,8 @@ def headline_table(
     result: RunResult, scenario: str, backtest: BacktestEvidence | None = None
 ) -> pd.DataFrame:
     """Return the headline table of ``scenario`` (see the module docstring for the columns)."""
-    rows = [_model_row(result, scenario, model) for model in price_models(result)]
+    shares = loss_shares(result, scenario)
+    rows = [_model_row(result, scenario, model, shares) for model in price_models(result)]
     for row in rows:
         ratios, text = forecast_record(backtest, row["model"], result.as_of)
         row.update({f"mspe_ratio_eom_h{h}": ratios.get(h, np.nan) for h in HORIZONS})

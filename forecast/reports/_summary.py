@@ -178,9 +178,15 @@ def _first_full_year(result: RunResult) -> int:
     return full[0] if full else int(dates[-1].year)
 
 
-def probability_sentence(result: RunResult, scenario: str, model: str) -> str:
-    """Return the chance that Brent averages above a level next year, or spikes in any month."""
-    frame = probability_table(result)
+def probability_sentence(
+    result: RunResult, scenario: str, model: str, frame: pd.DataFrame | None = None
+) -> str:
+    """Return the chance that Brent averages above a level next year, or spikes in any month.
+
+    ``frame`` is the run's :func:`~forecast.reports._tables.probability_table` (computed when
+    not given).
+    """
+    frame = probability_table(result) if frame is None else frame
     table = frame[frame["model"] == model].set_index(["statement", "scenario"])["probability"]
     parts = []
     for statement in dict.fromkeys(s for s, _ in table.index):
@@ -215,18 +221,30 @@ def caveat_sentence(result: RunResult, scenario: str) -> str:
     )
 
 
-def summary_sentences(result: RunResult) -> list[str]:
-    """Return the summary's sentences, in order (empty when no scenario but baseline ran)."""
+def summary_sentences(
+    result: RunResult,
+    *,
+    headline: pd.DataFrame | None = None,
+    probabilities: pd.DataFrame | None = None,
+) -> list[str]:
+    """Return the summary's sentences, in order (empty when no scenario but baseline ran).
+
+    ``headline`` (the :func:`headline_scenario`'s headline table, with or without a
+    backtest's record) and ``probabilities`` (the run's probability table) are computed
+    when not given.
+    """
     scenario = headline_scenario(result)
     model = result.price_model
     if scenario is None or model is None:
         return []
+    if headline is not None and (headline.empty or headline["scenario"].iloc[0] != scenario):
+        headline = None  # not this scenario's table: the sentence computes its own
     sentences = [
-        ensemble_sentence(result, scenario),
+        ensemble_sentence(result, scenario, headline),
         scenario_sentence(result, scenario, model),
         models_sentence(result, scenario),
         cuba_sentence(result, scenario),
-        probability_sentence(result, scenario, model),
+        probability_sentence(result, scenario, model, probabilities),
         caveat_sentence(result, scenario),
     ]
     return [s for s in sentences if s]

@@ -16,6 +16,8 @@ import pandas as pd
 from forecast import catalog
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy.typing as npt
 
     from forecast.results import RunResult
@@ -82,41 +84,48 @@ def period_table(result: RunResult, period: Period) -> pd.DataFrame:
         month = 3 * ((first.month - 1) // 3) + 1 if period == "quarter" else 1
         starts.append(pd.Timestamp(year=first.year, month=month, day=1))
     titles = {s.id: s.title for s in result.scenarios}
-    rows: list[dict[str, object]] = []
+    sids = list(result.scenario_ids)
+    columns: dict[str, list[object]] = {}
+    blocks: list[dict[str, FloatArray]] = []
     for model in price_models(result):
         for variable in PRICE_VARIABLES:
-            base = draws.get(("baseline", model, variable))
-            if base is None:
+            if draws.get(("baseline", model, variable)) is None:
                 continue
-            for sid in result.scenario_ids:
-                stats = _period_stats(draws[(sid, model, variable)], base, masks)
-                rows.extend(
-                    {
-                        "scenario": sid,
-                        "scenario_title": titles[sid],
-                        "model": model,
-                        "variable": variable,
-                        "unit": catalog.OUTPUT_VARIABLES[variable].unit,
-                        "period": label,
-                        "period_start": starts[i],
-                        "months": int(masks[i].sum()),
-                        **stats[i],
-                    }
-                    for i, label in enumerate(periods)
-                )
-    return pd.DataFrame(rows)
+            rows = len(sids) * len(periods)  # scenario by scenario, then period by period
+            keys: dict[str, Sequence[object]] = {
+                "scenario": [sid for sid in sids for _ in periods],
+                "scenario_title": [titles[sid] for sid in sids for _ in periods],
+                "model": [model] * rows,
+                "variable": [variable] * rows,
+                "unit": [catalog.OUTPUT_VARIABLES[variable].unit] * rows,
+                "period": periods * len(sids),
+                "period_start": starts * len(sids),
+                "months": [int(mask.sum()) for mask in masks] * len(sids),
+            }
+            for name, values in keys.items():
+                columns.setdefault(name, []).extend(values)
+            base = draws[("baseline", model, variable)]
+            blocks.append(
+                _period_stats([draws[(sid, model, variable)] for sid in sids], base, masks)
+            )
+    if not blocks:
+        return pd.DataFrame()
+    stats = {name: np.concatenate([block[name] for block in blocks]) for name in blocks[0]}
+    return pd.DataFrame({**columns, **stats})
 
 
 def _period_stats(
-    values: FloatArray, base: FloatArray, masks: list[BoolArray]
-) -> list[dict[str, float]]:
-    """Return each period's level, diff and diff_pct statistics over draws (one dict each).
+    values: list[FloatArray], base: FloatArray, masks: list[BoolArray]
+) -> dict[str, FloatArray]:
+    """Return the level, diff and diff_pct statistics over draws, one per scenario and period.
 
-    Every period's per-draw averages are one row of a ``(periods, draws)`` array, so the
-    means and quantiles over draws are taken for all periods at once (row by row, the same
-    numbers as for each period alone).
+    ``values`` holds each scenario's draws (draws, months). The per-draw period averages form
+    one ``(scenarios, periods, draws)`` array, so the means and quantiles over draws are taken
+    for every scenario and period at once (each row of draws reduced as it would be alone:
+    the same numbers). Returns flat arrays, scenario by scenario, then period by period.
     """
-    level = np.stack([values[:, mask].mean(axis=1) for mask in masks])
+    stacked = np.stack(values)  # (scenarios, draws, months)
+    level = np.stack([stacked[:, :, mask].mean(axis=2) for mask in masks], axis=1)
     base_level = np.stack([base[:, mask].mean(axis=1) for mask in masks])
     columns: dict[str, FloatArray] = {}
     for prefix, table in (
@@ -124,12 +133,12 @@ def _period_stats(
         ("diff", level - base_level),
         ("diff_pct", 100.0 * (level / base_level - 1.0)),
     ):
-        low, median, high = np.quantile(table, [0.05, 0.5, 0.95], axis=1)
-        columns[f"{prefix}_mean"] = table.mean(axis=1)
-        columns[f"{prefix}_q50"] = median
-        columns[f"{prefix}_q05"] = low
-        columns[f"{prefix}_q95"] = high
-    return [{name: float(col[i]) for name, col in columns.items()} for i in range(len(masks))]
+        low, median, high = np.quantile(table, [0.05, 0.5, 0.95], axis=2)
+        columns[f"{prefix}_mean"] = table.mean(axis=2).ravel()
+        columns[f"{prefix}_q50"] = median.ravel()
+        columns[f"{prefix}_q05"] = low.ravel()
+        columns[f"{prefix}_q95"] = high.ravel()
+    return columns
 
 
 def _stats(prefix: str, values: FloatArray) -> dict[str, float]:

@@ -26,9 +26,10 @@ import copy
 import io
 import multiprocessing as mp
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -45,7 +46,7 @@ from forecast.reports._format import table as _table
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from plotnine import ggplot
 
@@ -57,6 +58,7 @@ __all__ = [
     "BacktestEvidence",
     "Chart",
     "ChartWorkers",
+    "ReportTables",
     "build_charts",
     "render_html",
     "write_chart_files",
@@ -569,14 +571,21 @@ def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart
         return _charts(specs, job.results())
 
 
-def _headlines(result: RunResult) -> list[dict[str, Any]]:
-    """Per scenario: peak and average Brent impact, Cuba first-year growth impact."""
+def _headlines(result: RunResult, headline: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Per scenario: peak and average Brent impact, Cuba first-year growth impact.
+
+    ``headline`` is one scenario's headline table (:func:`headline_frame`), used for that
+    scenario's card instead of computing it again.
+    """
     labels = {s.id: s.title for s in result.scenarios}
+    shared = (
+        {} if headline is None or headline.empty else {str(headline["scenario"].iloc[0]): headline}
+    )
     cards = []
     for sid in result.scenario_ids[1:]:
         card: dict[str, Any] = {"id": sid, "title": labels[sid], "items": []}
         summary = result.summary[result.summary["scenario"] == sid]
-        card["items"].extend(_ensemble_items(result, sid))
+        card["items"].extend(_ensemble_items(result, sid, shared.get(sid)))
         brent = summary[
             (summary["variable"] == "brent_usd") & (summary["model"] == result.price_model)
         ]
@@ -614,11 +623,17 @@ def _headlines(result: RunResult) -> list[dict[str, Any]]:
     return cards
 
 
-def _ensemble_items(result: RunResult, sid: str) -> list[dict[str, str]]:
-    """Return the card's first item: Brent at 6 months, median and range across models."""
+def _ensemble_items(
+    result: RunResult, sid: str, table: pd.DataFrame | None = None
+) -> list[dict[str, str]]:
+    """Return the card's first item: Brent at 6 months, median and range across models.
+
+    ``table`` is the scenario's headline table (computed when not given; a backtest's record
+    does not change its ensemble row).
+    """
     if not _tables.price_models(result):
         return []
-    table = _headline.headline_table(result, sid)
+    table = _headline.headline_table(result, sid) if table is None else table
     ensemble = table[table["row"] == "ensemble"]
     h = _summary.LEAD_HORIZON
     if ensemble.empty or f"effect_h{h}_q50" not in ensemble.columns:
@@ -868,6 +883,52 @@ def headline_frame(result: RunResult, backtest: BacktestEvidence | None = None) 
     return _headline.headline_table(result, scenario, backtest)
 
 
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ReportTables:
+    """The tables a report shows in more than one place, computed once per report.
+
+    :func:`write_report` builds one and hands it to :func:`write_tables`, the Markdown and
+    :func:`render_html`; each of them builds its own when not given one. The frames are
+    read-only.
+
+    Attributes
+    ----------
+    headline
+        :func:`headline_frame` with the backtest's record (empty when only baseline ran).
+    shown
+        The headline as template rows (:func:`~forecast.reports._headline.display`), or
+        ``None``.
+    quarterly, annual
+        :func:`~forecast.reports._tables.period_table` by quarter and by year.
+    probabilities
+        :func:`~forecast.reports._tables.probability_table`.
+    summary
+        The summary's sentences (:func:`~forecast.reports._summary.summary_sentences`).
+    """
+
+    headline: pd.DataFrame
+    shown: dict[str, Any] | None
+    quarterly: pd.DataFrame
+    annual: pd.DataFrame
+    probabilities: pd.DataFrame
+    summary: tuple[str, ...]
+
+    @classmethod
+    def build(cls, result: RunResult, backtest: BacktestEvidence | None = None) -> ReportTables:
+        """Compute the tables of ``result`` (``backtest`` gives the headline's record)."""
+        headline = headline_frame(result, backtest)
+        probabilities = _tables.probability_table(result)
+        summary = _summary.summary_sentences(result, headline=headline, probabilities=probabilities)
+        return cls(
+            headline=headline,
+            shown=_headline.display(headline) if not headline.empty else None,
+            quarterly=_tables.period_table(result, "quarter"),
+            annual=_tables.period_table(result, "year"),
+            probabilities=probabilities,
+            summary=tuple(summary),
+        )
+
+
 def _method_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """Return the run's methodology tables plus the SVAR's sensitivity grid (computed here).
 
@@ -887,10 +948,35 @@ def _method_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def render_html(
-    result: RunResult, chart_list: list[Chart], *, backtest: BacktestEvidence | None = None
-) -> str:
-    """Fill the report template (autoescaped) and return the HTML text."""
+class _FormattedTables(Mapping[str, dict[str, Any]]):
+    """Frames by name, each formatted for the template (:func:`_format.table`) when read.
+
+    The template shows a few of the methodology tables (the impulse responses and the
+    historical decomposition are charts): the others are never formatted.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        self._frames = frames
+        self._formatted: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        if name not in self._formatted:
+            self._formatted[name] = _table(self._frames[name])
+        return self._formatted[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._frames  # without formatting it
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+
+@cache
+def _template() -> Any:
+    """Return the report's Jinja template (autoescaped), compiled once per process."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -899,7 +985,13 @@ def render_html(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = env.get_template("report.html.j2")
+    return env.get_template("report.html.j2")
+
+
+def _page_context(
+    result: RunResult, tables: ReportTables, backtest: BacktestEvidence | None
+) -> dict[str, Any]:
+    """Return the template's context but the charts (the SVAR sensitivity grid computed)."""
     diagnostics = result.diagnostics.assign(
         estimate=lambda f: f["estimate"].map(lambda v: _fmt(v, 4)),
         std_err=lambda f: f["std_err"].map(lambda v: _fmt(v, 4)),
@@ -907,38 +999,72 @@ def render_html(
     assumptions = result.assumptions.assign(
         value=lambda f: f["value"].map(lambda v: _fmt(v, 1))
     ).to_dict("records")
-    annual = _tables.period_table(result, "year")
-    quarterly = _tables.period_table(result, "quarter")
-    headline = headline_frame(result, backtest)
-    return template.render(
-        result=result,
-        summary=_summary.summary_sentences(result),
-        headline=_headline.display(headline) if not headline.empty else None,
-        headline_charts=[c for c in chart_list if c.section == "headline"],
-        activity=_headline.activity_lines(result),
-        annual={v: _period_context(annual, v) for v in _tables.PRICE_VARIABLES},
-        quarterly={v: _period_context(quarterly, v) for v in _tables.PRICE_VARIABLES},
-        probabilities=_probability_context(_tables.probability_table(result)),
-        variable_titles={v: catalog.OUTPUT_VARIABLES[v].title for v in _tables.PRICE_VARIABLES},
-        start=result.as_of + pd.DateOffset(months=1),
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        version=__version__,
-        banner=_banner(result),
-        headlines=_headlines(result),
-        charts=[c for c in chart_list if c.section == "main"],
-        method_charts={c.id: c for c in chart_list if c.section == "methodology"},
-        sensitivity_charts=[c for c in chart_list if c.section == "sensitivity"],
-        method_tables={name: _table(frame) for name, frame in _method_tables(result).items()},
-        summary_rows=_summary_table(result),
-        price_table=_price_table(result),
-        scenarios=[(s, _scenario_rows(s, _resolved(result))) for s in result.scenarios],
-        data_rows=_data_rows(result),
-        assumptions=assumptions,
-        diagnostics=diagnostics,
-        notes=result.notes,
-        references=REFERENCES,
-        backtest=backtest,
-        models=result.models,
+    resolved = _resolved(result)
+    return {
+        "result": result,
+        "summary": list(tables.summary),
+        "headline": tables.shown,
+        "activity": _headline.activity_lines(result),
+        "annual": {v: _period_context(tables.annual, v) for v in _tables.PRICE_VARIABLES},
+        "quarterly": {v: _period_context(tables.quarterly, v) for v in _tables.PRICE_VARIABLES},
+        "probabilities": _probability_context(tables.probabilities),
+        "variable_titles": {v: catalog.OUTPUT_VARIABLES[v].title for v in _tables.PRICE_VARIABLES},
+        "start": result.as_of + pd.DateOffset(months=1),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "banner": _banner(result),
+        "headlines": _headlines(result, tables.headline),
+        "method_tables": _FormattedTables(_method_tables(result)),
+        "summary_rows": _summary_table(result),
+        "price_table": _price_table(result),
+        "scenarios": [(s, _scenario_rows(s, resolved)) for s in result.scenarios],
+        "data_rows": _data_rows(result),
+        "assumptions": assumptions,
+        "diagnostics": diagnostics,
+        "notes": result.notes,
+        "references": REFERENCES,
+        "backtest": backtest,
+        "models": result.models,
+    }
+
+
+def _render_page(context: dict[str, Any], chart_list: list[Chart]) -> str:
+    """Fill the template with ``context`` (:func:`_page_context`) and the charts."""
+    return str(
+        _template().render(
+            **context,
+            headline_charts=[c for c in chart_list if c.section == "headline"],
+            charts=[c for c in chart_list if c.section == "main"],
+            method_charts={c.id: c for c in chart_list if c.section == "methodology"},
+            sensitivity_charts=[c for c in chart_list if c.section == "sensitivity"],
+        )
+    )
+
+
+def render_html(
+    result: RunResult,
+    chart_list: list[Chart],
+    *,
+    backtest: BacktestEvidence | None = None,
+    tables: ReportTables | None = None,
+) -> str:
+    """Fill the report template (autoescaped) and return the HTML text.
+
+    ``tables`` are the report's shared tables (:class:`ReportTables`, built when not given).
+    """
+    tables = ReportTables.build(result, backtest) if tables is None else tables
+    return _render_page(_page_context(result, tables, backtest), chart_list)
+
+
+def _markdown_text(result: RunResult, tables: ReportTables) -> str:
+    """Return ``report.md``'s text from the report's shared tables."""
+    return _markdown.markdown_report(
+        result,
+        tables.summary,
+        tables.quarterly,
+        tables.annual,
+        tables.probabilities,
+        tables.shown,
     )
 
 
@@ -958,33 +1084,40 @@ def _labelled(result: RunResult, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_tables(
-    result: RunResult, out_dir: str | Path, *, backtest: BacktestEvidence | None = None
+    result: RunResult,
+    out_dir: str | Path,
+    *,
+    backtest: BacktestEvidence | None = None,
+    tables: ReportTables | None = None,
 ) -> dict[str, Path]:
     """Write the CSV tables and one ``forecast.xlsx`` workbook into ``out_dir``.
 
-    ``backtest`` gives the headline table's forecast record (``headline.csv``).
+    ``backtest`` gives the headline table's forecast record (``headline.csv``); ``tables``
+    are the report's shared tables (:class:`ReportTables`, built when not given).
     """
     out = Path(out_dir)
+    tables = ReportTables.build(result, backtest) if tables is None else tables
     written = result.write(out)
-    headline = headline_frame(result, backtest)
+    headline = tables.headline
     if not headline.empty:
         written["headline"] = out / "headline.csv"
         headline.to_csv(written["headline"], **CSV_OPTIONS)
     written["differences"] = out / "differences.csv"
     result.differences.to_csv(written["differences"], **CSV_OPTIONS)
     periods = {
-        "quarterly": _tables.period_table(result, "quarter"),
-        "annual": _tables.period_table(result, "year"),
-        "probabilities": _tables.probability_table(result),
+        "quarterly": tables.quarterly,
+        "annual": tables.annual,
+        "probabilities": tables.probabilities,
     }
     for name, frame in periods.items():
         written[name] = out / f"{name}.csv"
         frame.to_csv(written[name], **CSV_OPTIONS)
+    resolved = _resolved(result)
     scenarios = pd.DataFrame(
         [
             {"scenario": s.id, "key": key, "value": value}
             for s in result.scenarios
-            for key, value in [("title", s.title), *_scenario_rows(s, _resolved(result))]
+            for key, value in [("title", s.title), *_scenario_rows(s, resolved)]
         ]
     )
     data = result.data.assign(written_at=lambda f: pd.to_datetime(f["written_at"], utc=True))
@@ -1044,24 +1177,18 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     specs = _chart_specs(result)
     with _ChartJob(specs, _workers(None), workers) as job:
-        # the workers draw while this process writes the tables and the Markdown
-        written = write_tables(result, out, backtest=backtest)
+        # the workers draw while this process computes the tables once (ReportTables), writes
+        # them and the Markdown, and fills the page's context (the SVAR sensitivity grid too)
+        tables = ReportTables.build(result, backtest)
+        written = write_tables(result, out, backtest=backtest, tables=tables)
         written["markdown"] = out / "report.md"
-        markdown = _markdown.markdown_report(
-            result,
-            _summary.summary_sentences(result),
-            _tables.period_table(result, "quarter"),
-            _tables.period_table(result, "year"),
-            _tables.probability_table(result),
-            _headline.display(headline)
-            if not (headline := headline_frame(result, backtest)).empty
-            else None,
-        )
-        written["markdown"].write_text(markdown, encoding="utf-8")
+        written["markdown"].write_text(_markdown_text(result, tables), encoding="utf-8")
+        page = _page_context(result, tables, backtest)
+        _template()  # compiled while they draw, too
         chart_list = _charts(specs, job.results(progress))
     write_chart_files(chart_list, out / "charts")
     written["charts"] = out / "charts"
-    html = render_html(result, chart_list, backtest=backtest)
+    html = _render_page(page, chart_list)
     written["html"] = out / "report.html"
     written["html"].write_text(html, encoding="utf-8")
     written["markdown"] = written.pop("markdown")  # listed last, as before

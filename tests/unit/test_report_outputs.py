@@ -134,3 +134,84 @@ def test_workbook_is_formatted(report: Path) -> None:
     assert paths.cell(row=2, column=paths_header.index("date") + 1).is_date
     run = {r[0].value: r[1].value for r in workbook["run"].iter_rows(min_row=2)}
     assert {"as_of", "seed", "draws", "models", "forecast", "numpy"} <= set(run)
+
+
+def test_report_computes_each_shared_table_once(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forecast.reports import _headline, writer
+
+    calls: dict[str, list[object]] = {}
+
+    def counted(module: object, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls.setdefault(name, []).append(args[1] if len(args) > 1 else None)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted(_tables, "period_table")
+    counted(_tables, "probability_table")
+    counted(_summary, "probability_table")
+    counted(_headline, "headline_table")
+    counted(_summary, "summary_sentences")
+    monkeypatch.setattr(writer, "_chart_specs", lambda _result: [])  # the tables only
+    write_report(result, tmp_path)
+    assert sorted(map(str, calls["period_table"])) == ["quarter", "year"]
+    assert len(calls["probability_table"]) == 1
+    assert len(calls["summary_sentences"]) == 1
+    # the summary's scenario once (shared by the CSV, Markdown, summary and its card), and
+    # once for each other scenario's card
+    assert sorted(map(str, calls["headline_table"])) == sorted(result.scenario_ids[1:])
+
+
+def test_shared_tables_give_the_same_outputs_as_computing_them_again(
+    result: RunResult, tmp_path: Path
+) -> None:
+    from forecast.reports.writer import ReportTables, write_tables
+
+    tables = ReportTables.build(result)
+    assert list(tables.summary) == _summary.summary_sentences(result)
+    pd.testing.assert_frame_equal(tables.annual, _tables.period_table(result, "year"))
+
+    def page(html: str) -> str:  # the generation time aside
+        return "\n".join(line for line in html.splitlines() if "UTC" not in line)
+
+    assert page(render_html(result, [], tables=tables)) == page(render_html(result, []))
+    shared = write_tables(result, tmp_path / "shared", tables=tables)
+    alone = write_tables(result, tmp_path / "alone")
+    assert shared.keys() == alone.keys()
+    for kind, path in shared.items():
+        if path.suffix == ".csv":
+            assert path.read_bytes() == alone[kind].read_bytes(), kind
+
+
+@pytest.mark.parametrize("period", ["quarter", "year"])
+def test_period_table_equals_each_period_computed_alone_exactly(
+    result: RunResult, period: str
+) -> None:
+    table = _tables.period_table(result, period)  # type: ignore[arg-type]
+    draws = result.raw["draws"]
+    months = _tables.months(result)
+    labels = (
+        [f"{d.year}Q{(d.month - 1) // 3 + 1}" for d in months]
+        if period == "quarter"
+        else [str(d.year) for d in months]
+    )
+    assert not table.duplicated(["scenario", "model", "variable", "period"]).any()
+    for row in table.to_dict("records"):
+        mask = np.array([label == row["period"] for label in labels])
+        key = (row["model"], row["variable"])
+        level = draws[(row["scenario"], *key)][:, mask].mean(axis=1)
+        base = draws[("baseline", *key)][:, mask].mean(axis=1)
+        for prefix, values in (
+            ("level", level),
+            ("diff", level - base),
+            ("diff_pct", 100.0 * (level / base - 1.0)),
+        ):
+            low, median, high = np.quantile(values, [0.05, 0.5, 0.95])
+            expected = [values.mean(), median, low, high]
+            got = [row[f"{prefix}_{s}"] for s in ("mean", "q50", "q05", "q95")]
+            assert got == expected, (row["scenario"], key, row["period"], prefix)

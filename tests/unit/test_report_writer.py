@@ -133,3 +133,28 @@ def test_prestarted_chart_workers_are_stopped_on_an_error() -> None:
     ):
         job.results()
     assert mp.active_children() == []
+
+
+def test_methodology_tables_are_formatted_only_when_the_template_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from forecast.reports import writer
+
+    formatted: list[int] = []
+
+    def table(frame: pd.DataFrame) -> dict[str, object]:
+        formatted.append(len(frame))
+        return {"columns": list(frame.columns), "rows": []}
+
+    monkeypatch.setattr(writer, "_table", table)
+    tables = writer._FormattedTables(
+        {"shown": pd.DataFrame({"x": [1.0, 2.0]}), "charted": pd.DataFrame({"y": [3.0]})}
+    )
+    assert "shown" in tables
+    assert "absent" not in tables
+    assert (list(tables), len(tables), formatted) == (["shown", "charted"], 2, [])
+    assert tables["shown"]["columns"] == ["x"]
+    assert tables["shown"]["columns"] == ["x"]  # formatted once
+    assert formatted == [2]
+    with pytest.raises(KeyError):
+        tables["absent"]
