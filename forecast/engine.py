@@ -540,6 +540,18 @@ class FittedModels:
         """Every model of the run: baseline, price models, Cuba models."""
         return [self.baseline, *self.price.values(), *self.cuba.values()]
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the models' methodology tables by name (the headline model's, when names repeat).
+
+        The same frames the run's result carries (``RunResult.tables``); the report draws
+        its methodology charts from them as soon as the models are fitted.
+        """
+        tables: dict[str, pd.DataFrame] = {}
+        for adapter in self.adapters():
+            for name, table in adapter.tables.items():
+                tables.setdefault(name, table)
+        return tables
+
     def project(self, scenarios: Sequence[Scenario]) -> RunResult:
         """Project every scenario (baseline first) and summarise the draws."""
         months, horizon, draws = self.months, self.spec.horizon, self.spec.draws
@@ -626,10 +638,7 @@ class FittedModels:
             differences["variable"].map(lambda v: catalog.OUTPUT_VARIABLES[v].diff_unit),
         )
         differences["diff_unit"] = differences["diff_unit"].astype(str)
-        tables: dict[str, pd.DataFrame] = {}
-        for adapter in self.adapters():
-            for name, table in adapter.tables.items():
-                tables.setdefault(name, table)  # the headline model's, when models share names
+        tables = self.tables()
         return RunResult(
             paths=_long(results, dates),
             summary=_summary(diffs, dates),
@@ -955,6 +964,7 @@ def run(
     models: Sequence[str] | None = None,
     price_baseline: PriceBaseline | None = None,
     svar_identification: str | None = None,
+    on_fit: Callable[[FittedModels], None] | None = None,
 ) -> RunResult:
     """Project oil prices and Cuba's economy under each scenario.
 
@@ -998,6 +1008,9 @@ def run(
     svar_identification
         ``recursive`` (Kilian 2009; default) or ``sign`` (Kilian and Murphy 2012); the same
         as ``RunSpec(model_options={"svar": {"identification": ...}})``.
+    on_fit
+        Called with the fitted models before the scenarios are projected (the report
+        starts drawing its methodology charts there).
 
     Returns
     -------
@@ -1023,6 +1036,8 @@ def run(
     run_spec = _spec_from(spec, settings)
     chosen = _resolve_scenarios(scenarios, overrides)
     fitted = fit(run_spec, store=store, progress=progress)
+    if on_fit is not None:
+        on_fit(fitted)
     return fitted.project(chosen)
 
 

@@ -73,6 +73,7 @@ def headline_chart(
         labs,
         scale_colour_manual,
     )
+    from plotnine import theme as plotnine_theme
 
     frame = headline_frame(table, horizon)
     names = dict(zip(table["label"].astype(str), table["model"].astype(str), strict=False))
@@ -99,11 +100,13 @@ def headline_chart(
             title=f"Brent at {horizon} months per 1% of world supply lost, by model",
             subtitle=(
                 "Median (dot) and 90% band over draws; the ensemble's line is the range of the "
-                f"models' medians. Shaded: the literature's {low:.1f}-{high:.1f}% per 1%."
+                f"models' medians.\nShaded: the literature's {low:.1f}-{high:.1f}% per 1%."
             ),
             x="",
             y="% change in Brent per 1% of world crude supply lost",
         )
         + theme()
-        + figure(9, 1.4 + 0.55 * len(frame))
+        + figure(9, 1.6 + 0.55 * len(frame))
+        # the model labels are long: the title starts at the figure's edge, not the panel's
+        + plotnine_theme(plot_title_position="plot")
     )

@@ -171,7 +171,11 @@ def spec_from_options(options: dict[str, Any]) -> RunSpec:
     )
 
 
-def _execute(options: dict[str, Any], extra: Callable[[Any, ProgressBar], None] | None) -> Any:
+def _execute(
+    options: dict[str, Any],
+    extra: Callable[[Any, ProgressBar], None] | None,
+    on_fit: Callable[[Any], None] | None = None,
+) -> Any:
     from forecast.engine import run
 
     with ProgressBar("forecast") as bar:
@@ -181,6 +185,7 @@ def _execute(options: dict[str, Any], extra: Callable[[Any, ProgressBar], None] 
             store=options["store_path"],
             overrides=list(options["overrides"]),
             progress=bar,
+            on_fit=on_fit,
         )
         if extra is not None:
             extra(result, bar)
@@ -290,7 +295,8 @@ def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **opti
                 write_report(result, out_dir, backtest=evidence, workers=workers, progress=bar)
             )
 
-        result = _execute(options, write)
+        # the methodology charts need only the fitted models: drawn while scenarios project
+        result = _execute(options, write, workers.start_early)
     click.echo(result.summary_text() if verbose else "\n".join(short_summary(result)))
     click.echo(f"report: {written['html']}")
     click.echo("tables: " + ", ".join(str(p) for k, p in written.items() if k != "html"))

@@ -119,12 +119,14 @@ SVG_HASH_SALT = "forecast"
 def _png(plot: ggplot) -> tuple[bytes, bytes]:
     """Draw the chart once and save that figure twice: PNG and SVG bytes.
 
-    The figure is laid out once (plotnine's layout engine, in a dry run that measures the text)
-    and cropped as ``bbox_inches="tight"`` would crop it; both formats then draw that layout
-    and crop with the layout engine switched off, so neither save lays the figure out again
-    (the PNG bytes are those of ``savefig(..., bbox_inches="tight")``). Both outputs are
-    deterministic: the SVG's element ids come from
-    :data:`SVG_HASH_SALT` and it carries no date.
+    One Agg draw at the figure's size lays the figure out (plotnine's layout engine, text
+    measured once) and rasterises it; the tight box (padded as ``bbox_inches="tight"``
+    pads it) is rounded to whole pixels, and the PNG is that box cut from the drawn
+    pixels: the same bytes as ``savefig(..., bbox_inches=box)`` would write, without a
+    second draw (:func:`_tight_box`, :func:`_cut`). Where drawn content reaches beyond the
+    figure the cut cannot hold it, and the PNG is saved by ``savefig`` instead. The SVG is
+    drawn from the same layout with the same box. Both outputs are deterministic: the
+    SVG's element ids come from :data:`SVG_HASH_SALT` and it carries no date.
     """
     import matplotlib as mpl
 
@@ -135,18 +137,62 @@ def _png(plot: ggplot) -> tuple[bytes, bytes]:
     figure = plot.draw()
     png, svg = io.BytesIO(), io.BytesIO()
     try:
+        if figure.dpi != charts.DPI:
+            figure.set_dpi(charts.DPI)
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()  # layout, then every artist rasterised, in one pass
+        renderer = canvas.get_renderer()
+        box, pixels = _tight_box(figure, renderer)
+        figure.set_layout_engine("none")  # laid out: neither save lays it out again
+        if pixels is not None:
+            mpl.image.imsave(png, _cut(renderer, pixels, figure), format="png",
+                             origin="upper", dpi=figure.dpi)  # fmt: skip
+        else:
+            figure.savefig(png, format="png", dpi=figure.dpi, bbox_inches=box)
         with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
-            # lay out once (text measured once, with this renderer), then crop as "tight" does
-            renderer = FigureCanvasAgg(figure).get_renderer()
-            with renderer._draw_disabled():  # noqa: SLF001 - matplotlib's own dry run
-                figure.draw(renderer)
-            crop = figure.get_tightbbox(renderer).padded(mpl.rcParams["savefig.pad_inches"])
-            figure.set_layout_engine("none")
-            figure.savefig(png, format="png", dpi=charts.DPI, bbox_inches=crop)
-            figure.savefig(svg, format="svg", bbox_inches=crop, metadata={"Date": None})
+            figure.savefig(svg, format="svg", bbox_inches=box, metadata={"Date": None})
     finally:
         plt.close(figure)
     return png.getvalue(), svg.getvalue()
+
+
+def _tight_box(figure: Any, renderer: Any) -> tuple[Any, tuple[int, int, int, int] | None]:
+    """Return the saved box (inches) and, when the drawn pixels hold it, its pixel bounds.
+
+    The box is the figure's tight box padded by ``savefig.pad_inches``, each edge rounded
+    to a whole pixel (so the crop moves nothing by a fraction of a pixel). The pixel bounds
+    ``(x0, y0, x1, y1)`` (display pixels, origin bottom left) are given only when every
+    drawn artist lies at least a pixel inside the figure: the box may then overhang the
+    figure by its padding, which ``savefig`` fills with the figure's background.
+    """
+    import matplotlib as mpl
+    from matplotlib.transforms import Bbox
+
+    dpi = figure.dpi
+    content = figure.get_tightbbox(renderer)
+    padded = content.padded(mpl.rcParams["savefig.pad_inches"])
+    x0, y0, x1, y1 = (round(v * dpi) for v in padded.extents)
+    box = Bbox.from_extents(x0 / dpi, y0 / dpi, x1 / dpi, y1 / dpi)
+    left, bottom, right, top = (v * dpi for v in content.extents)
+    inside = left >= 1 and bottom >= 1 and right <= renderer.width - 1
+    inside = inside and top <= renderer.height - 1
+    return box, ((x0, y0, x1, y1) if inside else None)
+
+
+def _cut(renderer: Any, bounds: tuple[int, int, int, int], figure: Any) -> Any:
+    """Return the RGBA pixels of ``bounds`` from the drawn canvas, background outside it."""
+    import numpy as np
+    from matplotlib.colors import to_rgba
+
+    x0, y0, x1, y1 = bounds
+    height, width = renderer.height, renderer.width
+    drawn = np.asarray(renderer.buffer_rgba())
+    out = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
+    out[...] = np.round(np.asarray(to_rgba(figure.get_facecolor())) * 255)
+    top, bottom = height - y1, height - y0  # buffer rows run downwards
+    r0, r1, c0, c1 = max(top, 0), min(bottom, height), max(x0, 0), min(x1, width)
+    out[r0 - top : r1 - top, c0 - x0 : c1 - x0] = drawn[r0:r1, c0:c1]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +403,15 @@ def _sensitivity_specs(result: RunResult) -> list[_ChartSpec]:
 
 
 def _method_specs(result: RunResult) -> list[_ChartSpec]:
+    return method_chart_specs(result.tables)
+
+
+def method_chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[_ChartSpec]:
+    """Return the methodology charts of these tables (a run's ``tables``), as builders.
+
+    They need only the fitted models' tables, so :meth:`ChartWorkers.start_early` can draw
+    them while the scenarios are still being projected.
+    """
     draws: dict[str, Callable[[pd.DataFrame], ggplot]] = {
         "svar_irf": charts.svar_irf_chart,
         "svar_fevd": charts.svar_fevd_chart,
@@ -364,9 +419,9 @@ def _method_specs(result: RunResult) -> list[_ChartSpec]:
         "cuba_backcast": charts.cuba_backcast_chart,
     }
     return [
-        _ChartSpec(name, title, caption, partial(draws[name], result.tables[name]), "methodology")
+        _ChartSpec(name, title, caption, partial(draws[name], tables[name]), "methodology")
         for name, title, caption in METHOD_CHARTS
-        if name in result.tables
+        if name in tables
     ]
 
 
@@ -467,16 +522,51 @@ class ChartWorkers:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = _workers(workers)
         self.pool: Any = None
+        self.early: list[tuple[_ChartSpec, Any]] = []
 
     def __enter__(self) -> Self:
         if self.workers > 1 and "fork" in mp.get_all_start_methods():
             self.pool = _fork_pool(self.workers, _prepare_plotting)
         return self
 
+    def start_early(self, fitted: Any) -> None:
+        """Start drawing the methodology charts of fitted models (``FittedModels``) now.
+
+        Their tables exist once the models are fitted, so the workers draw them while the
+        scenarios are projected; :func:`write_report` then takes each finished chart whose
+        builder reads the same table objects as the result's, and draws the others.
+        """
+        if self.pool is None:
+            return
+        for spec in method_chart_specs(fitted.tables()):
+            self.early.append((spec, self.pool.apply_async(_render, (spec.make,))))
+
+    def take(self, spec: _ChartSpec) -> Any:
+        """Return the early drawing of this chart (same builder, same frames), or ``None``."""
+        for i, (early, future) in enumerate(self.early):
+            if early.id == spec.id and _same_builder(early.make, spec.make):
+                del self.early[i]
+                return future
+        return None
+
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.early.clear()
         if self.pool is not None:
             _stop(self.pool, kind)
             self.pool = None
+
+
+def _same_builder(one: Callable[[], ggplot], other: Callable[[], ggplot]) -> bool:
+    """Whether two ``partial`` builders call one function on the very same arguments."""
+    if not (isinstance(one, partial) and isinstance(other, partial)):
+        return False
+    return (
+        one.func is other.func
+        and len(one.args) == len(other.args)
+        and all(a is b for a, b in zip(one.args, other.args, strict=True))
+        and one.keywords.keys() == other.keywords.keys()
+        and all(one.keywords[k] is other.keywords[k] for k in one.keywords)
+    )
 
 
 CHARTS_STEP = "drawing charts"
@@ -498,6 +588,7 @@ class _ChartJob:
     ) -> None:
         self.specs = specs
         self.started = started.pool if started is not None and specs else None
+        self.begun = started if self.started is not None else None
         self.workers = min(workers, len(specs))
         self.parallel = self.started is not None or (
             self.workers > 1 and "fork" in mp.get_all_start_methods()
@@ -510,7 +601,11 @@ class _ChartJob:
             return self
         order = sorted(range(len(self.specs)), key=lambda i: -CHART_COST.get(self.specs[i].id, 1))
         if self.started is not None:
-            by_index = {i: self.started.apply_async(_render, (self.specs[i].make,)) for i in order}
+            early = {i: self.begun.take(self.specs[i]) for i in order} if self.begun else {}
+            by_index = {
+                i: early.get(i) or self.started.apply_async(_render, (self.specs[i].make,))
+                for i in order
+            }
         else:
             _prepare_plotting()
             _PENDING[:] = self.specs

@@ -57,17 +57,70 @@ def test_stacking_puts_the_last_shock_nearest_zero() -> None:
     assert bars.loc["c", ["ymin", "ymax"]].tolist() == [-3.0, 0.0]
 
 
-def test_png_is_the_tight_savefig_png() -> None:
+def _drawn(plot: object) -> tuple[object, object]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = plot.draw()  # type: ignore[attr-defined]
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return figure, canvas.get_renderer()
+
+
+def _saved(figure: object, **options: object) -> bytes:
     import io
 
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=charts.DPI, **options)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+def _size(png: bytes) -> tuple[int, int]:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.size
+
+
+def test_png_cut_from_the_drawn_pixels_is_matplotlibs_own_save_of_that_box() -> None:
     import matplotlib.pyplot as plt
 
+    from forecast.reports.writer import _tight_box
+
     png, _ = _png(charts.svar_hd_chart(_hd()))
-    figure = charts.svar_hd_chart(_hd()).draw()
-    reference = io.BytesIO()
-    figure.savefig(reference, format="png", dpi=charts.DPI, bbox_inches="tight")
-    plt.close(figure)
-    assert png == reference.getvalue()
+    figure, renderer = _drawn(charts.svar_hd_chart(_hd()))
+    box, bounds = _tight_box(figure, renderer)
+    assert bounds is not None, "drawn inside the figure: the PNG is cut from the pixels"
+    x0, y0, x1, y1 = bounds
+    width, height = renderer.width, renderer.height  # type: ignore[attr-defined]
+    # the padding overhangs the figure: the cut fills it with the background, as savefig does
+    assert min(x0, y0) < 0 or x1 > width or y1 > height
+    figure.set_layout_engine("none")  # type: ignore[attr-defined]
+    assert png == _saved(figure, bbox_inches=box)
+    plt.close(figure)  # type: ignore[arg-type]
+    # the box is matplotlib's tight box, each edge moved by less than a pixel
+    tight = _saved(charts.svar_hd_chart(_hd()).draw(), bbox_inches="tight")
+    assert all(abs(a - b) <= 1 for a, b in zip(_size(png), _size(tight), strict=True))
+
+
+def test_a_chart_drawn_beyond_its_figure_is_saved_whole() -> None:
+    import matplotlib.pyplot as plt
+    from plotnine import labs
+
+    from forecast.reports.writer import _tight_box
+
+    def plot() -> object:
+        return charts.svar_hd_chart(_hd()) + labs(subtitle="far wider than the figure " * 8)
+
+    png, _ = _png(plot())
+    figure, renderer = _drawn(plot())
+    box, bounds = _tight_box(figure, renderer)
+    assert bounds is None, "the subtitle reaches beyond the figure: no cut"
+    assert _size(png)[0] > renderer.width  # type: ignore[attr-defined]
+    figure.set_layout_engine("none")  # type: ignore[attr-defined]
+    assert png == _saved(figure, bbox_inches=box)
+    plt.close(figure)  # type: ignore[arg-type]
 
 
 def test_heatmap_colour_bar_is_one_image_in_the_svg() -> None:

@@ -158,3 +158,58 @@ def test_methodology_tables_are_formatted_only_when_the_template_reads_them(
     assert formatted == [2]
     with pytest.raises(KeyError):
         tables["absent"]
+
+
+def _hd_table() -> pd.DataFrame:
+    import numpy as np
+
+    dates = pd.date_range("2010-01-01", periods=4, freq="MS")
+    parts = ["supply", "aggregate_demand", "oil_specific_demand", "initial_and_deterministic"]
+    values = np.random.default_rng(5).normal(size=(len(dates), len(parts)))
+    return pd.DataFrame(
+        [
+            {"date": d, "variable": "real_price_log", "component": c, "value": values[i, j]}
+            for i, d in enumerate(dates)
+            for j, c in enumerate(parts)
+        ]
+    )
+
+
+class _Fitted:
+    """What ChartWorkers.start_early reads of fitted models: their tables."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+        self._tables = tables
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self._tables
+
+
+def test_methodology_charts_started_early_are_taken_for_the_same_tables_only() -> None:
+    import multiprocessing as mp
+
+    from forecast.reports.writer import ChartWorkers, _ChartJob, _png, method_chart_specs
+
+    table = _hd_table()
+    with ChartWorkers(2) as workers:
+        workers.start_early(_Fitted({"svar_hd": table}))
+        assert [spec.id for spec, _ in workers.early] == ["svar_hd"]
+        same = method_chart_specs({"svar_hd": table})
+        other = method_chart_specs({"svar_hd": table.copy()})  # equal frame, another object
+        assert workers.take(other[0]) is None
+        with _ChartJob(same, 2, workers) as job:
+            assert workers.early == []  # the early drawing was taken, not drawn again
+            rendered = job.results()
+    assert rendered == [_png(same[0].make())]
+    assert mp.active_children() == []
+
+
+def test_early_charts_left_untaken_are_stopped_with_the_workers() -> None:
+    import multiprocessing as mp
+
+    from forecast.reports.writer import ChartWorkers
+
+    with ChartWorkers(2) as workers:
+        workers.start_early(_Fitted({"svar_hd": _hd_table()}))
+    assert workers.early == []
+    assert mp.active_children() == []
