@@ -103,7 +103,8 @@ def _breakdown(store: str, out: str) -> None:
     _time_steps(clock)
     captured: list[Any] = []
     specs = writer._chart_specs
-    clock.wrap(writer, "_chart_specs", lambda result: captured.append(result) or "chart_specs")
+    clock.wrap(writer, "_main_specs", lambda result: captured.append(result) or "chart_specs")
+    clock.wrap(writer, "_sensitivity_specs", "sensitivity_grid_and_specs (while charts draw)")
     with clock.step("report_total (after imports)"), suppress(SystemExit):
         forecast.cli.cli.main([*REPORT, "--store", store, "--out", out], standalone_mode=False)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the chart workers, joined

@@ -223,6 +223,11 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
     Every builder is a ``partial`` of a chart function over small frames (or the result's
     :func:`_chart_view`), so it pickles to a worker started before the run.
     """
+    return _main_specs(result) + _sensitivity_specs(result)
+
+
+def _main_specs(result: RunResult) -> list[_ChartSpec]:
+    """Return every chart but the sensitivity grid's (which needs the grid computed first)."""
     specs: list[_ChartSpec] = []
     price_model = result.price_model
     view = _chart_view(result)
@@ -272,7 +277,7 @@ def _chart_specs(result: RunResult) -> list[_ChartSpec]:
                 partial(charts.cuba_panel, view, model=cuba_model),
             )
         )
-    return _headline_specs(result) + specs + _method_specs(result) + _sensitivity_specs(result)
+    return _headline_specs(result) + specs + _method_specs(result)
 
 
 def _headline_specs(result: RunResult) -> list[_ChartSpec]:
@@ -587,7 +592,7 @@ class _ChartJob:
         self, specs: list[_ChartSpec], workers: int, started: ChartWorkers | None = None
     ) -> None:
         self.specs = specs
-        self.started = started.pool if started is not None and specs else None
+        self.started = started.pool if started is not None else None
         self.begun = started if self.started is not None else None
         self.workers = min(workers, len(specs))
         self.parallel = self.started is not None or (
@@ -613,6 +618,22 @@ class _ChartJob:
             by_index = {i: self.pool.apply_async(_render_pending, (i,)) for i in order}
         self.futures = [by_index[i] for i in range(len(self.specs))]
         return self
+
+    def add(self, specs: list[_ChartSpec]) -> None:
+        """Send more charts (drawn after those sent before); :meth:`results` lists them last.
+
+        For charts whose builders need work the caller does while the first ones draw (the
+        sensitivity grid's). Their builders go to the workers pickled.
+        """
+        self.specs = [*self.specs, *specs]
+        if not self.parallel:
+            return
+        pool = self.started if self.started is not None else self.pool
+        by_index = {}
+        for i in sorted(range(len(specs)), key=lambda i: -CHART_COST.get(specs[i].id, 1)):
+            early = self.begun.take(specs[i]) if self.begun is not None else None
+            by_index[i] = early or pool.apply_async(_render, (specs[i].make,))
+        self.futures += [by_index[i] for i in range(len(specs))]
 
     def results(self, progress: Progress | None = None) -> list[tuple[bytes, bytes]]:
         """Wait for every chart; PNG and SVG bytes in spec order.
@@ -1270,17 +1291,18 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    specs = _chart_specs(result)
-    with _ChartJob(specs, _workers(None), workers) as job:
-        # the workers draw while this process computes the tables once (ReportTables), writes
-        # them and the Markdown, and fills the page's context (the SVAR sensitivity grid too)
+    with _ChartJob(_main_specs(result), _workers(None), workers) as job:
+        # the workers draw while this process computes the sensitivity grid (its two charts
+        # follow), the tables once (ReportTables), writes them and the Markdown, and fills
+        # the page's context (the SVAR sensitivity grid too)
+        job.add(_sensitivity_specs(result))
         tables = ReportTables.build(result, backtest)
         written = write_tables(result, out, backtest=backtest, tables=tables)
         written["markdown"] = out / "report.md"
         written["markdown"].write_text(_markdown_text(result, tables), encoding="utf-8")
         page = _page_context(result, tables, backtest)
         _template()  # compiled while they draw, too
-        chart_list = _charts(specs, job.results(progress))
+        chart_list = _charts(job.specs, job.results(progress))
     write_chart_files(chart_list, out / "charts")
     written["charts"] = out / "charts"
     html = _render_page(page, chart_list)

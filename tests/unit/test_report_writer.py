@@ -213,3 +213,27 @@ def test_early_charts_left_untaken_are_stopped_with_the_workers() -> None:
         workers.start_early(_Fitted({"svar_hd": _hd_table()}))
     assert workers.early == []
     assert mp.active_children() == []
+
+
+@pytest.mark.parametrize("mode", ["serial", "forked here", "prestarted"])
+def test_charts_added_to_a_running_job_come_last_in_the_results(mode: str) -> None:
+    import contextlib
+    import multiprocessing as mp
+    from functools import partial
+
+    from forecast.charts.grid import grid_heatmap
+    from forecast.reports.writer import ChartWorkers, _ChartJob, _ChartSpec, _png
+
+    def spec(name: str, value: float) -> _ChartSpec:
+        frame = pd.DataFrame({"x": [1, 2], "y": [1, 1], "value": [value, 2 * value]})
+        return _ChartSpec(name, "t", "c", partial(grid_heatmap, frame, "a", "b"))
+
+    first, later = [spec("first", 1.0)], [spec("later", 3.0), spec("last", 5.0)]
+    with contextlib.ExitStack() as stack:
+        started = stack.enter_context(ChartWorkers(2)) if mode == "prestarted" else None
+        job = stack.enter_context(_ChartJob(first, 1 if mode == "serial" else 2, started))
+        job.add(later)
+        rendered = job.results()
+    assert [s.id for s in job.specs] == ["first", "later", "last"]
+    assert rendered == [_png(s.make()) for s in [*first, *later]]
+    assert mp.active_children() == []
