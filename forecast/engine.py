@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import catalog, facts, schemas
+from forecast._cpu import one_blas_thread
 from forecast.errors import ForecastError
 from forecast.models import registry
 from forecast.models.protocol import (
@@ -518,6 +519,7 @@ class FittedModels:
     step: Progress = field(default=lambda _message: None)
     skipped: Mapping[str, str] = field(default_factory=dict)
     _fixed: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+    _volumes: dict[str, ExportVolume] = field(default_factory=dict, init=False, repr=False)
 
     def _once(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """Return a copy of a frame no scenario changes (built on the first call, then kept)."""
@@ -553,7 +555,11 @@ class FittedModels:
         return tables
 
     def project(self, scenarios: Sequence[Scenario]) -> RunResult:
-        """Project every scenario (baseline first) and summarise the draws."""
+        """Project every scenario (baseline first) and summarise the draws (one BLAS thread)."""
+        with one_blas_thread():
+            return self._project(scenarios)
+
+    def _project(self, scenarios: Sequence[Scenario]) -> RunResult:
         months, horizon, draws = self.months, self.spec.horizon, self.spec.draws
         years = sorted(set(months.year))
         results: dict[tuple[str, str, str], np.ndarray] = {}
@@ -612,10 +618,11 @@ class FittedModels:
 
         seed = self.seed if grid_seed is None else grid_seed
         spec = GridSpec.build(scenario, axes, sample=sample, seed=seed)
-        return run_grid(
-            self, spec, executor=executor, out=out, one_at_a_time=one_at_a_time,
-            progress=self.step,
-        )  # fmt: skip
+        with one_blas_thread():  # in this process; worker processes start with one already
+            return run_grid(
+                self, spec, executor=executor, out=out, one_at_a_time=one_at_a_time,
+                progress=self.step,
+            )  # fmt: skip
 
     def _result(
         self,
@@ -667,10 +674,15 @@ class FittedModels:
         )
 
     def _volume(self, scenario: Scenario) -> ExportVolume:
-        """Return the default outage volume of the scenario's coverage (crude unless set)."""
+        """Return the default outage volume of the scenario's coverage (crude unless set).
+
+        One per coverage, computed on first use: every scenario of the run has the same.
+        """
         coverage: ExportCoverage = scenario.outage.coverage if scenario.outage else "crude"
-        exports = self.inputs.facts["venezuela_oil_exports"]
-        return export_volume(exports, self.inputs.as_of, coverage)
+        if coverage not in self._volumes:
+            exports = self.inputs.facts["venezuela_oil_exports"]
+            self._volumes[coverage] = export_volume(exports, self.inputs.as_of, coverage)
+        return self._volumes[coverage]
 
     def _assumptions(self) -> pd.DataFrame:
         """Return the resolved inputs: ``key, name, value, unit, source`` (stable keys)."""
@@ -748,8 +760,20 @@ def fit(
 
     A spec without a seed gets fresh entropy, recorded in ``FittedModels.spec``. A default
     model that cannot be estimated on the data is left out with a note; a model the user
-    named raises.
+    named raises. BLAS runs on one thread meanwhile (:func:`forecast._cpu.one_blas_thread`:
+    small matrices, the same numbers).
     """
+    with one_blas_thread():
+        return _fit(spec, store=store, progress=progress, today=today)
+
+
+def _fit(
+    spec: RunSpec,
+    *,
+    store: Store | str | os.PathLike[str] | None,
+    progress: Progress | None,
+    today: pd.Timestamp | None,
+) -> FittedModels:
     step = progress or (lambda _message: None)
     spec = spec if spec.seed is not None else spec.with_seed(secrets.randbits(63))
     store = store if isinstance(store, Store) else Store(store)
@@ -897,6 +921,22 @@ def _summary(
     return frame
 
 
+def column_quantiles(arrays: Sequence[np.ndarray], probabilities: list[float]) -> list[np.ndarray]:
+    """``np.quantile(a, probabilities, axis=0)`` of every ``(draws, width)`` array, in one call.
+
+    A column's quantiles are two of its own order statistics, interpolated elementwise, so
+    the quantiles of the arrays side by side are those of each array alone, bit for bit;
+    one call saves a call's overhead per array. Arrays of other row counts or dtypes than
+    float64 get a call each.
+    """
+    if len({(a.shape[0], a.dtype) for a in arrays}) != 1 or arrays[0].dtype != np.float64:
+        return [np.quantile(a, probabilities, axis=0) for a in arrays]
+    stacked = np.concatenate(arrays, axis=1)  # a fresh array: partitioned in place
+    found = np.quantile(stacked, probabilities, axis=0, overwrite_input=True)
+    ends = np.cumsum([a.shape[1] for a in arrays])
+    return [found[:, end - a.shape[1] : end] for a, end in zip(arrays, ends, strict=True)]
+
+
 def _long(
     draws: dict[tuple[str, str, str], np.ndarray], dates: dict[str, pd.DatetimeIndex]
 ) -> pd.DataFrame:
@@ -913,12 +953,13 @@ def _long(
     keys: dict[str, list[str]] = {"scenario": [], "model": [], "variable": []}
     columns: dict[str, list[np.ndarray]] = {"date": [], "mean": []}
     columns.update({name: [] for name in schemas.QUANTILES})
-    for (scenario_id, model, variable), values in draws.items():
-        qs = np.quantile(values, list(schemas.QUANTILES.values()), axis=0)
+    stamps = {v: d.astype("datetime64[ns]").to_numpy() for v, d in dates.items()}
+    quantiles = column_quantiles(list(draws.values()), list(schemas.QUANTILES.values()))
+    for ((scenario_id, model, variable), values), qs in zip(draws.items(), quantiles, strict=True):
         width = values.shape[1]
         for name, key in zip(keys, (scenario_id, model, variable), strict=True):
             keys[name].extend([key] * width)
-        columns["date"].append(dates[variable].astype("datetime64[ns]").to_numpy())
+        columns["date"].append(stamps[variable])
         columns["mean"].append(values.mean(axis=0))
         for name, row in zip(schemas.QUANTILES, qs, strict=True):
             columns[name].append(row)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from forecast import catalog, schemas
@@ -154,6 +155,9 @@ _LATEST_SQL = """
 SELECT date, value, removed FROM observations
 WHERE series_id = ? AND vintage_id <= ?
 QUALIFY row_number() OVER (PARTITION BY date ORDER BY vintage_id DESC) = 1
+"""
+_LATEST_KEPT_SQL = f"""
+SELECT date, value FROM ({_LATEST_SQL}) WHERE NOT removed ORDER BY date
 """
 
 
@@ -604,6 +608,21 @@ class Store:
             if not gone
         }
 
+    def _read_latest_frame(
+        self, con: duckdb.DuckDBPyConnection, series_id: str, vintage_id: int
+    ) -> pd.DataFrame:
+        """``_as_frame(self._read_latest(...))``, as columns: no Python object per row."""
+        result = con.execute(_LATEST_KEPT_SQL, [series_id, vintage_id]).fetchnumpy()
+        values = result["value"]
+        if isinstance(values, np.ma.MaskedArray):  # NULL values: missing
+            values = np.ma.filled(values.astype("float64"), np.nan)
+        return pd.DataFrame(
+            {
+                "date": pd.Series(np.asarray(result["date"]).astype("datetime64[ns]")),
+                "value": pd.Series(np.asarray(values, dtype="float64")),
+            }
+        )
+
     def read(
         self,
         series_id: str,
@@ -633,8 +652,7 @@ class Store:
         if meta is None:
             return None
         with self._connect(read_only=True) as con:
-            values = self._read_latest(con, series_id, int(meta["vintage_id"]))
-        return _as_frame(values)
+            return self._read_latest_frame(con, series_id, int(meta["vintage_id"]))
 
     def read_many(
         self,
@@ -670,8 +688,8 @@ class Store:
             for series_id in ids:
                 meta = _as_of(log[log["series_id"] == series_id], vintage, known_at)
                 if meta is not None:
-                    values = self._read_latest(con, series_id, int(meta["vintage_id"]))
-                    found[series_id] = (_as_frame(values), meta)
+                    frame = self._read_latest_frame(con, series_id, int(meta["vintage_id"]))
+                    found[series_id] = (frame, meta)
         return found
 
     def vintage_info(

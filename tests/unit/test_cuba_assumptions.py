@@ -280,3 +280,76 @@ def test_sensitivity_table_moves_the_way_it_should(result: RunResult) -> None:
     ]
     default = table[table["default"]].iloc[0]
     assert default["level_effect_pct"] == pytest.approx(float(rows["mean"].iloc[0]), rel=1e-9)
+
+
+# -- reuse across assumptions: the same numbers without recomputing what they do not change ----
+
+
+def _same_fit(a: CubaFit, b: CubaFit) -> None:
+    pd.testing.assert_frame_equal(a.coefficients, b.coefficients, check_exact=True)
+    pd.testing.assert_frame_equal(a.posterior, b.posterior, check_exact=True)
+    pd.testing.assert_frame_equal(a.oil_effect, b.oil_effect, check_exact=True)
+    assert a.posterior_mean.tobytes() == b.posterior_mean.tobytes()
+    assert a.posterior_cov.tobytes() == b.posterior_cov.tobytes()
+    assert a.calibration == b.calibration
+    assert a.notes == b.notes
+    assert (a.residual_sd, a.residual_df, a.likelihood_years) == (
+        b.residual_sd, b.residual_df, b.likelihood_years,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("shares", "prior"),
+    [((0.5, 0.25), "special_period"), ((1.0, 0.75), "calibrated"), ((1.0, 0.5), "calibrated")],
+)
+def test_refit_with_reused_data_figures_and_regressions_is_exact(
+    tables: dict[str, pd.DataFrame], fit: CubaFit, shares: tuple[float, float], prior: str
+) -> None:
+    """A fit reusing another's data set and calibration figures equals a fresh fit."""
+    from forecast.models.cuba import calibration_figures
+
+    keywords = {
+        "attribution_special_period": shares[0],
+        "attribution_venezuelan_decline": shares[1],
+        "prior": prior,
+    }
+    calib_tables = {k: v for k, v in tables.items() if k != "prices"}
+    figures = calibration_figures(**calib_tables)  # the default shares: replaced by the fit's
+    reused = fit_cuba(**tables, **keywords, dataset=fit.dataset, figures=figures)  # type: ignore[arg-type]
+    fresh = fit_cuba(**tables, **keywords)  # type: ignore[arg-type]
+    _same_fit(reused, fresh)
+    assert reused.dataset is fit.dataset
+    assert reused.raw["full"] is fit.raw["full"]  # the regressions ran once
+    assert calibrate(**calib_tables, figures=figures) == calibrate(**calib_tables)
+
+
+def test_price_channel_of_one_draw_equals_drawing_with_it(fit: CubaFit) -> None:
+    from forecast.models.cuba import with_price_channel
+
+    drawn = draw_cuba(fit, DRAWS, 3, rng=np.random.default_rng(5))
+    for channel in ("restricted_estimate", "accounting", "none", -0.01):
+        direct = draw_cuba(fit, DRAWS, 3, rng=np.random.default_rng(5), price_channel=channel)
+        derived = with_price_channel(fit, drawn, channel)
+        for name in ("coefficients", "sigma", "shocks_pct"):
+            assert getattr(derived, name).tobytes() == getattr(direct, name).tobytes()
+    assert drawn.coefficients.flags.writeable is False
+
+
+def test_dataset_supply_change_is_a_fresh_dict_each_time(fit: CubaFit) -> None:
+    first = fit.dataset.supply_change()
+    first[1900] = 1.0
+    assert 1900 not in fit.dataset.supply_change()
+
+
+def test_backcast_reusing_the_full_fits_data_is_exact(
+    tables: dict[str, pd.DataFrame], fit: CubaFit
+) -> None:
+    from forecast.models.cuba import backcast, calibration_figures
+
+    figures = calibration_figures(**{k: v for k, v in tables.items() if k != "prices"})
+    kwargs = {"test": range(2016, 2020), "draws": 200}
+    fresh = backcast(**tables, **kwargs, rng=np.random.default_rng(2))  # type: ignore[arg-type]
+    reused = backcast(
+        **tables, **kwargs, rng=np.random.default_rng(2), dataset=fit.dataset, figures=figures,  # type: ignore[arg-type]
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(reused, fresh, check_exact=True)

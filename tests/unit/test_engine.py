@@ -318,3 +318,28 @@ def test_filled_world_level_carries_the_last_level_by_the_filled_growth() -> Non
     assert level == pytest.approx(80_000.0 * np.exp(0.005))
     assert "2024-01..2024-02 (2 months)" in source
     assert _filled_world_level(object(), 80_000.0) is None
+
+
+def test_column_quantiles_equal_one_quantile_call_per_array() -> None:
+    """Side by side, each array's quantiles are its own, bit for bit (NaN, inf, views, ties)."""
+    import numpy as np
+
+    from forecast.engine import column_quantiles
+
+    rng = np.random.default_rng(11)
+    probabilities = [0.05, 0.16, 0.5, 0.84, 0.95]
+    arrays = [
+        rng.standard_normal((1000, 24)) * 40.0,
+        np.broadcast_to(rng.standard_normal(24), (1000, 24)),  # every draw the same
+        rng.integers(-3, 3, (1000, 3)).astype(float),  # ties
+        np.asfortranarray(rng.standard_normal((1000, 5))),
+        rng.standard_normal((1000, 24))[:, ::-1],  # a strided view
+    ]
+    arrays[0][17, 3], arrays[0][5, 9] = np.nan, np.inf
+    batched = column_quantiles(arrays, probabilities)
+    for got, array in zip(batched, arrays, strict=True):
+        want = np.quantile(array, probabilities, axis=0)
+        assert got.shape == want.shape
+        assert np.ascontiguousarray(got).tobytes() == want.tobytes()
+    mixed = column_quantiles([arrays[0], arrays[2][:10]], probabilities)  # other row counts
+    assert mixed[1].tobytes() == np.quantile(arrays[2][:10], probabilities, axis=0).tobytes()

@@ -192,6 +192,27 @@ def test_read_many_matches_read_and_vintage_info_in_one_go(store: Store) -> None
         store.read_many(["brnt"])
 
 
+def test_columnar_read_equals_the_row_read(store: Store) -> None:
+    """The frame read as columns equals the one built from the rows (NaN, removals, vintages)."""
+    from forecast.store import _as_frame
+
+    cpi = monthly_frame(periods=24).assign(value=lambda f: (f["value"] + 240).where(f.index != 5))
+    wti = monthly_frame(periods=24)
+    store.write([update(cpi, "us_cpi"), update(wti, "wti_usd")])
+    later = pd.concat([wti.iloc[6:], monthly_frame("2002-01-01", periods=3)], ignore_index=True)
+    later.loc[2, "value"], later.loc[3, "value"] = -0.0, -37.6
+    store.write([update(later, "wti_usd")])
+    with store._connect(read_only=True) as con:
+        for vintage in (1, 2, 2**62):
+            for series_id in ("us_cpi", "wti_usd", "brent_usd"):  # brent_usd: none stored
+                rows = _as_frame(store._read_latest(con, series_id, vintage))
+                columns = store._read_latest_frame(con, series_id, vintage)
+                pd.testing.assert_frame_equal(columns, rows, check_exact=True)
+                assert columns["value"].to_numpy().tobytes() == rows["value"].to_numpy().tobytes()
+    assert store.read("us_cpi")["value"].isna().sum() == 1  # type: ignore[index]
+    assert len(store.read("wti_usd")) == 21  # type: ignore[arg-type]
+
+
 def test_read_many_of_an_absent_store_is_empty_and_creates_no_file(tmp_path: Path) -> None:
     store = Store(tmp_path / "none.duckdb")
     assert store.read_many(["brent_usd", "us_cpi"]) == {"brent_usd": None, "us_cpi": None}

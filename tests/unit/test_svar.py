@@ -16,6 +16,7 @@ from forecast.models.svar import (
     SHOCKS,
     VARIABLES,
     SVARFit,
+    SVARProjection,
     bootstrap_svar,
     fevd_frame,
     fill_ragged_edge,
@@ -515,6 +516,32 @@ def test_projection_rejects_bad_arguments(fit: SVARFit) -> None:
             rng=rng,
             innovations="t",  # type: ignore[arg-type]
         )
+
+
+@pytest.mark.parametrize(("shocks", "innovations"), [(False, "bootstrap"), (True, "gaussian")])
+def test_one_projection_base_gives_project_svar_for_every_target(
+    fit: SVARFit, draws: object, shocks: bool, innovations: str
+) -> None:
+    """The scenario-free part, computed once, projects every target as project_svar does."""
+    from forecast.models.svar.projection import projection_base
+
+    kwargs = {"shocks": shocks, "innovations": innovations, "paths": 150}
+    base = projection_base(fit, draws, fit.data[-2:], 12, rng=np.random.default_rng(4), **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="non-finite"):
+        base.project(np.full(12, np.nan))
+    for target in (np.zeros(12), _outage(), 2.0 * _outage()):
+        direct = project_svar(
+            fit, draws, fit.data[-2:], 12, production_level_deviation=target,  # type: ignore[arg-type]
+            rng=np.random.default_rng(4), **kwargs,  # type: ignore[arg-type]
+        )  # fmt: skip
+        via = base.project(target)
+        for name in SVARProjection.__slots__:
+            a, b = getattr(via, name), getattr(direct, name)
+            if isinstance(a, np.ndarray):
+                assert a.tobytes() == b.tobytes(), name
+                assert not a.flags.writeable
+            else:
+                assert a == b
 
 
 # --- ragged edge ---------------------------------------------------------------------------------

@@ -143,12 +143,17 @@ class EconometricAdapter(_CubaAdapter):
 
     def __init__(self, context: RunContext) -> None:
         self._context = context
+        # what every fit reads, computed once: the tables, annual prices and CPI; then the
+        # calibration's figures from the tables (the fits differ in the shares and prior)
+        self._inputs = _model_inputs(context)
+        self._figures: cuba.CalibrationFigures | None = None
         self._fits: dict[tuple[float, float, bool], cuba.CubaFit] = {}
+        self._drawn: dict[tuple[float, float, bool], cuba.PosteriorDraws] = {}
         self._variants = {}
         self._halt: CubaChannels | None = None
         self._base: CubaChannels | None = None
         fit = self._fit(DEFAULT_ATTRIBUTION, double_count=False)
-        self.draws = self._draws(fit, "restricted_estimate")
+        self.draws = self._draws(DEFAULT_ATTRIBUTION, "restricted_estimate", double_count=False)
         self.fit = cuba.with_drawn_effect(fit, self.draws)
         self._finish(context, self.fit.calibration)
         self.tables = self._methodology(context)
@@ -156,7 +161,13 @@ class EconometricAdapter(_CubaAdapter):
     def _fit(self, attribution: tuple[float, float], *, double_count: bool) -> cuba.CubaFit:
         key = (*attribution, double_count)
         if key not in self._fits:
-            args, data = _model_inputs(self._context)
+            args, data = self._inputs
+            if self._figures is None:
+                self._figures = cuba.calibration_figures(
+                    *args[:5],
+                    attribution_special_period=attribution[0],
+                    attribution_venezuelan_decline=attribution[1],
+                )
             first = next(iter(self._fits.values()), None)  # its data serve every assumption
             self._fits[key] = cuba.fit_cuba(
                 *args,
@@ -165,16 +176,27 @@ class EconometricAdapter(_CubaAdapter):
                 attribution_venezuelan_decline=attribution[1],
                 prior="calibrated" if double_count else "special_period",
                 dataset=None if first is None else first.dataset,
+                figures=self._figures,
             )
         return self._fits[key]
 
-    def _draws(self, fit: cuba.CubaFit, price_channel: str | float) -> cuba.PosteriorDraws:
-        """Draws from the run's ``cuba`` stream (the same numbers for every assumption)."""
-        context = self._context
-        return cuba.draw_cuba(
-            fit, context.draws, len(context.years), rng=context.rng("cuba"),
-            price_channel=price_channel,
-        )  # fmt: skip
+    def _draws(
+        self, attribution: tuple[float, float], price_channel: str | float, *, double_count: bool
+    ) -> cuba.PosteriorDraws:
+        """Draws from the run's ``cuba`` stream (the same numbers for every assumption).
+
+        One draw per fit: a price channel only fixes the price coefficient of those draws
+        (:func:`~forecast.models.cuba.with_price_channel`), the same numbers as drawing
+        again with the channel.
+        """
+        key = (*attribution, double_count)
+        fit = self._fit(attribution, double_count=double_count)
+        if key not in self._drawn:
+            context = self._context
+            self._drawn[key] = cuba.draw_cuba(
+                fit, context.draws, len(context.years), rng=context.rng("cuba")
+            )
+        return cuba.with_price_channel(fit, self._drawn[key], price_channel)
 
     def _cached(
         self, price_channel: str | float, attribution: tuple[float, float], *, double_count: bool
@@ -182,7 +204,8 @@ class EconometricAdapter(_CubaAdapter):
         key = (price_channel, *attribution, double_count)
         if key not in self._variants:
             fit = self._fit(attribution, double_count=double_count)
-            self._variants[key] = (fit, self._draws(fit, price_channel))
+            draws = self._draws(attribution, price_channel, double_count=double_count)
+            self._variants[key] = (fit, draws)
         return self._variants[key]
 
     def _variant(self, channels: CubaChannels) -> tuple[Any, Any]:
@@ -259,13 +282,15 @@ class EconometricAdapter(_CubaAdapter):
             note = NO_BACKCAST.format(as_of=context.inputs.as_of, first=BACKCAST_YEARS[0])
             self.notes = (*self.notes, note)
             return tables_out
-        args, data = _model_inputs(context)
+        args, data = self._inputs
         backcast = cuba.backcast(
             *args,
             **data,
             test=years,
             draws=BACKCAST_DRAWS,
             rng=context.rng("backcast"),
+            dataset=self.fit.dataset,  # the same tables: only the sample is cut
+            figures=self._figures,
         )
         tables_out["cuba_backcast"] = backcast
         tables_out["cuba_backcast_summary"] = cuba.backcast_summary(backcast)
@@ -280,16 +305,25 @@ class CalibratedAdapter(_CubaAdapter):
     def __init__(self, context: RunContext) -> None:
         self._context = context
         self._variants = {}
+        self._figures: cuba.CalibrationFigures | None = None
         self.fit, self.draws = self._calibrated(DEFAULT_ATTRIBUTION)
         self._finish(context, self.fit)
 
     def _calibrated(self, attribution: tuple[float, float]) -> tuple[Any, Any]:
         if attribution not in self._variants:
             context = self._context
+            tables = _tables(context)
+            if self._figures is None:  # the tables are read once, whatever the shares
+                self._figures = cuba.calibration_figures(
+                    **tables,
+                    attribution_special_period=attribution[0],
+                    attribution_venezuelan_decline=attribution[1],
+                )
             fit = cuba.calibrated.calibrate(
-                **_tables(context),
+                **tables,
                 attribution_special_period=attribution[0],
                 attribution_venezuelan_decline=attribution[1],
+                figures=self._figures,
             )
             draws = cuba.calibrated.draw_cuba(
                 fit, context.draws, len(context.years), rng=context.rng("cuba")

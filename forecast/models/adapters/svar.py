@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import pandas as pd
 
+from forecast._cpu import one_blas_thread
 from forecast.errors import EstimationError, ForecastError
-from forecast.models import _var as svar_var
 from forecast.models import svar
 from forecast.models.adapters._base import AdapterBase
 from forecast.models.protocol import params_frame, tell
@@ -105,7 +105,7 @@ class SVARAdapter(AdapterBase):
         self.dataset = _dataset(context)
         data = _estimation_sample(self.dataset, options["end"])
         self.lag_table = svar.lag_selection(data, options["lags"])
-        lags = svar.select_lags(data, options["lags"], options["lag_criterion"])
+        lags = svar.lags_from_table(self.lag_table, options["lags"], options["lag_criterion"])
         identification = options["identification"]
         sign = identification == "sign"
         self.fit = svar.fit_svar(
@@ -142,19 +142,32 @@ class SVARAdapter(AdapterBase):
         self.raw = {"fit": self.fit, "draws": self.draws, "dataset": self.dataset}
 
     def project(self, net_loss_kbd: np.ndarray) -> Mapping[str, np.ndarray]:
-        """Brent and WTI draws: the baseline times each draw's SVAR price effect."""
-        projection = svar.project_svar(
-            self.fit,
-            self.draws,
-            self.state,
-            self.context.horizon,
-            production_level_deviation=np.log1p(-net_loss_kbd / self.world_kbd),
-            rng=self.context.rng("svar_paths"),
-            shocks=False,
-            paths=self.context.draws,
-        )
+        """Brent and WTI draws: the baseline times each draw's SVAR price effect.
+
+        The same numbers as :func:`forecast.models.svar.project_svar` (no future shocks,
+        ``svar_paths`` stream): its baselines and structural responses, which no scenario
+        changes, are computed on the first call and kept.
+        """
+        target = np.log1p(-net_loss_kbd / self.world_kbd)
+        projection = self._projection_base().project(target)
         effect = np.exp(projection.price_effect_pct / 100.0)
         return {sid: base * effect for sid, base in self.baseline.items()}
+
+    def _projection_base(self) -> svar_projection.ProjectionBase:
+        """Return the scenario-free part of :meth:`project` (computed once, then kept)."""
+        cached: svar_projection.ProjectionBase | None = getattr(self, "_base_paths", None)
+        if cached is None:
+            cached = svar_projection.projection_base(
+                self.fit,
+                self.draws,
+                self.state,
+                self.context.horizon,
+                rng=self.context.rng("svar_paths"),
+                shocks=False,
+                paths=self.context.draws,
+            )
+            self._base_paths = cached
+        return cached
 
     def project_many(self, net_loss_kbd: np.ndarray) -> Mapping[str, np.ndarray]:
         """``(points, draws, horizon)`` Brent and WTI draws for ``(points, horizon)`` paths.
@@ -181,11 +194,8 @@ class SVARAdapter(AdapterBase):
         cached: np.ndarray | None = getattr(self, "_price_effect_map", None)
         if cached is not None:
             return cached
-        horizon, paths = self.context.horizon, self.context.draws
-        index = np.arange(paths) % len(self.draws)
-        theta = svar_var.structural_ma(
-            self.draws.coefs[index], self.draws.impact[index], horizon - 1
-        )
+        horizon = self.context.horizon
+        theta = self._projection_base().theta  # structural_ma of every path's draw
         column = theta[..., :horizon, :, svar_common.SUPPLY]  # (draws, H, K)
         own, price = column[..., svar_common.PROD], column[..., svar_common.PRICE]
         if np.any(np.abs(own[:, 0]) < 1e-12):
@@ -222,14 +232,18 @@ class SVARAdapter(AdapterBase):
         return tables
 
     def sensitivity(self) -> pd.DataFrame:
-        """Return the point SVAR's supply response across identifications, lags and samples."""
+        """Return the point SVAR's supply response across identifications, lags and samples.
+
+        BLAS runs on one thread meanwhile (:func:`forecast._cpu.one_blas_thread`).
+        """
         inputs = self.context.inputs
-        return svar.sensitivity_table(
-            **_frames(self.context),  # type: ignore[arg-type]
-            instrument=inputs.series.get(INSTRUMENT),
-            as_of=inputs.as_of,
-            rng=self.context.rng("svar_sensitivity"),
-        )
+        with one_blas_thread():
+            return svar.sensitivity_table(
+                **_frames(self.context),  # type: ignore[arg-type]
+                instrument=inputs.series.get(INSTRUMENT),
+                as_of=inputs.as_of,
+                rng=self.context.rng("svar_sensitivity"),
+            )
 
     def _notes(self) -> tuple[str, ...]:
         """Return what the report must say about the SVAR's data (ragged edge, CPI holes)."""

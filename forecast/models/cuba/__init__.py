@@ -55,7 +55,13 @@ from __future__ import annotations
 from forecast.models.cuba import calibrated
 from forecast.models.cuba.accounting import CubaAccounts, accounting_channels
 from forecast.models.cuba.backcast import backcast, backcast_summary
-from forecast.models.cuba.calibrated import CalibratedDraws, CubaCalibration, calibrate
+from forecast.models.cuba.calibrated import (
+    CalibratedDraws,
+    CalibrationFigures,
+    CubaCalibration,
+    calibrate,
+    calibration_figures,
+)
 from forecast.models.cuba.data import (
     AGREEMENT_BAND,
     ALTERNATIVE_ESTIMATES_KBD,
@@ -85,6 +91,7 @@ from forecast.models.cuba.econometric import (
     draw_cuba,
     fit_cuba,
     project_cuba,
+    with_price_channel,
 )
 from forecast.models.cuba.effects import drawn_oil_effect, price_coefficient, with_drawn_effect
 from forecast.models.cuba.priors import (
@@ -112,6 +119,7 @@ __all__ = [
     "SHARE_SD",
     "SPECIAL_PERIOD",
     "CalibratedDraws",
+    "CalibrationFigures",
     "CoefficientPrior",
     "CubaAccounts",
     "CubaCalibration",
@@ -126,6 +134,7 @@ __all__ = [
     "calibrate",
     "calibrated",
     "calibrated_prior",
+    "calibration_figures",
     "cuba_dataset",
     "dataset_schema",
     "draw_cuba",
@@ -136,4 +145,5 @@ __all__ = [
     "reconcile_shipments",
     "special_period_prior",
     "with_drawn_effect",
+    "with_price_channel",
 ]

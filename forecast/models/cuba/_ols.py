@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecast.models.cuba._dist import t_sf
+
 __all__ = ["OLSFit", "ols_robust"]
 
 RCOND = 1e-15
@@ -89,8 +91,6 @@ def ols_robust(y: np.ndarray, x: np.ndarray, hac_lags: int) -> OLSFit:
     >>> np.round(fit.params, 3)
     array([1.029, 1.989])
     """
-    from scipy import stats
-
     y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
     pinv, singular = _pinv(x)
     normalized = np.dot(pinv, np.transpose(pinv))
@@ -109,7 +109,7 @@ def ols_robust(y: np.ndarray, x: np.ndarray, hac_lags: int) -> OLSFit:
         inner += weights[lag] * (product + product.T)
     cov_hac = np.dot(np.dot(normalized, inner), normalized.T)
     tvalues = params / np.sqrt(np.diag(cov_hc3))
-    pvalues = stats.t.sf(np.abs(tvalues), df_resid) * 2
+    pvalues = t_sf(np.abs(tvalues), df_resid) * 2
     return OLSFit(
         params=params,
         normalized_cov_params=normalized,

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from forecast._typing import LikelihoodSample
+    from forecast.models.cuba.calibrated import CalibrationFigures
+    from forecast.models.cuba.data import CubaDataset
 
 __all__ = ["backcast", "backcast_summary"]
 
@@ -43,6 +45,8 @@ def backcast(
     draws: int = 2000,
     rng: np.random.Generator,
     likelihood: LikelihoodSample = "without_special_period",
+    dataset: CubaDataset | None = None,
+    figures: CalibrationFigures | None = None,
 ) -> pd.DataFrame:
     """Fit on data to ``train_end`` and project the ``test`` years given shipments and prices.
 
@@ -67,6 +71,9 @@ def backcast(
         The random number generator.
     likelihood
         As for :func:`fit_cuba`.
+    dataset, figures
+        As for :func:`fit_cuba`: the data set and calibration figures of a fit on the same
+        tables (e.g. the full-sample fit's), not built again; the numbers are the same.
 
     Returns
     -------
@@ -89,6 +96,8 @@ def backcast(
         cpi,
         train_end=train_end,
         likelihood=likelihood,
+        dataset=dataset,
+        figures=figures,
     )
     test_years = np.array(sorted(set(test)), dtype=np.int64)
     if test_years.size == 0 or int(test_years[0]) <= train_end:

@@ -99,8 +99,10 @@ __all__ = [
     "SPECIAL_PERIOD_OIL_ATTRIBUTION",
     "CalibratedDraws",
     "CalibrationEpisode",
+    "CalibrationFigures",
     "CubaCalibration",
     "calibrate",
+    "calibration_figures",
     "draw_cuba",
     "project_cuba",
 ]
@@ -579,6 +581,7 @@ def calibrate(
     *,
     attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
     attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
+    figures: CalibrationFigures | None = None,
 ) -> CubaCalibration:
     """Calibrate the Cuba channel on the Special Period and the recent Venezuelan decline.
 
@@ -626,6 +629,9 @@ def calibrate(
         Shares (0..1] of each episode's GDP fall put down to oil: named assumptions of the
         scenario files (``[cuba]``), defaults :data:`SPECIAL_PERIOD_OIL_ATTRIBUTION` and
         :data:`RECENT_OIL_ATTRIBUTION`.
+    figures
+        What :func:`calibration_figures` read from these same tables (with any shares): the
+        tables are then not read again, and the numbers are the same.
 
     Returns
     -------
@@ -647,10 +653,91 @@ def calibrate(
     >>> round(calib.elasticity_median, 2)  # doctest: +SKIP
     0.25
     """
+    if figures is None:
+        figures = calibration_figures(
+            gdp_growth, special_period, shipments, oil_balance, electricity,
+            attribution_special_period=attribution_special_period,
+            attribution_venezuelan_decline=attribution_venezuelan_decline,
+        )  # fmt: skip
+    special = dataclasses.replace(
+        figures.special_period, oil_attribution=float(attribution_special_period)
+    )
+    recent = dataclasses.replace(
+        figures.recent, oil_attribution=float(attribution_venezuelan_decline)
+    )
+    episodes = (special, recent)
+    median, sigma = _elasticity(episodes)
+    calib = CubaCalibration(
+        episodes=episodes,
+        elasticity_median=median,
+        elasticity_sigma=sigma,
+        first_year_share=FIRST_YEAR_SHARE,
+        baseline_growth_mean_pct=figures.baseline_growth_mean_pct,
+        baseline_growth_sd_pct=figures.baseline_growth_sd_pct,
+        baseline_years=figures.baseline_years,
+        oil_needs_kbd=figures.oil_needs_kbd,
+        oil_needs_estimates_kbd=figures.oil_needs_estimates_kbd,
+        generation_year=figures.generation_year,
+        generation_gwh=figures.generation_gwh,
+        renewable_share_pct=figures.renewable_share_pct,
+        oil_to_power_share=OIL_TO_POWER_SHARE,
+        gdp_usd_m=GDP_USD_M,
+        import_bill_pass_through=IMPORT_BILL_PASS_THROUGH,
+        gdp_level_history=figures.gdp_level_history,
+    )
+    text = notes.calibration_notes(
+        calib, wb_check=figures.wb_check, consumption_pct=figures.consumption_pct
+    )
+    return dataclasses.replace(calib, notes=text)
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationFigures:
+    """What :func:`calibrate` reads from its five tables: nothing here depends on the shares.
+
+    Build it with :func:`calibration_figures`; :func:`calibrate` (and
+    :func:`~forecast.models.cuba.econometric.fit_cuba`) take it to calibrate the same tables
+    under other attribution shares without reading them again.
+    """
+
+    special_period: CalibrationEpisode
+    recent: CalibrationEpisode
+    baseline_years: tuple[int, ...]
+    baseline_growth_mean_pct: float
+    baseline_growth_sd_pct: float
+    oil_needs_kbd: float
+    oil_needs_estimates_kbd: tuple[float, ...]
+    generation_year: int
+    generation_gwh: float
+    renewable_share_pct: float
+    gdp_level_history: tuple[tuple[int, float], ...]
+    wb_check: float | None
+    consumption_pct: float | None
+
+
+def calibration_figures(
+    gdp_growth: pd.DataFrame,
+    special_period: pd.DataFrame,
+    shipments: pd.DataFrame,
+    oil_balance: pd.DataFrame,
+    electricity: pd.DataFrame,
+    *,
+    attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
+) -> CalibrationFigures:
+    """Read the figures :func:`calibrate` needs from its tables (see :func:`calibrate`).
+
+    The episodes carry the attribution shares given (checked as :func:`calibrate` checks
+    them); :func:`calibrate` replaces them by its own.
+
+    Raises
+    ------
+    EstimationError
+        If a column or a row the calibration needs is missing, or a value cannot be used.
+    """
     growth = gdp_growth_series(gdp_growth)
     needs_estimates = _oil_needs(oil_balance)
     needs = float(np.mean(needs_estimates))
-
     special = dataclasses.replace(
         _special_period(special_period), oil_attribution=float(attribution_special_period)
     )
@@ -658,41 +745,32 @@ def calibrate(
         _recent_episode(shipments, growth, needs),
         oil_attribution=float(attribution_venezuelan_decline),
     )
-    episodes = (special, recent)
-    median, sigma = _elasticity(episodes)
+    _elasticity((special, recent))  # raises here, in the order calibrate always had
     baseline_years, base_mean, base_sd = _baseline_growth(growth)
     levels = _level_history(growth)
-
     gen_year, gen_gwh, ren_share = _electricity(electricity)
-
     wb_check = None
     if all(y in growth.index for y in range(special.start_year + 1, special.end_year + 1)):
         wb_check = _cumulative_change_pct(growth, special.start_year, special.end_year)
-
-    calib = CubaCalibration(
-        episodes=episodes,
-        elasticity_median=median,
-        elasticity_sigma=sigma,
-        first_year_share=FIRST_YEAR_SHARE,
+    consumption = special_period[
+        special_period["variable"].astype(str) == "cuba_oil_consumption_change"
+    ]
+    consumption_pct = float(consumption["value"].iloc[0]) if not consumption.empty else None
+    return CalibrationFigures(
+        special_period=special,
+        recent=recent,
+        baseline_years=baseline_years,
         baseline_growth_mean_pct=base_mean,
         baseline_growth_sd_pct=base_sd,
-        baseline_years=baseline_years,
         oil_needs_kbd=needs,
         oil_needs_estimates_kbd=needs_estimates,
         generation_year=gen_year,
         generation_gwh=gen_gwh,
         renewable_share_pct=ren_share,
-        oil_to_power_share=OIL_TO_POWER_SHARE,
-        gdp_usd_m=GDP_USD_M,
-        import_bill_pass_through=IMPORT_BILL_PASS_THROUGH,
         gdp_level_history=levels,
+        wb_check=wb_check,
+        consumption_pct=consumption_pct,
     )
-    consumption = special_period[
-        special_period["variable"].astype(str) == "cuba_oil_consumption_change"
-    ]
-    consumption_pct = float(consumption["value"].iloc[0]) if not consumption.empty else None
-    text = notes.calibration_notes(calib, wb_check=wb_check, consumption_pct=consumption_pct)
-    return dataclasses.replace(calib, notes=text)
 
 
 def _recent_episode(shipments: pd.DataFrame, growth: pd.Series, needs: float) -> CalibrationEpisode:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,9 +28,11 @@ from forecast import schemas
 from forecast.errors import EstimationError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Hashable, Mapping, Sequence
 
     import pandera.pandas as pa
+
+_T = TypeVar("_T")
 
 __all__ = [
     "AGREEMENT_BAND",
@@ -657,6 +659,10 @@ class CubaDataset:
         Last year with a Soviet/Russian delivery figure.
     price_note, deflator_note
         How the nominal Brent series and the deflator were built.
+
+    What is computed from the data set alone (the observed supply changes, the regressions
+    of a sample) is kept after its first use (:meth:`derived`): fits with other attribution
+    shares or priors and every projection share it.
     """
 
     frame: pd.DataFrame
@@ -666,6 +672,19 @@ class CubaDataset:
     soviet_end: int
     price_note: str
     deflator_note: str
+    _derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """Return ``build()``, a pure function of this data set, computed once per ``key``.
+
+        The value is shared by every caller: treat it as read-only.
+        """
+        if key not in self._derived:
+            self._derived[key] = build()
+        value: _T = self._derived[key]
+        return value
 
     def sample(self, *, end: int | None = None, special_period: bool = True) -> pd.DataFrame:
         """Return the estimation rows (``in_sample``), optionally cut.
@@ -696,6 +715,9 @@ class CubaDataset:
 
     def supply_change(self) -> dict[int, float]:
         """Observed change in concessional supply (pp of needs) by year, where known."""
+        return dict(self.derived("supply_change", self._supply_change))
+
+    def _supply_change(self) -> dict[int, float]:
         known = self.frame.dropna(subset=[SUPPLY])
         return dict(zip(known["year"].astype(int), known[SUPPLY].astype(float), strict=True))
 

@@ -109,11 +109,13 @@ import pandas as pd
 from forecast._arrays import check_count, frozen, psd_factor
 from forecast.errors import EstimationError
 from forecast.models.cuba import notes
+from forecast.models.cuba._dist import norm_cdf, norm_pdf, norm_sf, t_sf, truncnorm_ppf_below
 from forecast.models.cuba._ols import ols_robust
 from forecast.models.cuba.accounting import BAD_INPUT, BAD_SHAPE, scenario_accounts, start_level
 from forecast.models.cuba.calibrated import (
     RECENT_OIL_ATTRIBUTION,
     SPECIAL_PERIOD_OIL_ATTRIBUTION,
+    CalibrationFigures,
     CubaCalibration,
     calibrate,
 )
@@ -152,6 +154,7 @@ __all__ = [
     "fit_cuba",
     "growth_paths",
     "project_cuba",
+    "with_price_channel",
 ]
 
 
@@ -255,9 +258,7 @@ class Regression:
 
 
 def _two_sided_p(t: float, df: int) -> float:
-    from scipy import stats
-
-    return float(2.0 * stats.t.sf(abs(t), df))
+    return float(2.0 * t_sf(abs(t), df))
 
 
 def _ols(rows: pd.DataFrame, label: str, regressors: Sequence[str] = REGRESSORS) -> Regression:
@@ -475,6 +476,7 @@ def fit_cuba(
     attribution_special_period: float = SPECIAL_PERIOD_OIL_ATTRIBUTION,
     attribution_venezuelan_decline: float = RECENT_OIL_ATTRIBUTION,
     dataset: CubaDataset | None = None,
+    figures: CalibrationFigures | None = None,
 ) -> CubaFit:
     """Estimate the Cuba model and combine it with the calibrated prior.
 
@@ -510,7 +512,11 @@ def fit_cuba(
     dataset
         The data :func:`cuba_dataset` assembled from the same tables (e.g. ``fit.dataset``
         of a fit with other attributions), to skip assembling them again; used only when its
-        ``needs_kbd`` is this calibration's (else the data are assembled anew).
+        ``needs_kbd`` is this calibration's (else the data are assembled anew). Its
+        regressions on a sample are run once and shared by the fits that reuse it.
+    figures
+        What :func:`~forecast.models.cuba.calibrated.calibration_figures` read from these
+        same tables, to calibrate without reading them again (the same numbers).
 
     Returns
     -------
@@ -537,6 +543,7 @@ def fit_cuba(
         gdp_growth, special_period, shipments, oil_balance, electricity,
         attribution_special_period=attribution_special_period,
         attribution_venezuelan_decline=attribution_venezuelan_decline,
+        figures=figures,
     )  # fmt: skip
     data = dataset
     if data is None or data.needs_kbd != calib.oil_needs_kbd:
@@ -549,7 +556,8 @@ def fit_cuba(
             TOO_FEW_YEARS.format(n=0, sample="estimation", k=len(REGRESSORS) + 1, need="some")
         )
     last = int(rows["year"].max())
-    full, without, no_shift = _regressions(rows)
+    # pure functions of the data set's rows: fits with other shares or priors share them
+    full, without, no_shift = data.derived(("regressions", train_end), lambda: _regressions(rows))
     fitted = [reg for reg in (full, without, no_shift) if reg is not None]
     source: PriorSource = prior or "special_period"  # no year in the prior and the likelihood
     coef_prior = calibrated_prior(calib) if source == "calibrated" else special_period_prior(calib)
@@ -648,8 +656,6 @@ def _oil_effect_table(
 def _posterior_frame(
     reg: Regression, prior: CoefficientPrior, mean: FloatArray, cov: FloatArray
 ) -> pd.DataFrame:
-    from scipy import stats
-
     prior_mean = dict(zip(OIL_TERMS, prior.mean, strict=True))
     prior_sd = dict(zip(OIL_TERMS, np.sqrt(np.diag(prior.cov)), strict=True))
     rows = []
@@ -657,9 +663,9 @@ def _posterior_frame(
         sd = math.sqrt(float(cov[i, i]))
         restriction = RESTRICTIONS.get(term, "")
         if restriction == ">= 0":
-            outside = float(stats.norm.cdf(0.0, loc=mean[i], scale=sd))
+            outside = norm_cdf(0.0, loc=mean[i], scale=sd)
         elif restriction == "<= 0":
-            outside = float(stats.norm.sf(0.0, loc=mean[i], scale=sd))
+            outside = norm_sf(0.0, loc=mean[i], scale=sd)
         else:
             outside = 0.0
         rows.append(
@@ -680,14 +686,12 @@ def _posterior_frame(
 
 def _truncated_mean(mean: float, sd: float, restriction: str) -> float:
     """Mean of a normal restricted to ``>= 0`` or ``<= 0``."""
-    from scipy import stats
-
     if not restriction or sd <= 0:
         return mean
     a = -mean / sd
     if restriction == ">= 0":
-        return mean + sd * float(stats.norm.pdf(a) / max(stats.norm.sf(a), 1e-300))
-    return mean - sd * float(stats.norm.pdf(a) / max(stats.norm.cdf(a), 1e-300))
+        return mean + sd * float(norm_pdf(a) / max(norm_sf(a), 1e-300))
+    return mean - sd * float(norm_pdf(a) / max(norm_cdf(a), 1e-300))
 
 
 # --- draws --------------------------------------------------------------------------------------
@@ -756,8 +760,6 @@ def _draw_coefficients(
     rng: np.random.Generator,
 ) -> FloatArray:
     """Posterior draws: price from its marginal truncated at 0, the rest jointly, oil >= 0."""
-    from scipy import stats
-
     k = len(terms)
     out = np.empty((draws, k))
     todo = np.arange(draws)
@@ -772,7 +774,7 @@ def _draw_coefficients(
             sd_p = math.sqrt(float(cov[p, p]))
             u = 1.0 - rng.random(n)  # in (0, 1]
             upper = -float(mean[p]) / sd_p
-            rows[:, p] = stats.truncnorm.ppf(u, -np.inf, upper, loc=mean[p], scale=sd_p)
+            rows[:, p] = truncnorm_ppf_below(u, upper, float(mean[p]), sd_p)
         rows[:, rest] = mean[rest] + rng.standard_normal((n, len(rest))) @ root.T
         ok = np.all(rows[:, oil] >= 0.0, axis=1) if oil else np.ones(n, dtype=bool)
         out[todo[ok]] = rows[ok]
@@ -839,15 +841,31 @@ def draw_cuba(
     chi2 = rng.chisquare(fit.residual_df, draws)
     sigma = fit.residual_sd * np.sqrt(fit.residual_df / chi2)
     coefficients = _draw_coefficients(fit.posterior_mean, fit.posterior_cov, fit.terms, draws, rng)
-    fixed = price_coefficient(fit, price_channel)
-    if fixed is not None and PRICE in fit.terms:
-        coefficients[:, fit.terms.index(PRICE)] = fixed
-    return PosteriorDraws(
+    drawn = PosteriorDraws(
         terms=fit.terms,
         coefficients=frozen(coefficients),
         sigma=frozen(sigma),
         shocks_pct=frozen(sigma[:, None] * z),
     )
+    return with_price_channel(fit, drawn, price_channel)
+
+
+def with_price_channel(
+    fit: CubaFit, cdraws: PosteriorDraws, price_channel: str | float
+) -> PosteriorDraws:
+    """Return the draws with the price coefficient that ``price_channel`` fixes.
+
+    ``draw_cuba(fit, ..., price_channel=c)`` equals ``with_price_channel(fit, draw_cuba(fit,
+    ...), c)`` for the same generator state: a channel only replaces the drawn price
+    coefficient, so the draws of several channels need one draw (the arrays other than the
+    coefficients are shared, read-only).
+    """
+    fixed = price_coefficient(fit, price_channel)
+    if fixed is None or PRICE not in fit.terms:
+        return cdraws
+    coefficients = np.array(cdraws.coefficients)
+    coefficients[:, fit.terms.index(PRICE)] = fixed
+    return dataclasses.replace(cdraws, coefficients=frozen(coefficients))
 
 
 # --- projection ----------------------------------------------------------------------------------

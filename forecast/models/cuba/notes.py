@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecast.models.cuba.calibrated import CubaCalibration
+    from forecast.models.cuba.data import CubaDataset
     from forecast.models.cuba.econometric import CubaFit, Regression
 
 __all__ = [
@@ -190,7 +191,7 @@ def fit_notes(
     """
     return (
         _sample_note(chosen),
-        *_data_notes(fit),
+        *fit.dataset.derived("data_notes", lambda: _data_notes(fit.dataset)),
         *_estimate_notes(fit, full=full, without=without, chosen=chosen, no_shift=no_shift),
         *_posterior_notes(fit, full=full, without=without, chosen=chosen),
         *_closing_notes(fit),
@@ -215,9 +216,12 @@ def _sample_note(chosen: Regression) -> str:
     )
 
 
-def _data_notes(fit: CubaFit) -> list[str]:
-    """Return the notes on the data: concessional oil, Soviet deliveries, shipments, prices."""
-    data = fit.dataset
+def _data_notes(data: CubaDataset) -> tuple[str, ...]:
+    """Return the notes on the data: concessional oil, Soviet deliveries, shipments, prices.
+
+    They depend on the data set alone, so fits that share one share them
+    (:meth:`~forecast.models.cuba.data.CubaDataset.derived`).
+    """
     ships = data.shipments
     width = ((ships["high_kbd"] - ships["low_kbd"]) / ships["central_kbd"]).to_numpy()
     w = int(np.argmax(width))
@@ -231,7 +235,7 @@ def _data_notes(fit: CubaFit) -> list[str]:
         for basis in RECONCILIATION_RULES
         if (ships["basis"] == basis).any()
     )
-    return [
+    return (
         (
             "Concessional oil is Soviet/Russian deliveries plus Venezuelan shipments, and the "
             "regressor is its change as a share of Cuba's needs (pp), with a one-year lag: a "
@@ -254,7 +258,7 @@ def _data_notes(fit: CubaFit) -> list[str]:
             "towards zero."
         ),
         f"Oil price: {data.price_note}; deflator: {data.deflator_note}.",
-    ]
+    )
 
 
 def _estimate_notes(

@@ -118,7 +118,7 @@ from forecast.models.svar.dataset import (
 )
 from forecast.models.svar.estimation import SVARFit, fit_svar
 from forecast.models.svar.projection import SVARProjection, fill_ragged_edge, project_svar
-from forecast.models.svar.selection import lag_selection, select_lags
+from forecast.models.svar.selection import lag_selection, lags_from_table, select_lags
 from forecast.models.svar.sensitivity import sensitivity_table, sustained_supply_effect
 
 __all__ = [
@@ -150,6 +150,7 @@ __all__ = [
     "identified_set_frame",
     "irf_frame",
     "lag_selection",
+    "lags_from_table",
     "project_svar",
     "select_lags",
     "sensitivity_table",

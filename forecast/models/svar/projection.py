@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from forecast.models.svar.bootstrap import SVARDraws
     from forecast.models.svar.estimation import SVARFit
 
-__all__ = ["SVARProjection", "fill_ragged_edge", "project_svar"]
+__all__ = [
+    "ProjectionBase", "SVARProjection", "fill_ragged_edge", "project_svar", "projection_base",
+]  # fmt: skip
 
 BAD_STATE = "state must be a finite {lags} x {k} array (the last lags observations), got {shape}"
 BAD_TARGET = "production_level_deviation must be a finite array of shape ({horizon},); {problem}"
@@ -223,15 +225,105 @@ def project_svar(
     if fit.k != 3:
         raise ValueError(NEEDS_THREE.format(what="project_svar", k=fit.k))
     check_count("horizon", horizon)
-    horizon = int(horizon)
+    _check_state(fit, state)
+    _check_target(production_level_deviation, int(horizon))
+    base = projection_base(
+        fit, draws, state, horizon, rng=rng, shocks=shocks, innovations=innovations, paths=paths
+    )
+    return base.project(production_level_deviation)
+
+
+def _check_state(fit: SVARFit, state: np.ndarray) -> np.ndarray:
     start = np.asarray(state, dtype=float)
     if start.shape != (fit.lags, fit.k) or not np.all(np.isfinite(start)):
         raise ValueError(BAD_STATE.format(lags=fit.lags, k=fit.k, shape=start.shape))
+    return start
+
+
+def _check_target(production_level_deviation: np.ndarray, horizon: int) -> np.ndarray:
     target = np.asarray(production_level_deviation, dtype=float)
     if target.shape != (horizon,):
         raise ValueError(BAD_TARGET.format(horizon=horizon, problem=f"got {target.shape}"))
     if not np.all(np.isfinite(target)):
         raise ValueError(BAD_TARGET.format(horizon=horizon, problem="got a non-finite value"))
+    return target
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ProjectionBase:
+    """What :func:`project_svar` computes before it reads the target (read-only arrays).
+
+    Built by :func:`projection_base`; :meth:`project` adds a target. Projecting many targets
+    through one base gives the numbers :func:`project_svar` gives for each (the baselines,
+    the paths' draws and their structural responses do not depend on the target).
+
+    Attributes
+    ----------
+    horizon
+        Months projected.
+    index
+        ``(n,)``: the bootstrap draw of each path (-1: the point estimate).
+    baseline
+        ``(n, horizon, K)``: the no-outage paths.
+    theta
+        ``(n or 1, horizon, K, K)``: each path's structural moving-average coefficients.
+    innovations
+        ``"bootstrap"``, ``"gaussian"`` or ``"none"``.
+    """
+
+    horizon: int
+    index: np.ndarray
+    baseline: np.ndarray
+    theta: np.ndarray
+    innovations: str
+
+    def project(self, production_level_deviation: np.ndarray) -> SVARProjection:
+        """Return the paths with the structural supply scenario of this target.
+
+        ``production_level_deviation`` as for :func:`project_svar`.
+        """
+        target = _check_target(production_level_deviation, self.horizon)
+        n, horizon = self.baseline.shape[0], self.horizon
+        growth_target = 100.0 * np.diff(target, prepend=0.0)
+        supply, effect = scenario_effect(self.theta, growth_target)
+        supply = np.broadcast_to(supply, (n, horizon))
+        baseline = self.baseline
+        scenario = baseline + effect
+        return SVARProjection(
+            baseline_prod_growth=frozen_numeric(baseline[..., 0]),
+            baseline_rea=frozen_numeric(baseline[..., 1]),
+            baseline_real_price_log=frozen_numeric(baseline[..., 2]),
+            scenario_prod_growth=frozen_numeric(scenario[..., 0]),
+            scenario_rea=frozen_numeric(scenario[..., 1]),
+            scenario_real_price_log=frozen_numeric(scenario[..., 2]),
+            supply_shocks=frozen_numeric(supply),
+            production_level_deviation=frozen_numeric(target),
+            draw_index=self.index,
+            innovations=self.innovations,
+        )
+
+
+def projection_base(
+    fit: SVARFit,
+    draws: SVARDraws | None,
+    state: np.ndarray,
+    horizon: int,
+    *,
+    rng: np.random.Generator,
+    shocks: bool = True,
+    innovations: Innovations = "bootstrap",
+    paths: int | None = None,
+) -> ProjectionBase:
+    """Simulate the baselines and compute the structural responses of :func:`project_svar`.
+
+    The arguments are :func:`project_svar`'s, without the target; ``rng`` is used as it
+    uses it. Raises as it does.
+    """
+    if fit.k != 3:
+        raise ValueError(NEEDS_THREE.format(what="project_svar", k=fit.k))
+    check_count("horizon", horizon)
+    horizon = int(horizon)
+    start = _check_state(fit, state)
     if innovations not in get_args(Innovations):
         raise ValueError(f"innovations must be 'bootstrap' or 'gaussian', not {innovations!r}")
     if draws is None:
@@ -261,19 +353,10 @@ def project_svar(
     own = theta[..., 0, PROD, SUPPLY]
     if np.any(np.abs(own) < 1e-12):
         raise EstimationError(NO_IMPACT.format(draw=int(np.flatnonzero(np.abs(own) < 1e-12)[0])))
-    growth_target = 100.0 * np.diff(target, prepend=0.0)
-    supply, effect = scenario_effect(theta, growth_target)
-    supply = np.broadcast_to(supply, (n, horizon))
-    scenario = baseline + effect
-    return SVARProjection(
-        baseline_prod_growth=frozen_numeric(baseline[..., 0]),
-        baseline_rea=frozen_numeric(baseline[..., 1]),
-        baseline_real_price_log=frozen_numeric(baseline[..., 2]),
-        scenario_prod_growth=frozen_numeric(scenario[..., 0]),
-        scenario_rea=frozen_numeric(scenario[..., 1]),
-        scenario_real_price_log=frozen_numeric(scenario[..., 2]),
-        supply_shocks=frozen_numeric(supply),
-        production_level_deviation=frozen_numeric(target),
-        draw_index=frozen_numeric(index),
+    return ProjectionBase(
+        horizon=horizon,
+        index=frozen_numeric(index),
+        baseline=frozen_numeric(baseline),
+        theta=frozen_numeric(theta),
         innovations=innovations if shocks else "none",
     )

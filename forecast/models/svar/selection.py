@@ -16,7 +16,7 @@ from forecast.models.svar.estimation import TOO_FEW, _as_array
 if TYPE_CHECKING:
     from forecast._typing import Trend
 
-__all__ = ["lag_selection", "select_lags"]
+__all__ = ["lag_selection", "lags_from_table", "select_lags"]
 
 CRITERIA = ("aic", "bic", "hq")
 """The information criteria of :func:`lag_selection`, in column order."""
@@ -111,5 +111,19 @@ def select_lags(
     if criterion == "fixed":
         check_count("max_lags", max_lags)
         return int(max_lags)
-    table = lag_selection(data, max_lags, trend=trend)
+    return lags_from_table(lag_selection(data, max_lags, trend=trend), max_lags, criterion)
+
+
+def lags_from_table(table: pd.DataFrame, max_lags: int, criterion: LagCriterion = "bic") -> int:
+    """Return :func:`select_lags`' choice from its :func:`lag_selection` table (no refit).
+
+    ``table`` is ``lag_selection(data, max_lags)`` of the same data; ``"fixed"`` gives
+    ``max_lags``.
+    """
+    known = get_args(LagCriterion)
+    if criterion not in known:
+        raise ValueError(BAD_CRITERION.format(known=", ".join(known), value=criterion))
+    if criterion == "fixed":
+        check_count("max_lags", max_lags)
+        return int(max_lags)
     return int(table["lags"].to_numpy()[int(np.argmin(table[criterion].to_numpy()))])
