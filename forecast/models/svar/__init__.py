@@ -58,9 +58,13 @@ sign identification each bootstrap sample gets rotations in batches of ``rotatio
 one is accepted (its first, a uniform draw from the sample's identified set) or a cap per
 sample is reached; a sample whose identified set is empty is not used, and samples are
 drawn in rounds until ``draws`` admissible models are collected (a cap on the samples makes
-it an error naming the acceptance rate). The bootstrap's candidate rotations are unit
-quaternions (four normals each: Haar on SO(3); the column-sign normalisation covers the
-reflections), screened by a cheap, loosened check of the impact signs and the bound
+it an error naming the acceptance rate). Candidate rotations are unit quaternions (Haar
+on SO(3); the column-sign normalisation covers the reflections). The bootstrap draws only
+rotations whose first row leaves room for the elasticity bound (two entries at most ``rho
+= bound |C[2]| / C[0, 0]``), as many as ``max_rotations`` Haar draws would put there (a
+binomial number), which changes neither the accepted models' distribution nor a sample's
+chance of being given up (:func:`~forecast.models.svar._identify.km_region`). Candidates
+are screened by a cheap, loosened check of the impact signs and the bound
 (:func:`~forecast.models.svar._identify.km_screen`): only the few candidates that pass get
 their rotation matrix and the full check with the dynamic restrictions, which selects
 exactly what checking every candidate would. No draw is reused and none is replaced by a kept

@@ -16,6 +16,12 @@ from forecast.models.svar._common import PROD, cholesky, sign_filter
 
 SCREEN_TOLERANCE = 1e-9
 """Relative slack of :func:`km_screen`'s comparisons (far above the rounding it covers)."""
+SQUARE_LIMIT = 0.5
+"""``rho`` from which :func:`km_region` no longer restricts the rotations.
+
+Its six squares are disjoint for ``rho < 1/sqrt 3`` and its ``rate`` is a probability for
+``rho`` below about 0.56 (0.68 at 0.5).
+"""
 KM2012_DYNAMIC_HORIZON = 12
 """Months after impact over which KM2012's dynamic restrictions on a supply disruption hold."""
 WEAK_INSTRUMENT_F = 10.0
@@ -108,7 +114,12 @@ def km_admissible(
 
 
 def km_screen(
-    quaternions: np.ndarray, chol: np.ndarray, bound: float
+    quaternions: np.ndarray,
+    chol: np.ndarray,
+    bound: float,
+    *,
+    kept: np.ndarray | None = None,
+    square: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cheap necessary condition for the impact signs and the elasticity bound.
 
@@ -121,6 +132,13 @@ def km_screen(
         ``(n, 3, 3)``: lower Cholesky factors; candidate ``(i, j)`` is ``chol[i] @ R(q[:, i, j])``.
     bound
         The supply-elasticity bound.
+    kept
+        ``(n, r)``: only these candidates are screened (all when ``None``).
+    square
+        The candidates come from :func:`square_quaternions` (rows with ``rho <
+        SQUARE_LIMIT``): ``R[0, 0] >= h > rho``, so column 0 cannot be a demand shock and
+        an admissible candidate has its supply shock there; only that arrangement is
+        screened.
 
     Returns
     -------
@@ -134,23 +152,155 @@ def km_screen(
     w, x, y, z = quaternions
     ww, xx, yy, zz = w * w, x * x, y * y, z * z
     norm2 = ww + xx + yy + zz
-    # Stage 1, production only: the two demand columns of B = C R have |C[0, 0] R[0, j]| <=
-    # bound |C[2] . R[:, j]| <= bound |C[2]| (|R[:, j]| = 1), so two of R's first row's
-    # entries are at most rho = bound |C[2]| / C[0, 0] in absolute value.
-    rho = abs(bound) * np.sqrt((chol[:, 2] ** 2).sum(axis=-1)) / chol[:, 0, 0]
-    limit = (rho * (1.0 + SCREEN_TOLERANCE) + SCREEN_TOLERANCE)[:, None] * norm2
-    small = (
-        (np.abs(ww + xx - yy - zz) <= limit).view(np.uint8)
-        + (np.abs(2.0 * (x * y - w * z)) <= limit).view(np.uint8)
-        + (np.abs(2.0 * (x * z + w * y)) <= limit).view(np.uint8)
+    if square:
+        stage_one = _supply_first(quaternions, norm2, chol)
+    else:
+        # Stage 1, production only: the two demand columns of B = C R have |C[0, 0] R[0, j]|
+        # <= bound |C[2] . R[:, j]| <= bound |C[2]| (|R[:, j]| = 1), so two of R's first
+        # row's entries are at most rho = bound |C[2]| / C[0, 0] in absolute value.
+        limit = km_demand_limit(chol, bound)[:, None] * norm2
+        small = (
+            (np.abs(ww + xx - yy - zz) <= limit).view(np.uint8)
+            + (np.abs(2.0 * (x * y - w * z)) <= limit).view(np.uint8)
+            + (np.abs(2.0 * (x * z + w * y)) <= limit).view(np.uint8)
+        )
+        stage_one = small >= 2  # the two demand columns
+    if kept is not None:
+        stage_one &= kept
+    rows, cols = np.nonzero(stage_one)
+    # Stage 2 on the survivors, each Cholesky entry one contiguous (m,) array.
+    entries = chol.reshape(-1, 9).T[:, rows].reshape(3, 3, -1)
+    passed = _screen_signs(
+        quaternions[:, rows, cols], entries, bound, _SUPPLY_FIRST if square else _ARRANGEMENTS
     )
-    rows, cols = np.nonzero(small >= 2)  # the two demand columns
-    passed = _screen_signs(quaternions[:, rows, cols], chol[rows], bound)
     return rows[passed], cols[passed]
 
 
-def _screen_signs(quaternions: np.ndarray, chol: np.ndarray, bound: float) -> np.ndarray:
-    """Stage 2 of :func:`km_screen`: every impact sign and the bound, loosened; ``(m,)``."""
+def _supply_first(quaternions: np.ndarray, norm2: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    """Stage 1 of :func:`km_screen` when column 0 is the supply shock; ``(n, r)``.
+
+    The supply column's production and activity responses must have the sign opposite to
+    its price response, with :func:`_screen_signs`'s slack.
+    """
+    w, x, y, z = quaternions
+    r0 = 2.0 * (w * w + x * x) - norm2  # column 0 of the unnormalised rotation
+    r1, r2 = 2.0 * (x * y + w * z), 2.0 * (x * z - w * y)
+    c = chol[..., None]  # (n, 3, 3, 1): broadcast over the candidates
+    price = c[:, 2, 0] * r0 + c[:, 2, 1] * r1 + c[:, 2, 2] * r2
+    scale = np.sqrt((chol**2).sum(axis=(1, 2)))[:, None]
+    slack_sign = SCREEN_TOLERANCE * norm2 * scale * norm2
+    passed: np.ndarray = r0 * price < slack_sign
+    passed &= (c[:, 1, 0] * r0 + c[:, 1, 1] * r1) * price < slack_sign * scale
+    return passed
+
+
+def km_demand_limit(chol: np.ndarray, bound: float) -> np.ndarray:
+    """``(n,)``: ``rho = |bound| |C[2]| / C[0, 0]``, loosened as :func:`km_screen` loosens it.
+
+    A demand column ``j`` of an admissible ``B = C R`` has ``|R[0, j]| <= rho``.
+    """
+    rho = abs(bound) * np.sqrt((chol[:, 2] ** 2).sum(axis=-1)) / chol[:, 0, 0]
+    limit: np.ndarray = rho * (1.0 + SCREEN_TOLERANCE) + SCREEN_TOLERANCE
+    return limit
+
+
+def km_region(chol: np.ndarray, bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where admissible rotations lie: ``rho`` and the proposal rate of :func:`square_quaternions`.
+
+    An admissible ``R`` has two (demand) entries of its first row ``u`` at most ``rho`` in
+    absolute value (:func:`km_demand_limit`), so ``u`` lies in one of six "squares"
+    ``{sign * u_s > 0, |u_j| <= rho for j != s}`` of the unit sphere. For ``rho < 1/sqrt 3``
+    they are disjoint, and a signed permutation of ``R``'s columns with determinant 1 maps
+    any one onto any other, keeping the Haar measure and what :func:`sign_filter` accepts
+    and returns (it flips and reorders the columns of ``C R``). So the accepted models of
+    Haar rotations in the six squares have the distribution of those in the one square
+    around ``e_0``, whose rotations :func:`square_quaternions` draws.
+
+    The Haar density of ``u`` near ``e_0`` in the coordinates ``(u_1, u_2)`` is ``1 / (4 pi
+    u_0)`` (the sphere's area ``du_1 du_2 / u_0`` over ``4 pi``), at most ``1 / (4 pi h)``
+    on the square, ``h = sqrt(1 - 2 rho^2)`` being ``u_0`` at its corners. A Haar draw
+    therefore has the distribution of: with probability ``rate = 6 * 4 rho^2 / (4 pi h)``
+    a proposal (a uniform point of the square, a uniform rotation about ``e_0``) that is
+    kept with probability ``h / u_0``, else nothing (a rotation outside the squares,
+    which no restriction admits). ``n`` Haar draws become ``Binomial(n, rate)`` proposals.
+
+    Parameters
+    ----------
+    chol
+        ``(n, 3, 3)``: lower Cholesky factors.
+    bound
+        The supply-elasticity bound.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``rho`` ``(n,)`` and ``rate`` ``(n,)``: 1 where ``rho >= SQUARE_LIMIT`` (no
+        restriction: the rotations are drawn from the whole group).
+    """
+    rho = km_demand_limit(chol, bound)
+    square = rho < SQUARE_LIMIT
+    rho2 = np.where(square, rho, 0.0) ** 2
+    rate: np.ndarray = np.where(square, 6.0 * rho2 / (np.pi * np.sqrt(1.0 - 2.0 * rho2)), 1.0)
+    return rho, rate
+
+
+def square_quaternions(
+    rng: np.random.Generator, rho: np.ndarray, rotations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Proposals of :func:`km_region`: quaternions ``(4, n, rotations)`` and which are kept.
+
+    Per proposal three uniforms (``u_1``, ``u_2`` on ``[-rho, rho]``, then the keep draw
+    ``V``: kept if ``V u_0 < h``) and two normals ``g`` (the rotation about ``e_0``). With
+    ``u_0 = sqrt(1 - u_1^2 - u_2^2)``, ``a = sqrt((1 + u_0) / 2)``, ``b = sqrt((1 - u_0) /
+    2)``, ``zeta^2 = (u_2 + i u_1) / |u_2 + i u_1|`` and ``omega = g_0 + i g_1``, the
+    quaternion ``(a Re(zeta omega), a Im(zeta omega), b Re(omega conj(zeta)), b Im(omega
+    conj(zeta)))`` has a rotation with first row ``(u_0, u_1, u_2)``: for ``(w, x, y, z) =
+    (a cos phi, a sin phi, b cos psi, b sin psi)`` the first row is ``(a^2 - b^2, 2ab
+    sin(phi - psi), 2ab cos(phi - psi))``; here ``phi - psi`` is the angle of ``zeta^2``
+    and ``phi + psi``, twice the angle of ``omega``, is uniform. Changing ``phi + psi``
+    multiplies the rotation on the left by a rotation about ``e_0``; given its first row,
+    a Haar rotation is uniform over those (the Haar measure is invariant under them, and
+    they act freely and transitively on the rotations with that first row), so the
+    proposal is a Haar rotation given its first row.
+
+    ``rho`` ``(n,)`` must be below :data:`SQUARE_LIMIT`.
+    """
+    shape = (rho.shape[0], int(rotations))
+    uniform = rng.random((3, *shape))
+    g0, g1 = rng.standard_normal((2, *shape))
+    half = rho[:, None]
+    u1, u2 = half * (2.0 * uniform[0] - 1.0), half * (2.0 * uniform[1] - 1.0)
+    s2 = u1 * u1 + u2 * u2
+    u0 = np.sqrt(1.0 - s2)
+    kept = uniform[2] * u0 < np.sqrt(1.0 - 2.0 * half * half)
+    cos = np.clip(u2 / np.maximum(np.sqrt(s2), np.finfo(float).tiny), -1.0, 1.0)
+    zr, zi = np.sqrt(0.5 * (1.0 + cos)), np.copysign(np.sqrt(0.5 * (1.0 - cos)), u1)
+    a, b = np.sqrt(0.5 * (1.0 + u0)), np.sqrt(0.5 * s2 / (1.0 + u0))
+    quaternions = np.empty((4, *shape))
+    np.multiply(a, zr * g0 - zi * g1, out=quaternions[0])
+    np.multiply(a, zr * g1 + zi * g0, out=quaternions[1])
+    np.multiply(b, zr * g0 + zi * g1, out=quaternions[2])
+    np.multiply(b, zr * g1 - zi * g0, out=quaternions[3])
+    return quaternions, kept
+
+
+_ARRANGEMENTS = ((0, 1, 2), (1, 0, 2), (2, 0, 1))
+"""(supply, demand, demand) columns of a candidate: any column may be the supply shock."""
+_SUPPLY_FIRST = ((0, 1, 2),)
+"""The only arrangement of a candidate from :func:`square_quaternions`."""
+
+
+def _screen_signs(
+    quaternions: np.ndarray,
+    c: np.ndarray,
+    bound: float,
+    arrangements: tuple[tuple[int, int, int], ...],
+) -> np.ndarray:
+    """Stage 2 of :func:`km_screen`: every impact sign and the bound, loosened; ``(m,)``.
+
+    ``c`` ``(3, 3, m)``: each candidate's Cholesky factor; ``arrangements`` the (supply,
+    demand, demand) column orders that may hold.
+    """
     w, x, y, z = quaternions
     ww, xx, yy, zz = w * w, x * x, y * y, z * z
     norm2 = ww + xx + yy + zz
@@ -160,7 +310,6 @@ def _screen_signs(quaternions: np.ndarray, chol: np.ndarray, bound: float) -> np
         (2.0 * (xy - wz), ww - xx + yy - zz, 2.0 * (yz + wx)),
         (2.0 * (xz + wy), 2.0 * (yz - wx), ww - xx - yy + zz),
     )
-    c = np.moveaxis(chol, 0, -1)  # (3, 3, m)
     scale = np.sqrt((c**2).sum(axis=(0, 1)))
     slack = SCREEN_TOLERANCE * norm2 * scale
     slack_sign = slack * norm2
@@ -181,7 +330,7 @@ def _screen_signs(quaternions: np.ndarray, chol: np.ndarray, bound: float) -> np
             )
         )
     passed = np.zeros(norm2.shape, dtype=bool)
-    for supply, one, two in ((0, 1, 2), (1, 0, 2), (2, 0, 1)):
+    for supply, one, two in arrangements:
         demand_one, _, up_one, down_one = literals[one]
         demand_two, _, up_two, down_two = literals[two]
         _, supply_down, _, supply_rea_down = literals[supply]
@@ -196,7 +345,13 @@ def _screen_signs(quaternions: np.ndarray, chol: np.ndarray, bound: float) -> np
 
 
 def km_first_admissible(
-    quaternions: np.ndarray, chol: np.ndarray, bound: float, phis: np.ndarray | None
+    quaternions: np.ndarray,
+    chol: np.ndarray,
+    bound: float,
+    phis: np.ndarray | None,
+    *,
+    kept: np.ndarray | None = None,
+    square: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """First candidate of each row that satisfies every Kilian-Murphy restriction.
 
@@ -206,6 +361,8 @@ def km_first_admissible(
         As for :func:`km_screen`.
     phis
         ``(n, H + 1, 3, 3)`` reduced-form MA matrices of each row, or ``None`` (impact only).
+    kept, square
+        As for :func:`km_screen`.
 
     Returns
     -------
@@ -215,7 +372,7 @@ def km_first_admissible(
         on every ``chol[i] @ R(q[:, i, j])`` would select, computed only for the candidates
         :func:`km_screen` passes.
     """
-    rows, cols = km_screen(quaternions, chol, bound)
+    rows, cols = km_screen(quaternions, chol, bound, kept=kept, square=square)
     rotations = _var.quaternion_rotations(quaternions[:, rows, cols].T)
     accepted, ordered = km_filter(
         chol[rows] @ rotations, bound, None if phis is None else phis[rows]

@@ -13,7 +13,13 @@ from forecast._typing import BootstrapMethod, Identification
 from forecast.errors import EstimationError
 from forecast.models import _var
 from forecast.models.svar._common import cholesky, disruption_signs
-from forecast.models.svar._identify import km_first_admissible, proxy_impact, reduced_ma
+from forecast.models.svar._identify import (
+    km_first_admissible,
+    km_region,
+    proxy_impact,
+    reduced_ma,
+    square_quaternions,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -70,7 +76,9 @@ class SVARDraws:
         Of those, the samples with an admissible model (sign identification: the acceptance
         rate is ``samples_accepted / samples_tried``; the first ``requested`` are kept).
     rotations_tried
-        Candidate rotations drawn in all (sign identification; 0 otherwise).
+        Candidate rotations drawn in all (sign identification; 0 otherwise): proposals from
+        the part of the rotations the elasticity bound leaves possible, each standing for
+        many uniform ones (the notes give how many).
     notes
         What happened (the acceptance rate under sign identification).
     """
@@ -149,8 +157,10 @@ def bootstrap_svar(
     rng
         The only source of randomness. Numbers taken: ``draws * (T - p)`` integers
         (``"residual"``, ``"wild"``) or ``draws * (T - p) * K`` normals (``"gaussian"``), plus
-        under sign identification ``rotations * K * K`` normals per sample and batch, and the
-        numbers of every further round of samples.
+        under sign identification one binomial per sample (its number of proposals), then
+        per sample and batch three uniforms and two normals per proposal (four normals per
+        rotation for a sample whose bound leaves every rotation possible), and the numbers
+        of every further round of samples.
     method
         ``"residual"``: i.i.d. resampling of the centred, degrees-of-freedom-inflated
         residuals; ``"wild"``: those residuals times a Rademacher sign per month (robust to
@@ -162,10 +172,16 @@ def bootstrap_svar(
         Candidate rotations per sample and batch under sign identification: batches are
         drawn for the samples without an accepted rotation yet, until each has one (its
         first accepted rotation, a uniform draw from the sample's identified set, is kept)
-        or has used ``max_rotations``.
+        or has used its share of ``max_rotations``.
     max_rotations
         Cap on the rotations tried for one bootstrap sample: a sample without an accepted
-        rotation by then has an empty (or negligible) identified set and is not used.
+        rotation among ``max_rotations`` uniform (Haar) rotations has an empty (or
+        negligible) identified set and is not used. Only the rotations whose first row
+        leaves room for the elasticity bound can be accepted, so just those are drawn: a
+        binomial number of proposals with the distribution of the Haar draws that fall
+        there (see :func:`~forecast.models.svar._identify.km_region`), which gives every
+        sample the same chance of an accepted rotation, and the same one, as
+        ``max_rotations`` Haar draws.
     max_samples
         Cap on the bootstrap samples drawn under sign identification (default
         ``SAMPLE_CAP * draws``). Samples are drawn in rounds until ``draws`` of them have an
@@ -301,6 +317,7 @@ def _sign_bootstrap(
     rotations, max_rotations, cap = caps
     kept: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     tried = accepted = spent = 0
+    worth = 0.0
     while sum(part[0].shape[0] for part in kept) < n:
         need = n - sum(part[0].shape[0] for part in kept)
         if tried >= cap:
@@ -318,10 +335,11 @@ def _sign_bootstrap(
         rate = max(accepted / tried, 1.0 / SAMPLE_CAP) if tried else 1.0
         size = min(cap - tried, max(need, int(np.ceil(need / rate))))
         batch = _resample(fit, size, rng, method)
-        ordered, found, used = _sign_draws(
+        ordered, found, used, haar = _sign_draws(
             fit, batch.coefs, batch.sigma, rng, rotations, max_rotations
         )
         tried, accepted, spent = tried + size, accepted + int(found.sum()), spent + used
+        worth += haar
         take = np.flatnonzero(found)[:need]
         kept.append((batch.coefs[take], batch.intercept[take], batch.sigma[take], ordered[take]))
         report(sum(part[0].shape[0] for part in kept), n)
@@ -329,8 +347,9 @@ def _sign_bootstrap(
     note = (
         f"sign identification: {accepted} of the {tried} bootstrap samples drawn "
         f"({accepted / tried:.1%}) have an admissible model within {max_rotations} rotations "
-        f"each ({spent} rotations in all); the first {n} are the {n} draws (none reused, none "
-        "with an empty identified set)"
+        f"each ({spent} rotations in all, drawn from the part of the rotations the elasticity "
+        f"bound leaves possible: about {worth:.0f} uniform rotations' worth); the first {n} "
+        f"are the {n} draws (none reused, none with an empty identified set)"
     )
     return SVARDraws(
         coefs=frozen_numeric(coefs),
@@ -354,29 +373,75 @@ def _sign_draws(
     rng: np.random.Generator,
     rotations: int,
     max_rotations: int,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """First accepted rotation of each sample, in batches; which samples have one; rotations.
+) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """First accepted rotation of each sample, in batches; which samples have one; draws.
 
-    A sample is given up once ``max_rotations`` of its rotations were rejected.
+    Equivalent in distribution to drawing Haar rotations in batches of ``rotations`` until
+    one is accepted and giving a sample up after ``max_rotations``: of those Haar draws,
+    only the ones in :func:`~forecast.models.svar._identify.km_region`'s region can be
+    accepted, and they are, in order, the kept ones of ``Binomial(max_rotations, rate)``
+    proposals (:func:`~forecast.models.svar._identify.square_quaternions`). Each sample gets
+    that many proposals, screened in order in batches of ``rotations``, and is given up when
+    none is accepted (the whole group is drawn from when the bound leaves it unrestricted).
+    Returns the proposals drawn in all, and the Haar rotations they stand for (each
+    sample's proposals over its ``rate``).
     """
     n, k = sigma.shape[0], sigma.shape[-1]
     chol = cholesky(sigma)
     horizon = fit.dynamic_horizon
     phis = reduced_ma(coefs, horizon) if horizon else None
     bound = float(fit.elasticity_bound or 0.0)
+    rho, rate = km_region(chol, bound)
+    budget = rng.binomial(max_rotations, rate)
     chosen = np.zeros((n, k, k))
     found = np.zeros(n, dtype=bool)
     tried = np.zeros(n, dtype=np.int64)
-    pending = np.arange(n)
+    pending = np.flatnonzero(budget > 0)
     chunk = max(1, ROTATION_CHUNK // rotations)
     while pending.size:
-        for group in np.array_split(pending, -(-pending.size // chunk)):
-            quaternions = rng.standard_normal((4, group.size, rotations))
-            hit, first = km_first_admissible(
-                quaternions, chol[group], bound, None if phis is None else phis[group]
-            )
-            chosen[group[hit]] = first
-            found[group[hit]] = True
-        tried[pending] += rotations
-        pending = pending[~found[pending] & (tried[pending] < max_rotations)]
-    return chosen, found, int(tried.sum())
+        left = np.minimum(budget[pending] - tried[pending], rotations)
+        # Rows drawn from the square apart from the (rare) unrestricted ones, and rows with
+        # as many proposals left side by side (few are drawn beyond a budget).
+        order = np.lexsort((left, rate[pending] >= 1.0))
+        for part in np.array_split(order, -(-order.size // chunk)):
+            for square in (True, False):
+                rows = part[(rate[pending[part]] < 1.0) == square]
+                if rows.size:
+                    group = pending[rows]
+                    hit, first = _first_admissible(
+                        rng, group, left[rows], (chol, phis, rho), bound, square=square
+                    )
+                    chosen[group[hit]] = first
+                    found[group[hit]] = True
+        tried[pending] += left
+        pending = pending[~found[pending] & (tried[pending] < budget[pending])]
+    worth = np.divide(tried, rate, out=np.zeros(n), where=rate > 0)  # no draws at rate 0
+    return chosen, found, int(tried.sum()), float(worth.sum())
+
+
+def _first_admissible(
+    rng: np.random.Generator,
+    group: np.ndarray,
+    left: np.ndarray,
+    reduced: tuple[np.ndarray, np.ndarray | None, np.ndarray],
+    bound: float,
+    *,
+    square: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One batch of ``left`` candidates per sample of ``group``: the first admissible ones."""
+    chol, phis, rho = reduced
+    width = int(left.max())
+    kept = np.arange(width) < left[:, None]  # the proposals within each sample's budget
+    if square:
+        quaternions, by_density = square_quaternions(rng, rho[group], width)
+        kept &= by_density
+    else:
+        quaternions = rng.standard_normal((4, group.size, width))
+    return km_first_admissible(
+        quaternions,
+        chol[group],
+        bound,
+        None if phis is None else phis[group],
+        kept=kept,
+        square=square,
+    )
