@@ -545,8 +545,7 @@ class FittedModels:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the models' methodology tables by name (the headline model's, when names repeat).
 
-        The same frames the run's result carries (``RunResult.tables``); the report draws
-        its methodology charts from them as soon as the models are fitted.
+        The same frames the run's result carries (``RunResult.tables``).
         """
         tables: dict[str, pd.DataFrame] = {}
         for adapter in self.adapters():
@@ -716,8 +715,15 @@ class FittedModels:
 class _SetUp:
     """Set models up for one run: progress once per message, default models that fail noted."""
 
-    def __init__(self, base: dict[str, Any], *, explicit: bool, step: Progress) -> None:
-        self.base, self.explicit, self.step = base, explicit, step
+    def __init__(
+        self,
+        base: dict[str, Any],
+        *,
+        explicit: bool,
+        step: Progress,
+        on_model: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.base, self.explicit, self.step, self.on_model = base, explicit, step, on_model
         self.last_message: str | None = None
         self.dropped: list[str] = []
         self.skipped: dict[str, str] = {}
@@ -730,7 +736,7 @@ class _SetUp:
         spec: RunSpec = self.base["spec"]
         options = entry.resolve_options(spec.model_options.get(entry.name))
         try:
-            return entry.build(RunContext(entry.name, options=options, **self.base))
+            adapter = entry.build(RunContext(entry.name, options=options, **self.base))
         except ForecastError as exc:
             # a default model that cannot run on these data (a series it needs for its
             # sample, a weak instrument, no admissible model) is left out, with its reason
@@ -739,6 +745,9 @@ class _SetUp:
             self.dropped.append(NOT_ESTIMATED.format(name=entry.name, reason=exc))
             self.skipped[entry.name] = str(exc)
             return None
+        if self.on_model is not None:
+            self.on_model(adapter)
+        return adapter
 
     def each(self, kind: ModelKind, names: set[str]) -> dict[str, Any]:
         """Set up the chosen models of one kind, in registry order."""
@@ -755,16 +764,18 @@ def fit(
     store: Store | str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     today: pd.Timestamp | None = None,
+    on_model: Callable[[Any], None] | None = None,
 ) -> FittedModels:
     """Read the inputs and set every model of ``spec`` up once (see the module docstring).
 
     A spec without a seed gets fresh entropy, recorded in ``FittedModels.spec``. A default
     model that cannot be estimated on the data is left out with a note; a model the user
     named raises. BLAS runs on one thread meanwhile (:func:`forecast._cpu.one_blas_thread`:
-    small matrices, the same numbers).
+    small matrices, the same numbers). ``on_model`` is called with each model's adapter as
+    soon as it is set up (baseline, price models, Cuba models, in registry order).
     """
     with one_blas_thread():
-        return _fit(spec, store=store, progress=progress, today=today)
+        return _fit(spec, store=store, progress=progress, today=today, on_model=on_model)
 
 
 def _fit(
@@ -773,6 +784,7 @@ def _fit(
     store: Store | str | os.PathLike[str] | None,
     progress: Progress | None,
     today: pd.Timestamp | None,
+    on_model: Callable[[Any], None] | None = None,
 ) -> FittedModels:
     step = progress or (lambda _message: None)
     spec = spec if spec.seed is not None else spec.with_seed(secrets.randbits(63))
@@ -784,7 +796,7 @@ def _fit(
     months = pd.date_range(inputs.as_of + pd.DateOffset(months=1), periods=spec.horizon, freq="MS")
     base: dict[str, Any] = {"inputs": inputs, "spec": spec, "seed": int(spec.seed or 0),
                             "months": months, "step": step}  # fmt: skip
-    set_up = _SetUp(base, explicit=spec.explicit_models, step=step)
+    set_up = _SetUp(base, explicit=spec.explicit_models, step=step, on_model=on_model)
     base["baseline"] = set_up(registry.get(spec.price_baseline))
     names = {e.name for e in kept}
     price: dict[str, PriceModel] = set_up.each("price", names)
@@ -1005,7 +1017,7 @@ def run(
     models: Sequence[str] | None = None,
     price_baseline: PriceBaseline | None = None,
     svar_identification: str | None = None,
-    on_fit: Callable[[FittedModels], None] | None = None,
+    on_model: Callable[[Any], None] | None = None,
 ) -> RunResult:
     """Project oil prices and Cuba's economy under each scenario.
 
@@ -1049,9 +1061,9 @@ def run(
     svar_identification
         ``recursive`` (Kilian 2009; default) or ``sign`` (Kilian and Murphy 2012); the same
         as ``RunSpec(model_options={"svar": {"identification": ...}})``.
-    on_fit
-        Called with the fitted models before the scenarios are projected (the report
-        starts drawing its methodology charts there).
+    on_model
+        Called with each model's adapter as soon as it is set up, before the scenarios are
+        projected (the report starts drawing a model's methodology charts there).
 
     Returns
     -------
@@ -1076,9 +1088,7 @@ def run(
     }  # fmt: skip
     run_spec = _spec_from(spec, settings)
     chosen = _resolve_scenarios(scenarios, overrides)
-    fitted = fit(run_spec, store=store, progress=progress)
-    if on_fit is not None:
-        on_fit(fitted)
+    fitted = fit(run_spec, store=store, progress=progress, on_model=on_model)
     return fitted.project(chosen)
 
 

@@ -174,7 +174,7 @@ def spec_from_options(options: dict[str, Any]) -> RunSpec:
 def _execute(
     options: dict[str, Any],
     extra: Callable[[Any, ProgressBar], None] | None,
-    on_fit: Callable[[Any], None] | None = None,
+    on_model: Callable[[Any], None] | None = None,
 ) -> Any:
     from forecast.engine import run
 
@@ -185,7 +185,7 @@ def _execute(
             store=options["store_path"],
             overrides=list(options["overrides"]),
             progress=bar,
-            on_fit=on_fit,
+            on_model=on_model,
         )
         if extra is not None:
             extra(result, bar)
@@ -295,7 +295,8 @@ def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **opti
                 write_report(result, out_dir, backtest=evidence, workers=workers, progress=bar)
             )
 
-        # the methodology charts need only the fitted models: drawn while scenarios project
+        # a model's methodology charts need only its fit: drawn while the others fit and
+        # the scenarios project
         result = _execute(options, write, workers.start_early)
     click.echo(result.summary_text() if verbose else "\n".join(short_summary(result)))
     click.echo(f"report: {written['html']}")

@@ -415,7 +415,7 @@ def method_chart_specs(tables: Mapping[str, pd.DataFrame]) -> list[_ChartSpec]:
     """Return the methodology charts of these tables (a run's ``tables``), as builders.
 
     They need only the fitted models' tables, so :meth:`ChartWorkers.start_early` can draw
-    them while the scenarios are still being projected.
+    them while other models fit and the scenarios are projected.
     """
     draws: dict[str, Callable[[pd.DataFrame], ggplot]] = {
         "svar_irf": charts.svar_irf_chart,
@@ -528,22 +528,32 @@ class ChartWorkers:
         self.workers = _workers(workers)
         self.pool: Any = None
         self.early: list[tuple[_ChartSpec, Any]] = []
+        self.started_tables: set[str] = set()
 
     def __enter__(self) -> Self:
         if self.workers > 1 and "fork" in mp.get_all_start_methods():
             self.pool = _fork_pool(self.workers, _prepare_plotting)
         return self
 
-    def start_early(self, fitted: Any) -> None:
-        """Start drawing the methodology charts of fitted models (``FittedModels``) now.
+    def start_early(self, model: Any) -> None:
+        """Start drawing a model's methodology charts now, from its adapter's ``tables``.
 
-        Their tables exist once the models are fitted, so the workers draw them while the
-        scenarios are projected; :func:`write_report` then takes each finished chart whose
-        builder reads the same table objects as the result's, and draws the others.
+        Called with each model's adapter as soon as it is set up (``engine.run(on_model=
+        ...)``, in run order), so the workers draw them while the other models fit and the
+        scenarios are projected. A table name already started from an earlier model is
+        skipped (the run's tables keep the first model's); :func:`write_report` then takes
+        each finished chart whose builder reads the same table objects as the result's,
+        and draws the others.
         """
         if self.pool is None:
             return
-        for spec in method_chart_specs(fitted.tables()):
+        tables = {
+            name: table
+            for name, table in getattr(model, "tables", {}).items()
+            if name not in self.started_tables
+        }
+        self.started_tables.update(tables)
+        for spec in method_chart_specs(tables):
             self.early.append((spec, self.pool.apply_async(_render, (spec.make,))))
 
     def take(self, spec: _ChartSpec) -> Any:

@@ -175,14 +175,11 @@ def _hd_table() -> pd.DataFrame:
     )
 
 
-class _Fitted:
-    """What ChartWorkers.start_early reads of fitted models: their tables."""
+class _Model:
+    """What ChartWorkers.start_early reads of a model's adapter: its tables."""
 
     def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
-        self._tables = tables
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return self._tables
+        self.tables = tables
 
 
 def test_methodology_charts_started_early_are_taken_for_the_same_tables_only() -> None:
@@ -192,7 +189,8 @@ def test_methodology_charts_started_early_are_taken_for_the_same_tables_only() -
 
     table = _hd_table()
     with ChartWorkers(2) as workers:
-        workers.start_early(_Fitted({"svar_hd": table}))
+        workers.start_early(_Model({"svar_hd": table}))
+        workers.start_early(_Model({"svar_hd": table.copy()}))  # a later model's: the first kept
         assert [spec.id for spec, _ in workers.early] == ["svar_hd"]
         same = method_chart_specs({"svar_hd": table})
         other = method_chart_specs({"svar_hd": table.copy()})  # equal frame, another object
@@ -210,7 +208,7 @@ def test_early_charts_left_untaken_are_stopped_with_the_workers() -> None:
     from forecast.reports.writer import ChartWorkers
 
     with ChartWorkers(2) as workers:
-        workers.start_early(_Fitted({"svar_hd": _hd_table()}))
+        workers.start_early(_Model({"svar_hd": _hd_table()}))
     assert workers.early == []
     assert mp.active_children() == []
 
