@@ -43,6 +43,7 @@ from forecast.reports import _headline, _markdown, _summary, _tables, _xlsx
 from forecast.reports._backtest import BacktestEvidence
 from forecast.reports._format import fmt as _fmt
 from forecast.reports._format import table as _table
+from forecast.reports._workers import WarmPool
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
@@ -513,10 +514,12 @@ def _stop(pool: Any, kind: type[BaseException] | None) -> None:
 class ChartWorkers:
     """Chart worker processes started before the run, to draw the report's charts after it.
 
-    Entering forks the workers (where the platform can), which import plotnine and
-    matplotlib and load the fonts while the caller computes; :func:`write_report` then sends
-    them each chart's builder (small frames, pickled). Leaving always shuts the workers down
-    and joins them, on success, on error and on Ctrl-C.
+    Entering forks one worker (where the platform can), which imports plotnine and
+    matplotlib and loads the fonts while the caller computes, then forks the others from
+    itself (:class:`~forecast.reports._workers.WarmPool`: the libraries imported once);
+    :func:`write_report` then sends them each chart's builder (small frames, pickled).
+    Leaving always shuts the workers down and joins them, on success, on error and on
+    Ctrl-C.
 
     Parameters
     ----------
@@ -532,7 +535,8 @@ class ChartWorkers:
 
     def __enter__(self) -> Self:
         if self.workers > 1 and "fork" in mp.get_all_start_methods():
-            self.pool = _fork_pool(self.workers, _prepare_plotting)
+            # one process imports plotnine and forks the others (reports/_workers.py)
+            self.pool = WarmPool(self.workers, _prepare_plotting)
         return self
 
     def start_early(self, model: Any) -> None:
