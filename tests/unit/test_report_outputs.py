@@ -157,7 +157,8 @@ def test_report_computes_each_shared_table_once(
     counted(_summary, "probability_table")
     counted(_headline, "headline_table")
     counted(_summary, "summary_sentences")
-    monkeypatch.setattr(writer, "_chart_specs", lambda _result: [])  # the tables only
+    for specs in ("_main_specs", "_sensitivity_specs"):  # the tables only, not the charts
+        monkeypatch.setattr(writer, specs, lambda _result: [])
     write_report(result, tmp_path)
     assert sorted(map(str, calls["period_table"])) == ["quarter", "year"]
     assert len(calls["probability_table"]) == 1
