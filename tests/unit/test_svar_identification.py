@@ -484,3 +484,15 @@ def test_an_explosive_point_model_is_refused_before_its_bootstrap() -> None:
     )
     with pytest.raises(EstimationError, match=r"at the point estimate.*first-stage F .* 0\.01"):
         svar_adapter._check_point(context, weak)  # type: ignore[arg-type]
+
+
+def test_sustained_effect_of_batched_coefficients_is_each_draws_own() -> None:
+    rng = np.random.default_rng(8)
+    coefs = np.stack([np.stack([A1, A2]) * (1 + 0.05 * rng.standard_normal()) for _ in range(4)])
+    impact = np.stack([B_TRUE * (1 + 0.1 * i) for i in range(4)])
+    batched = sustained_supply_effect(coefs, impact, 12)
+    assert batched.shape == (4, 13, 3)
+    for i in range(4):
+        np.testing.assert_allclose(
+            batched[i], sustained_supply_effect(coefs[i], impact[i], 12), rtol=1e-12
+        )

@@ -105,12 +105,9 @@ def select_lags(
 
     ``criterion`` ``"fixed"`` returns ``max_lags`` itself (the lag length chosen by hand).
     """
-    known = get_args(LagCriterion)
-    if criterion not in known:
-        raise ValueError(BAD_CRITERION.format(known=", ".join(known), value=criterion))
-    if criterion == "fixed":
-        check_count("max_lags", max_lags)
-        return int(max_lags)
+    fixed = _fixed_lags(max_lags, criterion)
+    if fixed is not None:
+        return fixed
     return lags_from_table(lag_selection(data, max_lags, trend=trend), max_lags, criterion)
 
 
@@ -120,10 +117,18 @@ def lags_from_table(table: pd.DataFrame, max_lags: int, criterion: LagCriterion 
     ``table`` is ``lag_selection(data, max_lags)`` of the same data; ``"fixed"`` gives
     ``max_lags``.
     """
+    fixed = _fixed_lags(max_lags, criterion)
+    if fixed is not None:
+        return fixed
+    return int(table["lags"].to_numpy()[int(np.argmin(table[criterion].to_numpy()))])
+
+
+def _fixed_lags(max_lags: int, criterion: LagCriterion) -> int | None:
+    """Check ``criterion``; return ``max_lags`` when it is ``"fixed"``, else ``None``."""
     known = get_args(LagCriterion)
     if criterion not in known:
         raise ValueError(BAD_CRITERION.format(known=", ".join(known), value=criterion))
     if criterion == "fixed":
         check_count("max_lags", max_lags)
         return int(max_lags)
-    return int(table["lags"].to_numpy()[int(np.argmin(table[criterion].to_numpy()))])
+    return None

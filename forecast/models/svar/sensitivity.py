@@ -56,9 +56,9 @@ def sustained_supply_effect(coefs: np.ndarray, impact: np.ndarray, horizon: int)
 
 
 def _sustained_effect(phis: np.ndarray, impact: np.ndarray) -> np.ndarray:
-    """:func:`sustained_supply_effect` from the MA matrices ``Phi_0..Phi_H`` ``(H + 1, K, K)``."""
+    """:func:`sustained_supply_effect` from the MA matrices ``(..., H + 1, K, K)``."""
     theta = phis @ impact[..., None, :, :]  # as _var.structural_ma
-    target = np.zeros(phis.shape[0])
+    target = np.zeros(phis.shape[-3])  # H + 1, also for batched (n, H + 1, K, K) matrices
     target[0] = -1.0
     _, effect = scenario_effect(theta, target)
     return effect
