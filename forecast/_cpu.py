@@ -42,12 +42,9 @@ def one_blas_thread() -> Iterator[None]:
     with two OpenBLAS threads on a loaded 2-core machine, 0.02 s with one). The threads of
     the routines a run calls share out the outputs, not the sums, so the numbers do not
     change: the report and the golden cases are byte-identical with one thread or two.
-    Through ``threadpoolctl``; without it the block runs as it is.
+    Through ``threadpoolctl`` (imported here: only a run needs it).
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a dependency; the numbers do not need it
-        yield
-        return
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield

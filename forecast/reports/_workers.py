@@ -16,6 +16,7 @@ whose parent is gone exits on its own.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import pickle
@@ -27,14 +28,28 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
-__all__ = ["WarmPool", "WorkerDiedError"]
+__all__ = ["WarmPool", "WorkerDiedError", "quiet_fork"]
 
 POLL_SECONDS = 0.5
 """How often an idle worker checks its parent, and a waiting caller the workers."""
 BROKEN = -1
 """Task number of the zygote's message that a worker it forked died."""
+
+
+@contextlib.contextmanager
+def quiet_fork() -> Iterator[None]:
+    """Fork inside the block without Python 3.12+'s warning about forking with threads.
+
+    The warning is that a forked child may deadlock on a lock another thread held; the chart
+    workers only draw with matplotlib's Agg backend and take no such lock.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
+        )
+        yield
 
 
 class WorkerDiedError(RuntimeError):
@@ -77,12 +92,7 @@ class WarmPool:
             args=(self.workers, prepare, self._tasks, self._results, os.getpid()),
             name="forecast-charts",
         )
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that fork() in a threaded process may deadlock; the workers
-            # only draw with matplotlib's Agg backend and take no locks held by other threads.
-            warnings.filterwarnings(
-                "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
-            )
+        with quiet_fork():
             self._zygote.start()
         self._collector = threading.Thread(target=self._collect, daemon=True)
         self._collector.start()

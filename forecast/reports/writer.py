@@ -25,7 +25,6 @@ import contextlib
 import copy
 import io
 import multiprocessing as mp
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,7 +42,7 @@ from forecast.reports import _headline, _markdown, _summary, _tables, _xlsx
 from forecast.reports._backtest import BacktestEvidence
 from forecast.reports._format import fmt as _fmt
 from forecast.reports._format import table as _table
-from forecast.reports._workers import WarmPool
+from forecast.reports._workers import WarmPool, quiet_fork
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
@@ -501,14 +500,9 @@ def _prepare_plotting() -> None:
     FigureCanvasAgg(warm).draw()
 
 
-def _fork_pool(workers: int, initializer: Callable[[], None] | None = None) -> Any:
-    with warnings.catch_warnings():
-        # Python 3.12+ warns that fork() in a threaded process may deadlock; the workers
-        # only draw with matplotlib's Agg backend and take no locks held by other threads.
-        warnings.filterwarnings(
-            "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
-        )
-        return mp.get_context("fork").Pool(workers, initializer=initializer)
+def _fork_pool(workers: int) -> Any:
+    with quiet_fork():
+        return mp.get_context("fork").Pool(workers)
 
 
 def _stop(pool: Any, kind: type[BaseException] | None) -> None:
