@@ -24,6 +24,7 @@ from forecast.charts.headline import headline_chart
 from forecast.charts.methodology import svar_fevd_chart, svar_hd_chart, svar_irf_chart
 from forecast.charts.scenario import (
     difference_chart,
+    model_difference_chart,
     price_fan_chart,
     same_oil_shock,
     scenario_colours,
@@ -38,6 +39,7 @@ __all__ = [
     "cumulative_loss_frame",
     "difference_chart",
     "headline_chart",
+    "model_difference_chart",
     "price_fan_chart",
     "same_oil_shock",
     "scenario_colours",

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BASE_SIZE", "DPI", "HISTORY_COLOUR", "band", "figure", "theme", "year_breaks"]
+__all__ = [
+    "BASE_SIZE",
+    "DPI",
+    "HISTORY_COLOUR",
+    "band",
+    "compose",
+    "figure",
+    "theme",
+    "year_breaks",
+]
 
 BASE_SIZE = 10
 """Base font size (points); titles, subtitles, captions and strips are sized from it."""
@@ -46,6 +55,21 @@ def band(mapping: Any, **params: Any) -> Any:
     from plotnine import geom_ribbon
 
     return geom_ribbon(mapping, outline_type="full", **params)
+
+
+def compose(plot: Any, *parts: Any) -> Any:
+    """Return ``plot`` with ``parts`` added in order (a list among them adds its items).
+
+    The same chart as ``plot + parts[0] + parts[1] + ...``, but plotnine's ``+`` deep-copies
+    the plot, its layers and its theme at every step; one addition of a list copies it once.
+    """
+    items: list[Any] = []
+    for part in parts:
+        if isinstance(part, list):
+            items.extend(part)
+        else:
+            items.append(part)
+    return plot + items
 
 
 def figure(width: float, height: float) -> Any:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from forecast.charts._theme import figure, theme
+from forecast.charts._theme import compose, figure, theme
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -147,16 +147,16 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
     )
     start, end = (frame["origin"].min(), frame["origin"].max()) if len(frame) else (None, None)
     window = f"scored origins {start:%Y-%m} to {end:%Y-%m}" if start is not None else "no origins"
-    return (
-        ggplot(frame, aes("origin", "cumulative_pct", colour="model", linetype="model"))
-        + geom_hline(yintercept=0, colour="#888888", size=0.4)
-        + geom_line(size=0.7)
-        + facet_grid("panel_horizon ~ panel_target", scales="free_y")
-        + scale_colour_manual(values=colours)
-        + scale_linetype_manual(values=linetypes)
-        + scale_x_datetime(date_labels="%Y", date_breaks="4 years")
-        + guides(colour=guide_legend(nrow=1), linetype=guide_legend(nrow=1))
-        + labs(
+    return compose(
+        ggplot(frame, aes("origin", "cumulative_pct", colour="model", linetype="model")),
+        geom_hline(yintercept=0, colour="#888888", size=0.4),
+        geom_line(size=0.7),
+        facet_grid("panel_horizon ~ panel_target", scales="free_y"),
+        scale_colour_manual(values=colours),
+        scale_linetype_manual(values=linetypes),
+        scale_x_datetime(date_labels="%Y", date_breaks="4 years"),
+        guides(colour=guide_legend(nrow=1), linetype=guide_legend(nrow=1)),
+        labs(
             title="Cumulative squared-error gain over the monthly-average no-change forecast",
             subtitle="Running sum of (no-change error)\u00b2 \u2212 (model error)\u00b2, in % of "
             "the no-change total; rising = beating no-change; end = (1 \u2212 MSPE ratio) "
@@ -165,10 +165,10 @@ def cumulative_loss_chart(forecasts: pd.DataFrame, horizons: Sequence[int] | Non
             y="Cumulative gain (% of no-change squared error)",
             caption=f"Monthly average Brent, {window}. Real: deflated by the US CPI. "
             "Dashed: end-of-month no-change benchmark.",
-        )
-        + theme()
-        + plotnine_theme(legend_key_width=28)
-        + figure(10, 6.5)
+        ),
+        theme(),
+        plotnine_theme(legend_key_width=28),
+        figure(10, 6.5),
     )
 
 
@@ -257,19 +257,19 @@ def pit_histogram_chart(densities: pd.DataFrame, target: str = "nominal", bins: 
     colours = {m: fixed.get(m, "#2874a6") if m != "no_change_eom" else "#5d6d7e" for m in models}
     counts = frame.groupby(["model", "horizon"], observed=True)["count"].sum()
     n = int(counts.max()) if len(counts) else 0
-    return (
-        ggplot(frame)
-        + geom_rect(
+    return compose(
+        ggplot(frame),
+        geom_rect(
             aes(xmin="bin_low", xmax="bin_high", ymin=0, ymax="density", fill="model"),
             colour="white",
             size=0.3,
             show_legend=False,
-        )
-        + geom_hline(yintercept=1, linetype="dashed", colour="#333333", size=0.5)
-        + facet_grid("panel_horizon ~ model")
-        + scale_fill_manual(values=colours)
-        + scale_x_continuous(breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", ".25", ".5", ".75", "1"])
-        + labs(
+        ),
+        geom_hline(yintercept=1, linetype="dashed", colour="#333333", size=0.5),
+        facet_grid("panel_horizon ~ model"),
+        scale_fill_manual(values=colours),
+        scale_x_continuous(breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", ".25", ".5", ".75", "1"]),
+        labs(
             title="Probability integral transforms of the no-change density forecasts",
             subtitle="Share of draws below the outcome, binned; flat at 1 (dashed) = calibrated; "
             "U = bands too narrow, hump = too wide",
@@ -277,7 +277,7 @@ def pit_histogram_chart(densities: pd.DataFrame, target: str = "nominal", bins: 
             y="Density",
             caption=f"{_TARGET_LABELS.get(target, target)}, monthly average; up to {n} "
             "forecasts per panel.",
-        )
-        + theme()
-        + figure(8, 7)
+        ),
+        theme(),
+        figure(8, 7),
     )

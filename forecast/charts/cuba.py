@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from forecast import catalog
-from forecast.charts._theme import HISTORY_COLOUR, band, figure, theme, year_breaks
+from forecast.charts._theme import HISTORY_COLOUR, band, compose, figure, theme, year_breaks
 from forecast.charts.scenario import colour_scales, ordered
 
 if TYPE_CHECKING:
@@ -70,19 +70,19 @@ def cuba_panel(
         year=hist["date"].dt.year,
         panel=pd.Categorical(hist["variable"].map(titles), categories=list(titles.values())),
     )
-    return (
-        ggplot(_dodged(paths), aes("year", colour="scenario_label"))
-        + geom_hline(yintercept=0, colour="#999999", size=0.3)
-        + geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.5)
-        + geom_point(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=1)
-        + geom_linerange(aes("x", ymin="q05", ymax="q95", group="panel"), size=0.5)
-        + geom_linerange(aes("x", ymin="q16", ymax="q84", group="panel"), size=1.6)
-        + geom_point(aes("x", "q50", group="panel"), size=2.2)
-        + facet_wrap("panel", scales="free", ncol=2)
-        + scale_x_continuous(breaks=year_breaks, minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + colour_scales(result, fill=False)
-        + labs(
+    return compose(
+        ggplot(_dodged(paths), aes("year", colour="scenario_label")),
+        geom_hline(yintercept=0, colour="#999999", size=0.3),
+        geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.5),
+        geom_point(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=1),
+        geom_linerange(aes("x", ymin="q05", ymax="q95", group="panel"), size=0.5),
+        geom_linerange(aes("x", ymin="q16", ymax="q84", group="panel"), size=1.6),
+        geom_point(aes("x", "q50", group="panel"), size=2.2),
+        facet_wrap("panel", scales="free", ncol=2),
+        scale_x_continuous(breaks=year_breaks, minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        colour_scales(result, fill=False),
+        labs(
             title="Cuba: what each scenario does to the economy, year by year",
             subtitle=(
                 "Median, 68% (thick) and 90% (thin) ranges; black: observed GDP growth. "
@@ -91,9 +91,9 @@ def cuba_panel(
             x="",
             y="",
             caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
-        )
-        + theme()
-        + figure(9, 6.5)
+        ),
+        theme(),
+        figure(9, 6.5),
     )
 
 
@@ -151,18 +151,18 @@ def cuba_backcast_chart(backcast: pd.DataFrame) -> ggplot:
         "Naive: mean growth of the sample": "#999999",
     }
     linetypes = {k: ("dashed" if k.startswith("Naive") else "solid") for k in colours}
-    return (
-        ggplot(backcast, aes("year"))
-        + geom_hline(yintercept=0, colour="#999999", size=0.3)
-        + band(aes(ymin="q05", ymax="q95"), fill="#2874a6", alpha=0.15)
-        + band(aes(ymin="q16", ymax="q84"), fill="#2874a6", alpha=0.25)
-        + geom_line(aes(y="value", colour="series", linetype="series"), data=lines, size=0.9)
-        + geom_point(aes(y="value", colour="series"), data=lines, size=1.8)
-        + scale_colour_manual(values=colours)
-        + scale_linetype_manual(values=linetypes)
-        + scale_x_continuous(breaks=year_breaks, minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + labs(
+    return compose(
+        ggplot(backcast, aes("year")),
+        geom_hline(yintercept=0, colour="#999999", size=0.3),
+        band(aes(ymin="q05", ymax="q95"), fill="#2874a6", alpha=0.15),
+        band(aes(ymin="q16", ymax="q84"), fill="#2874a6", alpha=0.25),
+        geom_line(aes(y="value", colour="series", linetype="series"), data=lines, size=0.9),
+        geom_point(aes(y="value", colour="series"), data=lines, size=1.8),
+        scale_colour_manual(values=colours),
+        scale_linetype_manual(values=linetypes),
+        scale_x_continuous(breaks=year_breaks, minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        labs(
             title="Cuba model backcast: fitted on data to 2015, projected 2016-2024",
             subtitle=(
                 "Given the observed Venezuelan shipments and oil prices; 68% and 90% bands. "
@@ -170,7 +170,7 @@ def cuba_backcast_chart(backcast: pd.DataFrame) -> ggplot:
             ),
             x="",
             y="Real GDP growth (% a year)",
-        )
-        + theme()
-        + figure(9, 4.6)
+        ),
+        theme(),
+        figure(9, 4.6),
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from forecast.charts._theme import figure, theme
+from forecast.charts._theme import compose, figure, theme
 
 if TYPE_CHECKING:
     from plotnine import ggplot
@@ -43,22 +43,22 @@ def grid_heatmap(frame: pd.DataFrame, x: str, y: str, *, label: str = EFFECT_LAB
 
     data = frame.assign(x=_level(frame["x"]), y=_level(frame["y"]))
     data["text"] = data["value"].map(lambda v: f"{v:.1f}")
-    return (
-        ggplot(data, aes("x", "y", fill="value"))
-        + geom_tile(color="white", size=0.4)
-        + geom_text(aes(label="text"), size=7, color="#222222")
-        + scale_fill_gradient(low="#fdf2e9", high="#b03a2e", name="%")
+    return compose(
+        ggplot(data, aes("x", "y", fill="value")),
+        geom_tile(color="white", size=0.4),
+        geom_text(aes(label="text"), size=7, color="#222222"),
+        scale_fill_gradient(low="#fdf2e9", high="#b03a2e", name="%"),
         # the colour bar as one raster image: the same PNG, and an SVG of a few kB instead
         # of ~1.9 MB of gradient-shaded mesh triangles
-        + guides(fill=guide_colorbar(display="raster"))
-        + labs(
+        guides(fill=guide_colorbar(display="raster")),
+        labs(
             title="Brent effect over the grid",
             subtitle=f"{label}; other axes averaged",
             x=x,
             y=y,
-        )
-        + theme()
-        + _legend_right()
+        ),
+        theme(),
+        _legend_right(),
     )
 
 
@@ -87,20 +87,20 @@ def grid_tornado(frame: pd.DataFrame, *, scenario: str, label: str = EFFECT_LABE
     data["low_text"] = [f"{v:g}" if isinstance(v, float) else str(v) for v in data["low_value"]]
     data["high_text"] = [f"{v:g}" if isinstance(v, float) else str(v) for v in data["high_value"]]
     centre = float(data["centre"].iloc[0])
-    return (
-        ggplot(data)
-        + geom_segment(aes(x="axis", xend="axis", y="low", yend="high"), size=9, color="#2874a6")
-        + geom_hline(yintercept=centre, linetype="dashed", color="#444444")
-        + geom_text(aes(x="axis", y="low", label="low_text"), ha="right", nudge_y=-0.05, size=8)
-        + geom_text(aes(x="axis", y="high", label="high_text"), ha="left", nudge_y=0.05, size=8)
-        + scale_x_discrete()
-        + coord_flip()
-        + labs(
+    return compose(
+        ggplot(data),
+        geom_segment(aes(x="axis", xend="axis", y="low", yend="high"), size=9, color="#2874a6"),
+        geom_hline(yintercept=centre, linetype="dashed", color="#444444"),
+        geom_text(aes(x="axis", y="low", label="low_text"), ha="right", nudge_y=-0.05, size=8),
+        geom_text(aes(x="axis", y="high", label="high_text"), ha="left", nudge_y=0.05, size=8),
+        scale_x_discrete(),
+        coord_flip(),
+        labs(
             title=f"One-at-a-time sensitivities around {scenario}",
             subtitle=f"{label}\ndashed line: the scenario itself; bar ends: the axis values",
             x="",
             y="%",
-        )
-        + theme()
-        + figure(9, 1.6 + 0.7 * len(frame))
+        ),
+        theme(),
+        figure(9, 1.6 + 0.7 * len(frame)),
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from forecast.charts._theme import figure, theme
+from forecast.charts._theme import compose, figure, theme
 
 if TYPE_CHECKING:
     from plotnine import ggplot
@@ -86,17 +86,15 @@ def headline_chart(
         for label in frame["label"].astype(str)
     }
     low, high = literature
-    return (
-        ggplot(frame, aes("label", "median", colour="label"))
-        + annotate(
-            "rect", xmin=-np.inf, xmax=np.inf, ymin=low, ymax=high, fill="#f5cba7", alpha=0.5
-        )
-        + geom_hline(yintercept=0, colour="#999999", size=0.3)
-        + geom_linerange(aes(ymin="low", ymax="high"), size=1.2)
-        + geom_point(size=3.5)
-        + scale_colour_manual(values=palette, guide=None)
-        + coord_flip()
-        + labs(
+    return compose(
+        ggplot(frame, aes("label", "median", colour="label")),
+        annotate("rect", xmin=-np.inf, xmax=np.inf, ymin=low, ymax=high, fill="#f5cba7", alpha=0.5),
+        geom_hline(yintercept=0, colour="#999999", size=0.3),
+        geom_linerange(aes(ymin="low", ymax="high"), size=1.2),
+        geom_point(size=3.5),
+        scale_colour_manual(values=palette, guide=None),
+        coord_flip(),
+        labs(
             title=f"Brent at {horizon} months per 1% of world supply lost, by model",
             subtitle=(
                 "Median (dot) and 90% band over draws; the ensemble's line is the range of the "
@@ -104,9 +102,9 @@ def headline_chart(
             ),
             x="",
             y="% change in Brent per 1% of world crude supply lost",
-        )
-        + theme()
-        + figure(9, 1.6 + 0.55 * len(frame))
+        ),
+        theme(),
+        figure(9, 1.6 + 0.55 * len(frame)),
         # the model labels are long: the title starts at the figure's edge, not the panel's
-        + plotnine_theme(plot_title_position="plot")
+        plotnine_theme(plot_title_position="plot"),
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from forecast.charts._theme import HISTORY_COLOUR, band, figure, theme
+from forecast.charts._theme import HISTORY_COLOUR, band, compose, figure, theme
 
 if TYPE_CHECKING:
     from plotnine import ggplot
@@ -60,25 +60,25 @@ def svar_irf_chart(irf: pd.DataFrame) -> ggplot:
             categories=[_SVAR_VARIABLES[v] for v in irf["variable"].unique()],
         ),
     )
-    return (
-        ggplot(frame, aes("horizon"))
-        + geom_hline(yintercept=0, colour="#999999", size=0.3)
-        + band(aes(ymin="q05", ymax="q95"), fill="#2874a6", alpha=0.15)
-        + band(aes(ymin="q16", ymax="q84"), fill="#2874a6", alpha=0.3)
-        + geom_line(aes(y="estimate"), colour="#1b2631", size=0.8)
-        + facet_grid("variable_label ~ shock_label", scales="free_y")
+    return compose(
+        ggplot(frame, aes("horizon")),
+        geom_hline(yintercept=0, colour="#999999", size=0.3),
+        band(aes(ymin="q05", ymax="q95"), fill="#2874a6", alpha=0.15),
+        band(aes(ymin="q16", ymax="q84"), fill="#2874a6", alpha=0.3),
+        geom_line(aes(y="estimate"), colour="#1b2631", size=0.8),
+        facet_grid("variable_label ~ shock_label", scales="free_y"),
         # no minor breaks: the theme leaves their grid lines and ticks undrawn, and their
         # tick artists cost a tenth of this chart's time (nine panels)
-        + scale_x_continuous(minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + labs(
+        scale_x_continuous(minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        labs(
             title="Oil-market SVAR: responses to one-standard-deviation shocks",
             subtitle="Point estimate with 68% and 90% bootstrap bands; supply shock = disruption.",
             x="Months after the shock",
             y="",
-        )
-        + theme()
-        + figure(9, 6.5)
+        ),
+        theme(),
+        figure(9, 6.5),
     )
 
 
@@ -100,20 +100,20 @@ def svar_fevd_chart(fevd: pd.DataFrame) -> ggplot:
         ),
         share=lambda f: 100 * f["estimate"],
     )
-    return (
-        ggplot(frame, aes("horizon", "share", fill="shock_label"))
-        + geom_area(alpha=0.85)
-        + scale_fill_manual(values=_SHOCK_COLOURS)
-        + scale_x_continuous(minor_breaks=None)
-        + scale_y_continuous(limits=(0, 100.001), minor_breaks=None)
-        + labs(
+    return compose(
+        ggplot(frame, aes("horizon", "share", fill="shock_label")),
+        geom_area(alpha=0.85),
+        scale_fill_manual(values=_SHOCK_COLOURS),
+        scale_x_continuous(minor_breaks=None),
+        scale_y_continuous(limits=(0, 100.001), minor_breaks=None),
+        labs(
             title="What moves the real oil price: forecast-error variance decomposition",
             subtitle="Share of the real price's forecast-error variance due to each shock.",
             x="Horizon (months)",
             y="% of variance",
-        )
-        + theme()
-        + figure(9, 4.4)
+        ),
+        theme(),
+        figure(9, 4.4),
     )
 
 
@@ -159,15 +159,15 @@ def svar_hd_chart(hd: pd.DataFrame, *, since: str = "2005-01-01") -> ggplot:
         )
     )
     total = shocks.groupby("date", as_index=False)["value"].sum()
-    return (
-        ggplot(_stacked(shocks, width=pd.Timedelta(days=27)), aes("date", "value"))
-        + geom_hline(yintercept=0, colour="#999999", size=0.3)
-        + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="shock_label"))
-        + geom_line(data=total, colour=HISTORY_COLOUR, size=0.5)
-        + scale_fill_manual(values=_SHOCK_COLOURS)
-        + scale_x_datetime(date_labels="%Y", date_breaks="2 years", minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + labs(
+    return compose(
+        ggplot(_stacked(shocks, width=pd.Timedelta(days=27)), aes("date", "value")),
+        geom_hline(yintercept=0, colour="#999999", size=0.3),
+        geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="shock_label")),
+        geom_line(data=total, colour=HISTORY_COLOUR, size=0.5),
+        scale_fill_manual(values=_SHOCK_COLOURS),
+        scale_x_datetime(date_labels="%Y", date_breaks="2 years", minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        labs(
             title="Why the real oil price moved: historical decomposition",
             subtitle=(
                 "Contribution of each structural shock to the real price (100 x log, "
@@ -175,7 +175,7 @@ def svar_hd_chart(hd: pd.DataFrame, *, since: str = "2005-01-01") -> ggplot:
             ),
             x="",
             y="Contribution (%)",
-        )
-        + theme()
-        + figure(9, 4.6)
+        ),
+        theme(),
+        figure(9, 4.6),
     )

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from forecast import catalog
-from forecast.charts._theme import HISTORY_COLOUR, band, theme
+from forecast.charts._theme import HISTORY_COLOUR, band, compose, theme
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from plotnine import ggplot
 
@@ -26,6 +26,7 @@ __all__ = [
     "colour_scales",
     "difference_chart",
     "escape_text",
+    "model_difference_chart",
     "ordered",
     "price_fan_chart",
     "scenario_colours",
@@ -178,21 +179,19 @@ def price_fan_chart(
         paths[paths["scenario"] == "baseline"][["date", "q50"]], panels
     )
     hist_lines = _on_every_panel(hist, panels)
-    return (
-        ggplot(paths, aes("date"))
-        + band(aes(ymin="q05", ymax="q95", fill="scenario_label"), alpha=0.18)
-        + band(aes(ymin="q16", ymax="q84", fill="scenario_label"), alpha=0.32)
-        + geom_line(
-            aes(y="q50"), data=baseline_lines, linetype="dashed", colour="#4d4d4d", size=0.5
-        )
-        + geom_line(aes(y="q50", colour="scenario_label"), size=0.9)
-        + geom_line(aes(y="value"), data=hist_lines, colour=HISTORY_COLOUR, size=0.5)
-        + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
-        + facet_wrap("scenario_label", ncol=min(3, len(panels)))
-        + scale_x_datetime(date_labels="%Y", date_breaks="1 year", minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + colour_scales(result, legend=False)
-        + labs(
+    return compose(
+        ggplot(paths, aes("date")),
+        band(aes(ymin="q05", ymax="q95", fill="scenario_label"), alpha=0.18),
+        band(aes(ymin="q16", ymax="q84", fill="scenario_label"), alpha=0.32),
+        geom_line(aes(y="q50"), data=baseline_lines, linetype="dashed", colour="#4d4d4d", size=0.5),
+        geom_line(aes(y="q50", colour="scenario_label"), size=0.9),
+        geom_line(aes(y="value"), data=hist_lines, colour=HISTORY_COLOUR, size=0.5),
+        geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777"),
+        facet_wrap("scenario_label", ncol=min(3, len(panels))),
+        scale_x_datetime(date_labels="%Y", date_breaks="1 year", minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        colour_scales(result, legend=False),
+        labs(
             title=f"{var.title}: fan chart per scenario, {model} model",
             subtitle=(
                 f"Median with 68% and 90% bands; dashed: baseline median; black: observed. "
@@ -201,8 +200,8 @@ def price_fan_chart(
             x="",
             y=var.unit,
             caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
-        )
-        + theme()
+        ),
+        theme(),
     )
 
 
@@ -231,16 +230,16 @@ def difference_chart(
     diffs = ordered(diffs, result)
     diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
     what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
-    return (
-        ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label"))
-        + geom_hline(yintercept=0, colour="#4d4d4d", size=0.4)
-        + band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none")
-        + band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none")
-        + geom_line(aes(y="mean"), size=1)
-        + scale_x_datetime(date_labels="%b %Y", minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + colour_scales(result)
-        + labs(
+    return compose(
+        ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label")),
+        geom_hline(yintercept=0, colour="#4d4d4d", size=0.4),
+        band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none"),
+        band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none"),
+        geom_line(aes(y="mean"), size=1),
+        scale_x_datetime(date_labels="%b %Y", minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        colour_scales(result),
+        labs(
             title=f"{var.title}: {what[var.diff]} from baseline, {model} model",
             subtitle=(
                 f"Mean with 68% and 90% bands, computed draw by draw; projections from "
@@ -249,8 +248,79 @@ def difference_chart(
             x="",
             y=_AXIS[var.diff].format(unit=var.unit),
             caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
-        )
-        + theme()
+        ),
+        theme(),
+    )
+
+
+MODEL_LABEL_WIDTH = 30
+
+
+def model_difference_chart(
+    result: RunResult,
+    variable: str = "brent_usd",
+    *,
+    models: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> ggplot:
+    """Difference from baseline per scenario, one panel per model, on one shared axis.
+
+    The models' answers side by side: each panel is one price model (``models``, in that
+    order; default: the result's price model, then the others run), with every scenario's
+    mean difference and its 68% and 90% bands, computed draw by draw. The y axis is shared,
+    so the panels' heights compare directly. ``labels`` names the panels (model -> text,
+    e.g. identification, lags and sample); a model without one is named as such.
+    """
+    from plotnine import (
+        aes,
+        facet_wrap,
+        geom_hline,
+        geom_line,
+        ggplot,
+        labs,
+        scale_x_datetime,
+        scale_y_continuous,
+    )
+
+    if models is None:
+        first = [result.price_model] if result.price_model in result.models else []
+        models = first + [m for m in result.models if m not in first]
+    var = catalog.OUTPUT_VARIABLES[variable]
+    diffs = result.differences
+    diffs = diffs[(diffs["variable"] == variable) & diffs["model"].isin(models)]
+    models = [m for m in models if m in set(diffs["model"])]
+    diffs, repeated = _without_repeats(diffs, result) if variable in _PRICES else (diffs, "")
+    diffs = ordered(diffs, result)
+    diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
+    names = {
+        m: escape_text(textwrap.fill((labels or {}).get(m, m), MODEL_LABEL_WIDTH)) for m in models
+    }
+    diffs["model_label"] = pd.Categorical(
+        diffs["model"].map(names), categories=[names[m] for m in models]
+    )
+    what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
+    return compose(
+        ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label")),
+        geom_hline(yintercept=0, colour="#4d4d4d", size=0.4),
+        band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none"),
+        band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none"),
+        geom_line(aes(y="mean"), size=0.9),
+        facet_wrap("model_label", ncol=min(3, max(len(models), 1))),
+        scale_x_datetime(date_labels="%b\n%Y", date_breaks="6 months", minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        colour_scales(result),
+        labs(
+            title=f"{var.title}: {what[var.diff]} from baseline, every price model",
+            subtitle=(
+                "Mean with 68% and 90% bands, computed draw by draw; projections from "
+                f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}.\n"
+                f"One panel per model, on one axis; the headline model first.{repeated}"
+            ),
+            x="",
+            y=_AXIS[var.diff].format(unit=var.unit),
+            caption=f"Models: {', '.join(models)}; {result.draws} draws, seed {result.seed}.",
+        ),
+        theme(),
     )
 
 
@@ -278,18 +348,18 @@ def scenario_prices_chart(
 
     model, var, paths, repeated, hist = _price_frames(result, variable, model, history_months)
     baseline = paths[paths["scenario"] == "baseline"]
-    return (
-        ggplot(paths, aes("date"))
-        + band(aes(ymin="q05", ymax="q95"), data=baseline, fill="#4d4d4d", alpha=0.12)
-        + band(aes(ymin="q16", ymax="q84"), data=baseline, fill="#4d4d4d", alpha=0.18)
-        + geom_line(aes(y="q50", colour="scenario_label"), size=0.9)
-        + geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.6)
-        + geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777")
-        + scale_x_datetime(date_labels="%b %Y", minor_breaks=None)
-        + scale_y_continuous(minor_breaks=None)
-        + coord_cartesian(ylim=_zoom(paths, hist, baseline))
-        + colour_scales(result, fill=False)
-        + labs(
+    return compose(
+        ggplot(paths, aes("date")),
+        band(aes(ymin="q05", ymax="q95"), data=baseline, fill="#4d4d4d", alpha=0.12),
+        band(aes(ymin="q16", ymax="q84"), data=baseline, fill="#4d4d4d", alpha=0.18),
+        geom_line(aes(y="q50", colour="scenario_label"), size=0.9),
+        geom_line(aes(y="value"), data=hist, colour=HISTORY_COLOUR, size=0.6),
+        geom_vline(xintercept=result.as_of, linetype="dotted", colour="#777777"),
+        scale_x_datetime(date_labels="%b %Y", minor_breaks=None),
+        scale_y_continuous(minor_breaks=None),
+        coord_cartesian(ylim=_zoom(paths, hist, baseline)),
+        colour_scales(result, fill=False),
+        labs(
             title=f"{var.title}: every scenario's median, {model} model",
             subtitle=(
                 "Grey: the baseline's 68% and 90% bands (the 90% band runs off the axis); "
@@ -299,8 +369,8 @@ def scenario_prices_chart(
             x="",
             y=var.unit,
             caption=f"Model: {model}; {result.draws} draws, seed {result.seed}.",
-        )
-        + theme()
+        ),
+        theme(),
     )
 
 

@@ -232,6 +232,7 @@ def _main_specs(result: RunResult) -> list[_ChartSpec]:
     price_model = result.price_model
     view = _chart_view(result)
     if price_model is not None:
+        compared = [price_model, *_cross_checks(result)]  # the difference chart's panels
         specs += [
             _ChartSpec(
                 "brent_scenarios",
@@ -243,9 +244,15 @@ def _main_specs(result: RunResult) -> list[_ChartSpec]:
             ),
             _ChartSpec(
                 "brent_diff",
-                f"Brent: difference from baseline ({price_model} model)",
-                f"Per cent of the baseline price, computed draw by draw ({price_model} model).",
-                partial(charts.difference_chart, view, "brent_usd", model=price_model),
+                f"Brent: difference from baseline, every price model ({price_model} first)",
+                _difference_caption(result, price_model),
+                partial(
+                    charts.model_difference_chart,
+                    view,
+                    "brent_usd",
+                    models=compared,
+                    labels={m: _headline.model_label(result, m) for m in compared},
+                ),
             ),
             _ChartSpec(
                 "brent_fan",
@@ -255,16 +262,6 @@ def _main_specs(result: RunResult) -> list[_ChartSpec]:
                 partial(charts.price_fan_chart, view, "brent_usd", model=price_model),
             ),
         ]
-    for other in _cross_checks(result):
-        specs.append(
-            _ChartSpec(
-                f"brent_diff_{other}",
-                f"Cross-check: Brent difference from baseline ({other} model)",
-                f"The same scenarios through the {other} model ({_describe(other)}): per cent "
-                f"of the baseline Brent price, to compare with the {price_model} model above.",
-                partial(charts.difference_chart, view, "brent_usd", model=other),
-            )
-        )
     cuba_model = result.cuba_model
     if cuba_model is not None:
         specs.append(
@@ -451,6 +448,18 @@ def _import_bill_note(result: RunResult, model: str) -> str:
     )
 
 
+def _difference_caption(result: RunResult, price_model: str) -> str:
+    """Caption of the difference chart: what the panels are, and what each cross-check is."""
+    text = (
+        "Per cent of the baseline Brent price, computed draw by draw, one panel per price model "
+        f"on one axis: the {price_model} model leads the report"
+    )
+    others = [f"{m} ({_describe(m)})" for m in _cross_checks(result)]
+    if not others:
+        return text + "."
+    return text + "; the others cross-check it: " + "; ".join(others) + "."
+
+
 def _cross_checks(result: RunResult) -> list[str]:
     """Return the price models run besides the headline one, in registry order."""
     from forecast.models import registry
@@ -468,7 +477,14 @@ def _describe(model: str) -> str:
 
 _PENDING: list[_ChartSpec] = []  # read by forked workers (fork shares memory, no pickling)
 
-CHART_COST = {"cuba": 4, "svar_irf": 3, "svar_hd": 3, "brent_scenarios": 3, "brent_fan": 2}
+CHART_COST = {
+    "cuba": 4,
+    "svar_irf": 3,
+    "svar_hd": 3,
+    "brent_scenarios": 3,
+    "brent_fan": 2,
+    "brent_diff": 2,
+}
 """Relative drawing cost per chart id (measured; others count 1): the dearest start first."""
 
 

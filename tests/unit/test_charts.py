@@ -1,5 +1,7 @@
 """Charts are checked by their data, mappings and layers; they are looked at by a person."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,6 +53,46 @@ def test_difference_chart_shows_differences_not_levels(result: RunResult) -> Non
     assert plot.labels.y == "% of baseline"  # the unit once, not "% difference (%)"
     full = plot.data[plot.data["scenario"] == "venezuela_full_halt"]
     assert full["mean"].max() > 1.0
+
+
+def test_model_difference_chart_has_a_panel_per_price_model_on_one_axis(
+    result: RunResult,
+) -> None:
+    # the synthetic store runs one price model: add a second one, its differences doubled
+    first = result.price_model
+    assert first is not None
+    second = result.differences[result.differences["model"] == first].assign(
+        model="svar", mean=lambda d: 2 * d["mean"]
+    )
+    result = dataclasses.replace(
+        result,
+        differences=pd.concat([result.differences, second], ignore_index=True),
+        models=(*result.models, "svar"),
+    )
+    headline = result.price_model  # svar leads when it runs
+    assert headline == "svar"
+    plot = charts.model_difference_chart(result, "brent_usd", labels={first: "a cross-check"})
+    panels = list(plot.data["model_label"].cat.categories)
+    assert panels == ["svar", "a cross-check"], "the headline model first, then the others"
+    assert list(plot.facet.vars) == ["model_label"]
+    assert plot.facet.free == {"x": False, "y": False}, "one y axis: heights compare"
+    assert "baseline" not in set(plot.data["scenario"])
+    assert not set(charts.same_oil_shock(result)) & set(plot.data["scenario"])
+    per_panel = plot.data.groupby("model", observed=True)["scenario"].agg(frozenset)
+    assert per_panel.nunique() == 1, "every panel shows the same scenarios"
+    for model in (first, "svar"):
+        full = plot.data[
+            (plot.data["scenario"] == "venezuela_full_halt") & (plot.data["model"] == model)
+        ]
+        expected = result.differences[
+            (result.differences["scenario"] == "venezuela_full_halt")
+            & (result.differences["model"] == model)
+            & (result.differences["variable"] == "brent_usd")
+        ]
+        assert np.allclose(full["mean"].to_numpy(), expected["mean"].to_numpy())
+    assert plot.labels.y == "% of baseline"
+    one = charts.model_difference_chart(result, "brent_usd", models=["elasticity", "nope"])
+    assert list(one.data["model_label"].cat.categories) == ["elasticity"]
 
 
 def test_cuba_panel_has_one_panel_per_variable_and_history(result: RunResult) -> None:
