@@ -31,6 +31,14 @@ def test_two_renders_give_identical_svg_and_png() -> None:
     assert first[0][:4] == b"\x89PNG"
 
 
+def test_svg_keeps_its_text_as_text() -> None:
+    _, svg = _png(charts.svar_hd_chart(_hd()))
+    text = svg.decode()
+    assert "<text" in text
+    assert "historical decomposition" in text.lower(), "the title is searchable in the file"
+    assert "DejaVu Sans" in text
+
+
 def test_historical_decomposition_bars_stack_by_sign_from_zero() -> None:
     plot = charts.svar_hd_chart(_hd())
     bars = plot.data
