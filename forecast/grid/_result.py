@@ -37,7 +37,8 @@ class GridResult:
     spec
         The grid spec.
     path
-        ``grid.parquet`` or ``grid.duckdb`` (table ``grid``).
+        ``grid.parquet`` or ``grid.duckdb`` (table ``grid``); ``None`` for a grid kept in
+        memory only (``run_grid(..., write=False)``).
     csv
         ``grid.csv`` for small grids, else ``None``.
     rows, points
@@ -51,7 +52,7 @@ class GridResult:
     """
 
     spec: GridSpec
-    path: Path
+    path: Path | None
     csv: Path | None
     rows: int
     points: int
@@ -63,6 +64,8 @@ class GridResult:
         """Return a DuckDB relation over the file (filter and aggregate without loading it)."""
         import duckdb
 
+        if self.path is None:  # kept in memory only
+            return duckdb.from_df(self.loaded)
         if self.path.suffix == ".parquet":
             return duckdb.sql(f"SELECT * FROM read_parquet('{self.path.as_posix()}')")
         connection = duckdb.connect(str(self.path), read_only=True)
@@ -140,7 +143,7 @@ class GridResult:
         return (
             f"Grid around {self.spec.scenario.id}: {axes}; {design}; {self.points} points "
             f"({self.rows} rows, models {', '.join(self.models)}, backend {self.backend}) "
-            f"in {self.path}"
+            + ("kept in memory" if self.path is None else f"in {self.path}")
         )
 
     def __str__(self) -> str:

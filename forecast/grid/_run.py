@@ -30,6 +30,7 @@ CHUNK_POINTS = 100
 CSV_MAX_ROWS = 200_000
 CSV_FLOAT = "%.6g"
 """``grid.csv`` is written (and the frame kept in memory) up to this many rows."""
+_PREFIX = "forecast-grid-"
 
 
 class Fitted(Protocol):
@@ -113,6 +114,7 @@ def run_grid(
     one_at_a_time: bool = True,
     parquet: bool | None = None,
     progress: Callable[[str], None] | None = None,
+    write: bool = True,
 ) -> GridResult:
     """Project every grid point through the fitted price models (see :mod:`forecast.grid`).
 
@@ -136,36 +138,48 @@ def run_grid(
         Force Parquet (``True``) or DuckDB (``False``); default Parquet when pyarrow is there.
     progress
         Called with a short message as chunks finish.
+    write
+        Write the files (the default). ``False`` keeps the rows in memory only, whatever the
+        grid's size (``GridResult.loaded``; no ``path``, no ``csv``, ``out`` unused): for a
+        small grid read at once, as the report's.
     """
     runner: Executor = executor or SerialExecutor()
-    directory = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="forecast-grid-"))
     design = _design(spec, one_at_a_time=one_at_a_time)
     points = list(design[spec.columns].itertuples(index=False, name=None))
     chunks = _chunks(points, chunk_points)
     shared = _shared(fitted, spec)
     keys = design.set_index("point")
     rows_per_point = sum(len(v) for v in _ids(shared.baseline).values())
-    keep = len(points) * rows_per_point <= CSV_MAX_ROWS
-    tasks = [(first, chunk, keys.iloc[first : first + len(chunk)], keep) for first, chunk in chunks]
-    sink, kept = Sink(directory, parquet=parquet), []
-    csv = directory / "grid.csv" if keep else None
+    keep = not write or len(points) * rows_per_point <= CSV_MAX_ROWS
+    csv_text = write and keep  # the CSV lines are formatted where the chunks run
+    tasks = [(first, c, keys.iloc[first : first + len(c)], csv_text) for first, c in chunks]
+    kept: list[pd.DataFrame] = []
+    sink, csv = None, None
+    if write:
+        directory = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=_PREFIX))
+        sink = Sink(directory, parquet=parquet)
+        csv = directory / "grid.csv" if keep else None
     try:
         with contextlib.ExitStack() as stack:
             text = stack.enter_context(csv.open("w", newline="")) if csv else None
             for done, (frame, rows) in enumerate(runner.map(grid_chunk, shared, tasks), start=1):
-                sink.write(frame)
+                if sink is not None:
+                    sink.write(frame)
                 if text is not None:
                     if done == 1:
                         text.write(frame.head(0).to_csv(index=False))
                     text.write(rows or "")
+                if keep:
                     kept.append(frame)
                 if progress:
                     progress(f"grid: {done}/{len(chunks)} chunks")
     finally:
-        sink.close()
+        if sink is not None:
+            sink.close()
     loaded: pd.DataFrame | None = pd.concat(kept, ignore_index=True) if keep else None
     return GridResult(
-        spec=spec, path=sink.path, csv=csv, rows=sink.rows, points=len(points),
+        spec=spec, path=sink.path if sink else None, csv=csv,
+        rows=sink.rows if sink else sum(len(f) for f in kept), points=len(points),
         models=tuple(shared.models), backend=runner.name, loaded=loaded,
     )  # fmt: skip
 

@@ -372,20 +372,13 @@ def sensitivity_grid(result: RunResult) -> Any:
 
     It needs the run's fitted models (``result.raw["fitted"]``, kept by :func:`forecast.run`),
     a price model and the full-halt scenario among those run (with the run's overrides). The
-    grid is small: its frame is kept in memory (``GridResult.frame()``), and the files the
-    grid writes go to a temporary folder removed before returning.
+    grid is small: its frame is kept in memory (``GridResult.frame()``) and no file is written.
     """
-    import tempfile
-
     fitted = result.raw.get("fitted")
     scenario = next((s for s in result.scenarios if s.id == SENSITIVITY_SCENARIO), None)
     if fitted is None or scenario is None or not getattr(fitted, "price", None):
         return None
-    with tempfile.TemporaryDirectory(prefix="forecast-grid-") as folder:
-        grid = fitted.grid(SENSITIVITY_AXES, scenario=scenario, out=folder)
-    if grid.loaded is None:  # pragma: no cover - the report's grid is far below the CSV cap
-        raise RuntimeError("the report's sensitivity grid is too large to keep in memory")
-    return grid
+    return fitted.grid(SENSITIVITY_AXES, scenario=scenario, write=False)
 
 
 def _sensitivity_specs(result: RunResult) -> list[_ChartSpec]:

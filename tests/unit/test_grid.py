@@ -157,6 +157,18 @@ def test_backends_give_identical_grids(fitted: FittedModels, tmp_path: Path) -> 
     pd.testing.assert_frame_equal(serial, dask, check_exact=True)
 
 
+def test_grid_in_memory_equals_the_written_grid(fitted: FittedModels, tmp_path: Path) -> None:
+    written = fitted.grid(list(AXES), out=tmp_path)
+    in_memory = fitted.grid(list(AXES), write=False, out=tmp_path / "unused")
+    assert in_memory.path is None
+    assert in_memory.csv is None
+    assert not (tmp_path / "unused").exists()
+    assert in_memory.rows == written.rows
+    pd.testing.assert_frame_equal(in_memory.frame, written.frame, check_exact=True)
+    pd.testing.assert_frame_equal(in_memory.lazy().df(), written.frame, check_exact=True)
+    assert "kept in memory" in in_memory.summary()
+
+
 def _fails_once(shared: dict[str, int], chunk: int) -> int:
     shared["calls"] = shared.get("calls", 0) + 1
     if chunk == 1 and shared["calls"] == 2:
