@@ -96,9 +96,11 @@ def _samples(diff: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, dict[str
     samples = {
         "peak": diff[np.arange(points), :, peak],
         "outage": outage,
-        "h3": diff[:, :, 2] if horizon >= 3 else nan,
-        "h12": diff[:, :, 11] if horizon >= 12 else nan,
-    }
+        "h3": diff[:, :, 2].copy() if horizon >= 3 else nan,
+        "h12": diff[:, :, 11].copy() if horizon >= 12 else nan,
+    }  # copies, not views: ``diff`` (points x draws x horizon) is freed once summarised, and
+    # its memory reused for the next price (fresh pages cost more than the copies); a copy's
+    # mean over the draws adds in the same (pairwise) order as the view's
     return peak + 1, samples
 
 
@@ -136,7 +138,9 @@ def project_chunk(shared: GridShared, chunk: tuple[int, Sequence[tuple[Any, ...]
     keys: list[tuple[str, str]] = []
     peaks, series = [], []
     for name, model in shared.models.items():
-        for sid, values in project_many(model, net).items():
+        batch = project_many(model, net)
+        for sid in list(batch):
+            values = batch.pop(sid)  # each price's draws freed once summarised
             peak, samples = _samples(_pct(values, shared.baseline[(name, sid)][None]), active)
             del values
             keys.append((name, sid))

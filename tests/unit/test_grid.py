@@ -169,6 +169,18 @@ def test_grid_in_memory_equals_the_written_grid(fitted: FittedModels, tmp_path: 
     assert "kept in memory" in in_memory.summary()
 
 
+def test_samples_hold_no_view_of_the_effects_and_average_alike() -> None:
+    from forecast.grid._project import _samples
+
+    rng = np.random.default_rng(3)
+    diff = rng.standard_normal((5, 300, 24)) * 3.0
+    _, samples = _samples(diff, rng.random((5, 24)) > 0.5)
+    for name, month in (("h3", 2), ("h12", 11)):
+        assert not np.shares_memory(samples[name], diff)  # diff can be freed
+        view = diff[:, :, month]
+        assert np.array_equal(samples[name].mean(axis=1), view.mean(axis=1))  # same bits
+
+
 def _fails_once(shared: dict[str, int], chunk: int) -> int:
     shared["calls"] = shared.get("calls", 0) + 1
     if chunk == 1 and shared["calls"] == 2:
