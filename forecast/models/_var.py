@@ -230,6 +230,7 @@ def simulate(
     *,
     summation: Summation = "blas",
     lag_matrix: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Run the VAR forward from ``initial`` ``(..., p, K)`` with ``innovations`` ``(..., H, K)``.
 
@@ -240,7 +241,8 @@ def simulate(
     recorded with. ``lag_matrix``, with one VAR for every draw and ``"blas"``, is the
     ``(p K, K)`` block ``[A_1, ..., A_p]'`` to multiply by when the caller holds it (the
     rows after the constant of statsmodels-layout parameters): BLAS results depend in the
-    last bits on where a matrix lies in memory, so a copy would not reproduce them.
+    last bits on where a matrix lies in memory, so a copy would not reproduce them. ``out``
+    (``(..., H, K)``, e.g. a slice of a larger array) receives the path instead of a new array.
 
     The path is kept in reverse time order, so that the ``p`` lags of every step are one
     contiguous slice (a view); with one VAR for all draws each step is a single GEMM.
@@ -262,10 +264,9 @@ def simulate(
     # backwards[..., s, :] is y at time size - 1 - s (time 0 = the oldest initial value).
     backwards = np.empty((*lead, size, k))
     backwards[..., horizon:, :] = np.flip(initial, axis=-2)
-    if summation == "blas":
-        drift = np.asarray(intercept)[..., None, :] + innovations  # (..., H, K)
-    else:
-        drift = np.broadcast_to(innovations, (*lead, horizon, k))
+    # "blas" adds c + e_t, one step at a time (the same sums as adding c to every e_t first,
+    # without an (..., H, K) array of them); the other orders add e_t alone
+    constant = np.asarray(intercept) if summation == "blas" else None
     for t in range(horizon):
         at = horizon - 1 - t  # slot of time lags + t; its lags fill slots at + 1 .. at + p
         block = backwards[..., at + 1 : at + 1 + lags, :]
@@ -274,8 +275,13 @@ def simulate(
         else:
             recent = block.reshape(*lead, lags * k)
             step = recent @ wide_t if shared else (wide @ recent[..., None])[..., 0]
-        backwards[..., at, :] = step + drift[..., t, :]
-    return np.flip(backwards[..., :horizon, :], axis=-2).copy()
+        shock = innovations[..., t, :] if constant is None else constant + innovations[..., t, :]
+        backwards[..., at, :] = step + shock
+    path = np.flip(backwards[..., :horizon, :], axis=-2)
+    if out is None:
+        return path.copy()
+    out[...] = path
+    return out
 
 
 def _step_function(

@@ -38,6 +38,17 @@ def test_every_summation_order_is_the_same_recursion(var, summation: str) -> Non
         np.testing.assert_allclose(out[d], _loop(coefs, intercept, initial, shocks[d]), atol=1e-12)
 
 
+@pytest.mark.parametrize("summation", ["blas", "einsum", "regressors"])
+def test_out_receives_the_same_path(var, summation: str) -> None:
+    coefs, intercept, initial, shocks = var
+    path = _var.simulate(coefs, intercept, initial, shocks, summation=summation)  # type: ignore[arg-type]
+    whole = np.full((5, P + H, K), np.nan)
+    got = _var.simulate(coefs, intercept, initial, shocks, summation=summation, out=whole[:, P:])  # type: ignore[arg-type]
+    assert np.shares_memory(got, whole)
+    assert np.array_equal(whole[:, P:], path)  # bit for bit
+    assert np.isnan(whole[:, :P]).all()
+
+
 def test_per_draw_coefficients_broadcast(var) -> None:
     coefs, intercept, initial, shocks = var
     many = np.broadcast_to(coefs, (5, *coefs.shape)).copy()

@@ -284,9 +284,9 @@ def _resample(fit: SVARFit, n: int, rng: np.random.Generator, method: BootstrapM
     else:
         innovations = rng.standard_normal((n, rows, k)) @ cholesky(fit.sigma).T
     initial = np.broadcast_to(fit.data[:p], (n, p, k))
-    samples = np.concatenate(
-        [initial, _var.simulate(fit.coefs, fit.intercept, initial, innovations)], axis=1
-    )
+    samples = np.empty((n, p + rows, k))  # the initial values, then the simulated path
+    samples[:, :p] = initial
+    _var.simulate(fit.coefs, fit.intercept, initial, innovations, out=samples[:, p:])
     params, sigma = _var.ols_batch(samples, p, fit.k_trend)
     coefs, intercept = _var.coefs_from_params(params, k, p, fit.k_trend)
     if fit.identification == "proxy":
