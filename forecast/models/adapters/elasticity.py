@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.models import elasticity
-from forecast.models.adapters._base import AdapterBase
+from forecast.models.adapters._base import AdapterBase, scaled_baselines
 from forecast.models.protocol import Assumption, params_frame
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class ElasticityAdapter(AdapterBase):
         effect /= fade
         del fade
         np.exp(effect, out=effect)
-        return {sid: b[None, :, :] * effect for sid, b in self.baseline.items()}
+        return scaled_baselines(self.baseline, effect)
 
     @property
     def params(self) -> pd.DataFrame:

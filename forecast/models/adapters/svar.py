@@ -16,7 +16,7 @@ import pandas as pd
 from forecast._cpu import one_blas_thread
 from forecast.errors import EstimationError, ForecastError
 from forecast.models import svar
-from forecast.models.adapters._base import AdapterBase
+from forecast.models.adapters._base import AdapterBase, scaled_baselines
 from forecast.models.protocol import params_frame, tell
 from forecast.models.svar import _common as svar_common
 from forecast.models.svar import projection as svar_projection
@@ -187,7 +187,7 @@ class SVARAdapter(AdapterBase):
         effect = (growth @ mapping.reshape(draws * horizon, -1).T).reshape(-1, draws, horizon)
         np.divide(effect, 100.0, out=effect)  # in place: exp(effect_pct / 100), one array
         np.exp(effect, out=effect)
-        return {sid: base[None, :, :] * effect for sid, base in self.baseline.items()}
+        return scaled_baselines(self.baseline, effect)
 
     def _price_map(self) -> np.ndarray:
         """``(draws, horizon, horizon)``: real price effect (%) per unit of target growth."""
