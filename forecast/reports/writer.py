@@ -487,6 +487,16 @@ CHART_COST = {
 """Relative drawing cost per chart id (measured; others count 1): the dearest start first."""
 
 
+def _sensitivity_or_none(job: Callable[[], pd.DataFrame]) -> pd.DataFrame | None:
+    """Run an SVAR adapter's ``sensitivity_job``; ``None`` when the data admit no grid."""
+    from forecast.errors import ForecastError
+
+    try:
+        return job()
+    except ForecastError:
+        return None
+
+
 def _render_pending(index: int) -> tuple[bytes, bytes]:
     return _png(_PENDING[index].make())
 
@@ -549,6 +559,7 @@ class ChartWorkers:
         self.pool: Any = None
         self.early: list[tuple[_ChartSpec, Any]] = []
         self.started_tables: set[str] = set()
+        self.sensitivity: tuple[Any, Any] | None = None  # (svar adapter, pending table)
 
     def __enter__(self) -> Self:
         if self.workers > 1 and "fork" in mp.get_all_start_methods():
@@ -576,6 +587,22 @@ class ChartWorkers:
         self.started_tables.update(tables)
         for spec in method_chart_specs(tables):
             self.early.append((spec, self.pool.apply_async(_render, (spec.make,))))
+        name = getattr(getattr(model, "context", None), "name", None)
+        if name == "svar" and hasattr(model, "sensitivity_job") and self.sensitivity is None:
+            # the page's SVAR sensitivity grid needs only this model's data: the workers
+            # compute it after its charts, while the other models fit and project
+            job = self.pool.apply_async(_sensitivity_or_none, (model.sensitivity_job(),))
+            self.sensitivity = (model, job)
+
+    def take_sensitivity(self, adapter: Any) -> Callable[[], pd.DataFrame | None] | None:
+        """Return a wait for the SVAR sensitivity grid started for this very adapter, or None.
+
+        The wait returns the table, or ``None`` where the data admit no grid (the section is
+        left out, as when the page computes it itself).
+        """
+        if self.sensitivity is None or self.sensitivity[0] is not adapter:
+            return None
+        return self.sensitivity[1].get
 
     def take(self, spec: _ChartSpec) -> Any:
         """Return the early drawing of this chart (same builder, same frames), or ``None``."""
@@ -587,6 +614,7 @@ class ChartWorkers:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self.early.clear()
+        self.sensitivity = None
         if self.pool is not None:
             _stop(self.pool, kind)
             self.pool = None
@@ -1076,20 +1104,29 @@ class ReportTables:
         )
 
 
-def _method_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+def _method_tables(
+    result: RunResult, workers: ChartWorkers | None = None
+) -> dict[str, pd.DataFrame]:
     """Return the run's methodology tables plus the SVAR's sensitivity grid (computed here).
 
     The grid (identification x lags x sample, point SVARs) comes from the recursive
     ``svar`` model's own data and its ``svar_sensitivity`` stream, so it changes no number
-    of the run; a run with ``--svar-sensitivity on`` already has it.
+    of the run; a run with ``--svar-sensitivity on`` already has it. ``workers`` that
+    started computing it for this run's adapter (:meth:`ChartWorkers.start_early`) give
+    theirs: the same numbers.
     """
     from forecast.errors import ForecastError
 
     tables = dict(result.tables)
     adapter = result.raw.get("models", {}).get("svar")
     if "svar_sensitivity" not in tables and hasattr(adapter, "sensitivity"):
-        with contextlib.suppress(ForecastError):  # no grid on these data: section left out
-            tables["svar_sensitivity"] = adapter.sensitivity()
+        started = workers.take_sensitivity(adapter) if workers is not None else None
+        if started is not None:
+            if (table := started()) is not None:
+                tables["svar_sensitivity"] = table
+        else:
+            with contextlib.suppress(ForecastError):  # no grid on these data: left out
+                tables["svar_sensitivity"] = adapter.sensitivity()
     if "svar_sensitivity" in tables:
         tables["svar_sensitivity_view"] = _headline.sensitivity_view(tables["svar_sensitivity"])
     return tables
@@ -1136,9 +1173,15 @@ def _template() -> Any:
 
 
 def _page_context(
-    result: RunResult, tables: ReportTables, backtest: BacktestEvidence | None
+    result: RunResult,
+    tables: ReportTables,
+    backtest: BacktestEvidence | None,
+    workers: ChartWorkers | None = None,
 ) -> dict[str, Any]:
-    """Return the template's context but the charts (the SVAR sensitivity grid computed)."""
+    """Return the template's context but the charts (the SVAR sensitivity grid computed).
+
+    ``workers`` that computed the grid for this run (:meth:`ChartWorkers.start_early`) give it.
+    """
     diagnostics = result.diagnostics.assign(
         estimate=lambda f: f["estimate"].map(lambda v: _fmt(v, 4)),
         std_err=lambda f: f["std_err"].map(lambda v: _fmt(v, 4)),
@@ -1161,7 +1204,7 @@ def _page_context(
         "version": __version__,
         "banner": _banner(result),
         "headlines": _headlines(result, tables.headline),
-        "method_tables": _FormattedTables(_method_tables(result)),
+        "method_tables": _FormattedTables(_method_tables(result, workers)),
         "summary_rows": _summary_table(result),
         "price_table": _price_table(result),
         "scenarios": [(s, _scenario_rows(s, resolved)) for s in result.scenarios],
@@ -1331,7 +1374,7 @@ def write_report(
         written = write_tables(result, out, backtest=backtest, tables=tables)
         written["markdown"] = out / "report.md"
         written["markdown"].write_text(_markdown_text(result, tables), encoding="utf-8")
-        page = _page_context(result, tables, backtest)
+        page = _page_context(result, tables, backtest, workers)
         _template()  # compiled while they draw, too
         chart_list = _charts(job.specs, job.results(progress))
     write_chart_files(chart_list, out / "charts")

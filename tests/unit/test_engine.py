@@ -237,6 +237,23 @@ def test_svar_methodology_tables(shared_store: Store) -> None:
 
 
 @pytest.mark.real_data
+def test_the_svar_sensitivity_job_is_the_sensitivity_table_in_another_process(
+    shared_store: Store,
+) -> None:
+    import multiprocessing as mp
+    import pickle
+
+    run = forecast.run(["baseline"], models=["svar"], store=shared_store, draws=100, seed=4)
+    adapter = run.raw["models"]["svar"]
+    job = pickle.loads(pickle.dumps(adapter.sensitivity_job()))  # as a worker receives it
+    assert len(pickle.dumps(job)) < 2_000_000  # the frames, not the fitted model
+    with mp.get_context("fork").Pool(1) as pool:
+        elsewhere = pool.apply(job)
+    pd.testing.assert_frame_equal(elsewhere, adapter.sensitivity())
+    pd.testing.assert_frame_equal(adapter.sensitivity_job()(), adapter.sensitivity())
+
+
+@pytest.mark.real_data
 def test_sign_identified_svar_runs_through_the_engine(shared_store: Store) -> None:
     run = forecast.run(
         ["venezuela_full_halt"],

@@ -202,6 +202,53 @@ def test_methodology_charts_started_early_are_taken_for_the_same_tables_only() -
     assert mp.active_children() == []
 
 
+def _grid_table(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({"lags": range(rows), "effect": [0.5 * r for r in range(rows)]})
+
+
+def _no_grid() -> pd.DataFrame:
+    from forecast.errors import ForecastError
+
+    raise ForecastError("no grid on these data")
+
+
+class _SVAR:
+    """What ChartWorkers.start_early reads of the recursive SVAR's adapter."""
+
+    def __init__(self, job: object, name: str = "svar") -> None:
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.context = type("Context", (), {"name": name})()
+        self.job = job
+
+    def sensitivity_job(self) -> object:
+        return self.job
+
+
+def test_the_svar_sensitivity_grid_is_computed_by_the_workers_for_that_adapter() -> None:
+    import multiprocessing as mp
+    from functools import partial
+
+    from forecast.reports.writer import ChartWorkers
+
+    svar = _SVAR(partial(_grid_table, 4))
+    with ChartWorkers(2) as workers:
+        workers.start_early(_SVAR(partial(_grid_table, 9), name="svar_sign"))  # not the page's
+        workers.start_early(svar)
+        workers.start_early(_SVAR(partial(_grid_table, 7)))  # a second one: the first kept
+        assert workers.take_sensitivity(_SVAR(partial(_grid_table, 4))) is None  # another one
+        wait = workers.take_sensitivity(svar)
+        assert wait is not None
+        pd.testing.assert_frame_equal(wait(), _grid_table(4))
+    with ChartWorkers(2) as workers:
+        failing = _SVAR(_no_grid)
+        workers.start_early(failing)
+        wait = workers.take_sensitivity(failing)
+        assert wait is not None
+        assert wait() is None, "no grid on these data: the section is left out"
+    assert workers.take_sensitivity(failing) is None  # gone with the workers
+    assert mp.active_children() == []
+
+
 def test_early_charts_left_untaken_are_stopped_with_the_workers() -> None:
     import multiprocessing as mp
 

@@ -8,6 +8,7 @@ effect of the shock.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -236,14 +237,23 @@ class SVARAdapter(AdapterBase):
 
         BLAS runs on one thread meanwhile (:func:`forecast._cpu.one_blas_thread`).
         """
+        return self.sensitivity_job()()
+
+    def sensitivity_job(self) -> Callable[[], pd.DataFrame]:
+        """Return :meth:`sensitivity` as a call on the run's frames and stream, not the adapter.
+
+        It pickles small (the input frames and a fresh generator of the
+        ``svar_sensitivity`` stream, the same numbers each time), so a report can have it
+        computed in another process while this one goes on (`reports.writer.ChartWorkers`).
+        """
         inputs = self.context.inputs
-        with one_blas_thread():
-            return svar.sensitivity_table(
-                **_frames(self.context),  # type: ignore[arg-type]
-                instrument=inputs.series.get(INSTRUMENT),
-                as_of=inputs.as_of,
-                rng=self.context.rng("svar_sensitivity"),
-            )
+        return partial(
+            _sensitivity,
+            _frames(self.context),
+            inputs.series.get(INSTRUMENT),
+            inputs.as_of,
+            self.context.rng("svar_sensitivity"),
+        )
 
     def _notes(self) -> tuple[str, ...]:
         """Return what the report must say about the SVAR's data (ragged edge, CPI holes)."""
@@ -295,6 +305,21 @@ class SVARAdapter(AdapterBase):
         roots = draws.max_roots()
         errors += [float(roots.std()) if len(roots) else np.nan, np.nan, np.nan]
         return params_frame(self.name, "brent_usd", terms, estimates, errors)
+
+
+def _sensitivity(
+    frames: dict[str, pd.DataFrame | None],
+    instrument: pd.DataFrame | None,
+    as_of: pd.Timestamp,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    with one_blas_thread():
+        return svar.sensitivity_table(
+            **frames,  # type: ignore[arg-type]
+            instrument=instrument,
+            as_of=as_of,
+            rng=rng,
+        )
 
 
 def _frames(context: RunContext) -> dict[str, pd.DataFrame | None]:
