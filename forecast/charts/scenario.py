@@ -205,6 +205,33 @@ def price_fan_chart(
     )
 
 
+_WHAT = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
+
+
+def _differences(
+    result: RunResult, variable: str, models: Sequence[str]
+) -> tuple[pd.DataFrame, str]:
+    """Return the models' differences of ``variable`` (labelled) and the repeats note."""
+    diffs = result.differences
+    diffs = diffs[(diffs["variable"] == variable) & diffs["model"].isin(list(models))]
+    diffs, repeated = _without_repeats(diffs, result) if variable in _PRICES else (diffs, "")
+    diffs = ordered(diffs, result)
+    diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
+    return diffs, repeated
+
+
+def _difference_layers(line_size: float) -> list[Any]:
+    """Zero line, 90% and 68% bands and the mean, coloured by scenario."""
+    from plotnine import aes, geom_hline, geom_line
+
+    return [
+        geom_hline(yintercept=0, colour="#4d4d4d", size=0.4),
+        band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none"),
+        band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none"),
+        geom_line(aes(y="mean"), size=line_size),
+    ]
+
+
 def difference_chart(
     result: RunResult,
     variable: str = "brent_usd",
@@ -213,34 +240,18 @@ def difference_chart(
 ) -> ggplot:
     """Difference from baseline over time per scenario, with 68% and 90% bands."""
     model = model or result.price_model or "elasticity"
-    from plotnine import (
-        aes,
-        geom_hline,
-        geom_line,
-        ggplot,
-        labs,
-        scale_x_datetime,
-        scale_y_continuous,
-    )
+    from plotnine import aes, ggplot, labs, scale_x_datetime, scale_y_continuous
 
     var = catalog.OUTPUT_VARIABLES[variable]
-    diffs = result.differences
-    diffs = diffs[(diffs["variable"] == variable) & (diffs["model"] == model)]
-    diffs, repeated = _without_repeats(diffs, result) if variable in _PRICES else (diffs, "")
-    diffs = ordered(diffs, result)
-    diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
-    what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
+    diffs, repeated = _differences(result, variable, [model])
     return compose(
         ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label")),
-        geom_hline(yintercept=0, colour="#4d4d4d", size=0.4),
-        band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none"),
-        band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none"),
-        geom_line(aes(y="mean"), size=1),
+        _difference_layers(line_size=1),
         scale_x_datetime(date_labels="%b %Y", minor_breaks=None),
         scale_y_continuous(minor_breaks=None),
         colour_scales(result),
         labs(
-            title=f"{var.title}: {what[var.diff]} from baseline, {model} model",
+            title=f"{var.title}: {_WHAT[var.diff]} from baseline, {model} model",
             subtitle=(
                 f"Mean with 68% and 90% bands, computed draw by draw; projections from "
                 f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}.{repeated}"
@@ -271,46 +282,29 @@ def model_difference_chart(
     so the panels' heights compare directly. ``labels`` names the panels (model -> text,
     e.g. identification, lags and sample); a model without one is named as such.
     """
-    from plotnine import (
-        aes,
-        facet_wrap,
-        geom_hline,
-        geom_line,
-        ggplot,
-        labs,
-        scale_x_datetime,
-        scale_y_continuous,
-    )
+    from plotnine import aes, facet_wrap, ggplot, labs, scale_x_datetime, scale_y_continuous
 
     if models is None:
         first = [result.price_model] if result.price_model in result.models else []
         models = first + [m for m in result.models if m not in first]
     var = catalog.OUTPUT_VARIABLES[variable]
-    diffs = result.differences
-    diffs = diffs[(diffs["variable"] == variable) & diffs["model"].isin(models)]
+    diffs, repeated = _differences(result, variable, models)
     models = [m for m in models if m in set(diffs["model"])]
-    diffs, repeated = _without_repeats(diffs, result) if variable in _PRICES else (diffs, "")
-    diffs = ordered(diffs, result)
-    diffs["scenario_label"] = diffs["scenario_label"].cat.remove_unused_categories()
     names = {
         m: escape_text(textwrap.fill((labels or {}).get(m, m), MODEL_LABEL_WIDTH)) for m in models
     }
     diffs["model_label"] = pd.Categorical(
         diffs["model"].map(names), categories=[names[m] for m in models]
     )
-    what = {"pct": "% difference", "pp": "difference, percentage points", "abs": "difference"}
     return compose(
         ggplot(diffs, aes("date", colour="scenario_label", fill="scenario_label")),
-        geom_hline(yintercept=0, colour="#4d4d4d", size=0.4),
-        band(aes(ymin="q05", ymax="q95"), alpha=0.12, colour="none"),
-        band(aes(ymin="q16", ymax="q84"), alpha=0.25, colour="none"),
-        geom_line(aes(y="mean"), size=0.9),
+        _difference_layers(line_size=0.9),
         facet_wrap("model_label", ncol=min(3, max(len(models), 1))),
         scale_x_datetime(date_labels="%b\n%Y", date_breaks="6 months", minor_breaks=None),
         scale_y_continuous(minor_breaks=None),
         colour_scales(result),
         labs(
-            title=f"{var.title}: {what[var.diff]} from baseline, every price model",
+            title=f"{var.title}: {_WHAT[var.diff]} from baseline, every price model",
             subtitle=(
                 "Mean with 68% and 90% bands, computed draw by draw; projections from "
                 f"{(result.as_of + pd.DateOffset(months=1)):%b %Y}.\n"
