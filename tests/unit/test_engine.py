@@ -245,7 +245,7 @@ def test_the_svar_sensitivity_job_is_the_sensitivity_table_in_another_process(
 
     run = forecast.run(["baseline"], models=["svar"], store=shared_store, draws=100, seed=4)
     adapter = run.raw["models"]["svar"]
-    job = pickle.loads(pickle.dumps(adapter.sensitivity_job()))  # as a worker receives it
+    job = pickle.loads(pickle.dumps(adapter.sensitivity_job()))  # noqa: S301 - as a worker gets it
     assert len(pickle.dumps(job)) < 2_000_000  # the frames, not the fitted model
     with mp.get_context("fork").Pool(1) as pool:
         elsewhere = pool.apply(job)
