@@ -91,7 +91,10 @@ def _breakdown(store: str, out: str) -> None:
 
     ``imports`` is what the report's modules import when loaded; libraries they import lazily
     (openpyxl, scipy.stats, ...) count in the step that first needs them. ``floor`` is the
-    import floor measured just before, in a fresh process, for the ratio.
+    import floor measured just before, in a fresh process, for the ratio. To be wrapped,
+    the report's modules are imported here before the chart workers fork, where `forecast
+    report` forks them first (their plotting imports then overlap its own imports): this
+    run's wall times after the imports are a little longer than the timed runs'.
     """
     floor = _timed([sys.executable, "-c", FLOOR])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)  # the floor's process so far

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from forecast import catalog, schemas
+from forecast import catalog
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,6 +90,10 @@ class RunResult:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # imported here, not above: a copy sent to a chart worker (unpickled, not built)
+        # needs neither pandera nor the schemas
+        from forecast import schemas
+
         schemas.validate(schemas.PathFrame, self.paths, origin="RunResult.paths")
         schemas.validate(schemas.SummaryFrame, self.summary, origin="RunResult.summary")
         schemas.validate(schemas.DiffFrame, self.differences, origin="RunResult.differences")

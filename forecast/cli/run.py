@@ -277,15 +277,17 @@ def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **opti
     scenario's assumptions, the data used (with a warning when it is stale or bundled), model
     diagnostics and the methodology.
     """
-    from forecast.reports.writer import BacktestEvidence, ChartWorkers
+    from forecast.reports._workers import ChartWorkers
 
     written: dict[str, Any] = {}
-    evidence = BacktestEvidence.read(backtest_dir or "reports/backtest")  # checked before the run
-    if backtest_dir is not None and evidence is None:
-        raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
-
-    # the chart workers start now: their plotting imports overlap the run's computation
+    # the chart workers start first, before the report's heavier imports: their plotting
+    # imports overlap ours, then the run's computation
     with ChartWorkers() as workers:
+        from forecast.reports.writer import BacktestEvidence
+
+        evidence = BacktestEvidence.read(backtest_dir or "reports/backtest")  # before the run
+        if backtest_dir is not None and evidence is None:
+            raise click.ClickException(f"{backtest_dir}: no backtest.csv there")
 
         def write(result: Any, bar: ProgressBar) -> None:
             from forecast.reports.writer import write_report

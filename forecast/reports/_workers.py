@@ -12,6 +12,10 @@ then ``join()`` lets the workers finish what they were sent; ``terminate()`` sto
 once (the zygote stops the workers it forked, then exits); ``join()`` always waits for every
 process. The workers ignore Ctrl-C (the caller's interrupt terminates them), and a worker
 whose parent is gone exits on its own.
+
+:class:`ChartWorkers` is the report's pool: started before the run, it draws the
+methodology charts and the SVAR sensitivity table as soon as their models are fitted, then
+the report's other charts (:func:`~forecast.reports.writer.write_report`).
 """
 
 from __future__ import annotations
@@ -25,12 +29,25 @@ import signal
 import threading
 import traceback
 import warnings
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Self
+
+from forecast._cpu import available_cpus
+from forecast.reports._render import prepare_plotting, render, sensitivity_or_none
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-__all__ = ["WarmPool", "WorkerDiedError", "quiet_fork"]
+    import pandas as pd
+
+__all__ = [
+    "ChartWorkers",
+    "WarmPool",
+    "WorkerDiedError",
+    "quiet_fork",
+    "stop_pool",
+    "worker_count",
+]
 
 POLL_SECONDS = 0.5
 """How often an idle worker checks its parent, and a waiting caller the workers."""
@@ -160,6 +177,123 @@ class WarmPool:
                 else:
                     self._done[task] = (ok, value)
                 self._ready.notify_all()
+
+
+class ChartWorkers:
+    """Chart worker processes started before the run, to draw the report's charts after it.
+
+    Entering forks one worker (where the platform can), which imports plotnine and
+    matplotlib and loads the fonts while the caller computes, then forks the others from
+    itself (:class:`WarmPool`: the libraries imported once);
+    :func:`~forecast.reports.writer.write_report` then sends them each chart's builder
+    (small frames, pickled). Leaving always shuts the workers down and joins them, on
+    success, on error and on Ctrl-C.
+
+    Enter it as early as the caller can: this module and what it imports first (numpy,
+    pandas and the chart functions, which both sides use) are all the workers inherit, so
+    their plotting imports (:func:`~forecast.reports._render.prepare_plotting`) run while
+    the caller imports the rest (the writer, pandera, DuckDB, the models) and reads its
+    data, on a core that would otherwise wait.
+
+    Parameters
+    ----------
+    workers
+        Processes (default: the CPUs available, at most 4).
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = worker_count(workers)
+        self.pool: Any = None
+        self.early: list[tuple[Any, Any]] = []  # (chart spec, pending drawing)
+        self.started_tables: set[str] = set()
+        self.sensitivity: tuple[Any, Any] | None = None  # (svar adapter, pending table)
+
+    def __enter__(self) -> Self:
+        if self.workers > 1 and "fork" in mp.get_all_start_methods():
+            # one process imports plotnine and forks the others (reports/_workers.py)
+            self.pool = WarmPool(self.workers, prepare_plotting)
+        return self
+
+    def start_early(self, model: Any) -> None:
+        """Start drawing a model's methodology charts now, from its adapter's ``tables``.
+
+        Called with each model's adapter as soon as it is set up (``engine.run(on_model=
+        ...)``, in run order), so the workers draw them while the other models fit and the
+        scenarios are projected. A table name already started from an earlier model is
+        skipped (the run's tables keep the first model's); :func:`write_report` then takes
+        each finished chart whose builder reads the same table objects as the result's,
+        and draws the others.
+        """
+        if self.pool is None:
+            return
+        tables = {
+            name: table
+            for name, table in getattr(model, "tables", {}).items()
+            if name not in self.started_tables
+        }
+        self.started_tables.update(tables)
+        from forecast.reports.writer import method_chart_specs  # the caller has it by now
+
+        for spec in method_chart_specs(tables):
+            self.early.append((spec, self.pool.apply_async(render, (spec.make,))))
+        name = getattr(getattr(model, "context", None), "name", None)
+        if name == "svar" and hasattr(model, "sensitivity_job") and self.sensitivity is None:
+            # the page's SVAR sensitivity grid needs only this model's data: the workers
+            # compute it after its charts, while the other models fit and project
+            job = self.pool.apply_async(sensitivity_or_none, (model.sensitivity_job(),))
+            self.sensitivity = (model, job)
+
+    def take_sensitivity(self, adapter: Any) -> Callable[[], pd.DataFrame | None] | None:
+        """Return a wait for the SVAR sensitivity grid started for this very adapter, or None.
+
+        The wait returns the table, or ``None`` where the data admit no grid (the section is
+        left out, as when the page computes it itself).
+        """
+        if self.sensitivity is None or self.sensitivity[0] is not adapter:
+            return None
+        return self.sensitivity[1].get
+
+    def take(self, spec: Any) -> Any:
+        """Return the early drawing of this chart (same builder, same frames), or ``None``."""
+        for i, (early, future) in enumerate(self.early):
+            if early.id == spec.id and _same_builder(early.make, spec.make):
+                del self.early[i]
+                return future
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.early.clear()
+        self.sensitivity = None
+        if self.pool is not None:
+            stop_pool(self.pool, kind)
+            self.pool = None
+
+
+def _same_builder(one: Callable[[], Any], other: Callable[[], Any]) -> bool:
+    """Whether two ``partial`` builders call one function on the very same arguments."""
+    if not (isinstance(one, partial) and isinstance(other, partial)):
+        return False
+    return (
+        one.func is other.func
+        and len(one.args) == len(other.args)
+        and all(a is b for a, b in zip(one.args, other.args, strict=True))
+        and one.keywords.keys() == other.keywords.keys()
+        and all(one.keywords[k] is other.keywords[k] for k in one.keywords)
+    )
+
+
+def worker_count(workers: int | None) -> int:
+    """Return ``workers``, or by default the CPUs available, at most 4."""
+    return workers if workers is not None else min(4, available_cpus())
+
+
+def stop_pool(pool: Any, kind: type[BaseException] | None) -> None:
+    """Shut a pool down and join it: let it finish after success, stop it after an error."""
+    if kind is None:
+        pool.close()  # every result is in: the workers exit on their own
+    else:
+        pool.terminate()  # an error or Ctrl-C: stop the drawing now
+    pool.join()
 
 
 def _zygote(

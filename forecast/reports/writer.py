@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
-import io
 import multiprocessing as mp
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,14 +34,16 @@ from typing import TYPE_CHECKING, Any, Self
 import pandas as pd
 
 from forecast import catalog, charts
-from forecast._cpu import available_cpus
 from forecast._version import __version__
 from forecast.models.protocol import tell
 from forecast.reports import _headline, _markdown, _summary, _tables, _xlsx
 from forecast.reports._backtest import BacktestEvidence
 from forecast.reports._format import fmt as _fmt
 from forecast.reports._format import table as _table
-from forecast.reports._workers import WarmPool, quiet_fork
+from forecast.reports._render import draw as _png
+from forecast.reports._render import prepare_plotting as _prepare_plotting
+from forecast.reports._render import render as _render
+from forecast.reports._workers import ChartWorkers, quiet_fork, stop_pool, worker_count
 from forecast.results import CSV_OPTIONS
 
 if TYPE_CHECKING:
@@ -110,95 +111,6 @@ class Chart:
     def data_uri(self) -> str:
         """The PNG as a ``data:`` URI for an ``<img src>``."""
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
-
-
-SVG_HASH_SALT = "forecast"
-"""Salt of the SVG writer's element ids (``svg.hashsalt``): the same chart, the same SVG bytes."""
-SVG_FONTTYPE = "none"
-"""The SVGs keep their text as text (``svg.fonttype``), as ggplot2's svglite writes it: titles
-and labels stay editable and searchable, files are ~40% smaller, and no glyph outlines are
-computed (a tenth of a chart's drawing time). The font is named with matplotlib's fallback
-list (DejaVu Sans first); the PNG is the exact picture."""
-
-
-def _png(plot: ggplot) -> tuple[bytes, bytes]:
-    """Draw the chart once and save that figure twice: PNG and SVG bytes.
-
-    One Agg draw at the figure's size lays the figure out (plotnine's layout engine, text
-    measured once) and rasterises it; the tight box (padded as ``bbox_inches="tight"``
-    pads it) is rounded to whole pixels, and the PNG is that box cut from the drawn
-    pixels: the same bytes as ``savefig(..., bbox_inches=box)`` would write, without a
-    second draw (:func:`_tight_box`, :func:`_cut`). Where drawn content reaches beyond the
-    figure the cut cannot hold it, and the PNG is saved by ``savefig`` instead. The SVG is
-    drawn from the same layout with the same box, its text kept as text
-    (:data:`SVG_FONTTYPE`). Both outputs are deterministic: the SVG's element ids come from
-    :data:`SVG_HASH_SALT` and it carries no date.
-    """
-    import matplotlib as mpl
-
-    mpl.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    figure = plot.draw()
-    png, svg = io.BytesIO(), io.BytesIO()
-    try:
-        if figure.dpi != charts.DPI:
-            figure.set_dpi(charts.DPI)
-        canvas = FigureCanvasAgg(figure)
-        canvas.draw()  # layout, then every artist rasterised, in one pass
-        renderer = canvas.get_renderer()
-        box, pixels = _tight_box(figure, renderer)
-        figure.set_layout_engine("none")  # laid out: neither save lays it out again
-        if pixels is not None:
-            mpl.image.imsave(png, _cut(renderer, pixels, figure), format="png",
-                             origin="upper", dpi=figure.dpi)  # fmt: skip
-        else:
-            figure.savefig(png, format="png", dpi=figure.dpi, bbox_inches=box)
-        with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": SVG_FONTTYPE}):
-            figure.savefig(svg, format="svg", bbox_inches=box, metadata={"Date": None})
-    finally:
-        plt.close(figure)
-    return png.getvalue(), svg.getvalue()
-
-
-def _tight_box(figure: Any, renderer: Any) -> tuple[Any, tuple[int, int, int, int] | None]:
-    """Return the saved box (inches) and, when the drawn pixels hold it, its pixel bounds.
-
-    The box is the figure's tight box padded by ``savefig.pad_inches``, each edge rounded
-    to a whole pixel (so the crop moves nothing by a fraction of a pixel). The pixel bounds
-    ``(x0, y0, x1, y1)`` (display pixels, origin bottom left) are given only when every
-    drawn artist lies at least a pixel inside the figure: the box may then overhang the
-    figure by its padding, which ``savefig`` fills with the figure's background.
-    """
-    import matplotlib as mpl
-    from matplotlib.transforms import Bbox
-
-    dpi = figure.dpi
-    content = figure.get_tightbbox(renderer)
-    padded = content.padded(mpl.rcParams["savefig.pad_inches"])
-    x0, y0, x1, y1 = (round(v * dpi) for v in padded.extents)
-    box = Bbox.from_extents(x0 / dpi, y0 / dpi, x1 / dpi, y1 / dpi)
-    left, bottom, right, top = (v * dpi for v in content.extents)
-    inside = left >= 1 and bottom >= 1 and right <= renderer.width - 1
-    inside = inside and top <= renderer.height - 1
-    return box, ((x0, y0, x1, y1) if inside else None)
-
-
-def _cut(renderer: Any, bounds: tuple[int, int, int, int], figure: Any) -> Any:
-    """Return the RGBA pixels of ``bounds`` from the drawn canvas, background outside it."""
-    import numpy as np
-    from matplotlib.colors import to_rgba
-
-    x0, y0, x1, y1 = bounds
-    height, width = renderer.height, renderer.width
-    drawn = np.asarray(renderer.buffer_rgba())
-    out = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
-    out[...] = np.round(np.asarray(to_rgba(figure.get_facecolor())) * 255)
-    top, bottom = height - y1, height - y0  # buffer rows run downwards
-    r0, r1, c0, c1 = max(top, 0), min(bottom, height), max(x0, 0), min(x1, width)
-    out[r0 - top : r1 - top, c0 - x0 : c1 - x0] = drawn[r0:r1, c0:c1]
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,150 +399,13 @@ CHART_COST = {
 """Relative drawing cost per chart id (measured; others count 1): the dearest start first."""
 
 
-def _sensitivity_or_none(job: Callable[[], pd.DataFrame]) -> pd.DataFrame | None:
-    """Run an SVAR adapter's ``sensitivity_job``; ``None`` when the data admit no grid."""
-    from forecast.errors import ForecastError
-
-    try:
-        return job()
-    except ForecastError:
-        return None
-
-
 def _render_pending(index: int) -> tuple[bytes, bytes]:
     return _png(_PENDING[index].make())
-
-
-def _render(make: Callable[[], ggplot]) -> tuple[bytes, bytes]:
-    return _png(make())
-
-
-def _prepare_plotting() -> None:
-    """Import plotnine and matplotlib (Agg) and load the fonts once.
-
-    Run before workers fork (they inherit the imported modules and matplotlib's font
-    caches, so no worker imports plotnine or reads a font file again), or in each worker of
-    a :class:`ChartWorkers` pool started before the run (overlapping the computation).
-    """
-    import matplotlib as mpl
-
-    mpl.use("Agg")
-    import plotnine  # noqa: F401 - imported for the workers to inherit
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    warm = Figure(figsize=(1, 1))
-    warm.text(0.5, 0.5, "0", weight="bold")
-    warm.text(0.5, 0.2, "0")
-    FigureCanvasAgg(warm).draw()
 
 
 def _fork_pool(workers: int) -> Any:
     with quiet_fork():
         return mp.get_context("fork").Pool(workers)
-
-
-def _stop(pool: Any, kind: type[BaseException] | None) -> None:
-    if kind is None:
-        pool.close()  # every result is in: the workers exit on their own
-    else:
-        pool.terminate()  # an error or Ctrl-C: stop the drawing now
-    pool.join()
-
-
-class ChartWorkers:
-    """Chart worker processes started before the run, to draw the report's charts after it.
-
-    Entering forks one worker (where the platform can), which imports plotnine and
-    matplotlib and loads the fonts while the caller computes, then forks the others from
-    itself (:class:`~forecast.reports._workers.WarmPool`: the libraries imported once);
-    :func:`write_report` then sends them each chart's builder (small frames, pickled).
-    Leaving always shuts the workers down and joins them, on success, on error and on
-    Ctrl-C.
-
-    Parameters
-    ----------
-    workers
-        Processes (default: the CPUs available, at most 4).
-    """
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = _workers(workers)
-        self.pool: Any = None
-        self.early: list[tuple[_ChartSpec, Any]] = []
-        self.started_tables: set[str] = set()
-        self.sensitivity: tuple[Any, Any] | None = None  # (svar adapter, pending table)
-
-    def __enter__(self) -> Self:
-        if self.workers > 1 and "fork" in mp.get_all_start_methods():
-            # one process imports plotnine and forks the others (reports/_workers.py)
-            self.pool = WarmPool(self.workers, _prepare_plotting)
-        return self
-
-    def start_early(self, model: Any) -> None:
-        """Start drawing a model's methodology charts now, from its adapter's ``tables``.
-
-        Called with each model's adapter as soon as it is set up (``engine.run(on_model=
-        ...)``, in run order), so the workers draw them while the other models fit and the
-        scenarios are projected. A table name already started from an earlier model is
-        skipped (the run's tables keep the first model's); :func:`write_report` then takes
-        each finished chart whose builder reads the same table objects as the result's,
-        and draws the others.
-        """
-        if self.pool is None:
-            return
-        tables = {
-            name: table
-            for name, table in getattr(model, "tables", {}).items()
-            if name not in self.started_tables
-        }
-        self.started_tables.update(tables)
-        for spec in method_chart_specs(tables):
-            self.early.append((spec, self.pool.apply_async(_render, (spec.make,))))
-        name = getattr(getattr(model, "context", None), "name", None)
-        if name == "svar" and hasattr(model, "sensitivity_job") and self.sensitivity is None:
-            # the page's SVAR sensitivity grid needs only this model's data: the workers
-            # compute it after its charts, while the other models fit and project
-            job = self.pool.apply_async(_sensitivity_or_none, (model.sensitivity_job(),))
-            self.sensitivity = (model, job)
-
-    def take_sensitivity(self, adapter: Any) -> Callable[[], pd.DataFrame | None] | None:
-        """Return a wait for the SVAR sensitivity grid started for this very adapter, or None.
-
-        The wait returns the table, or ``None`` where the data admit no grid (the section is
-        left out, as when the page computes it itself).
-        """
-        if self.sensitivity is None or self.sensitivity[0] is not adapter:
-            return None
-        return self.sensitivity[1].get
-
-    def take(self, spec: _ChartSpec) -> Any:
-        """Return the early drawing of this chart (same builder, same frames), or ``None``."""
-        for i, (early, future) in enumerate(self.early):
-            if early.id == spec.id and _same_builder(early.make, spec.make):
-                del self.early[i]
-                return future
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self.early.clear()
-        self.sensitivity = None
-        if self.pool is not None:
-            _stop(self.pool, kind)
-            self.pool = None
-
-
-def _same_builder(one: Callable[[], ggplot], other: Callable[[], ggplot]) -> bool:
-    """Whether two ``partial`` builders call one function on the very same arguments."""
-    if not (isinstance(one, partial) and isinstance(other, partial)):
-        return False
-    return (
-        one.func is other.func
-        and len(one.args) == len(other.args)
-        and all(a is b for a, b in zip(one.args, other.args, strict=True))
-        and one.keywords.keys() == other.keywords.keys()
-        and all(one.keywords[k] is other.keywords[k] for k in one.keywords)
-    )
 
 
 CHARTS_STEP = "drawing charts"
@@ -715,7 +490,7 @@ class _ChartJob:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         _PENDING.clear()
         if self.pool is not None:
-            _stop(self.pool, kind)
+            stop_pool(self.pool, kind)
             self.pool = None
 
 
@@ -724,10 +499,6 @@ def _charts(specs: list[_ChartSpec], rendered: list[tuple[bytes, bytes]]) -> lis
         Chart(spec.id, spec.title, spec.caption, png, spec.section, svg)
         for spec, (png, svg) in zip(specs, rendered, strict=True)
     ]
-
-
-def _workers(workers: int | None) -> int:
-    return workers if workers is not None else min(4, available_cpus())
 
 
 def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart]:
@@ -742,7 +513,7 @@ def build_charts(result: RunResult, *, workers: int | None = None) -> list[Chart
         workers are forked (where the platform can) and always shut down before returning.
     """
     specs = _chart_specs(result)
-    with _ChartJob(specs, _workers(workers)) as job:
+    with _ChartJob(specs, worker_count(workers)) as job:
         return _charts(specs, job.results())
 
 
@@ -1365,7 +1136,7 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with _ChartJob(_main_specs(result), _workers(None), workers) as job:
+    with _ChartJob(_main_specs(result), worker_count(None), workers) as job:
         # the workers draw while this process computes the sensitivity grid (its two charts
         # follow), the tables once (ReportTables), writes them and the Markdown, and fills
         # the page's context (the SVAR sensitivity grid too)

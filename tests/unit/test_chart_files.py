@@ -5,7 +5,7 @@ import pandas as pd
 
 from forecast import charts
 from forecast.charts.methodology import _stacked
-from forecast.reports.writer import _png
+from forecast.reports._render import draw as _png
 
 SHOCKS = ["supply", "aggregate_demand", "oil_specific_demand"]
 
@@ -94,7 +94,7 @@ def _size(png: bytes) -> tuple[int, int]:
 def test_png_cut_from_the_drawn_pixels_is_matplotlibs_own_save_of_that_box() -> None:
     import matplotlib.pyplot as plt
 
-    from forecast.reports.writer import _tight_box
+    from forecast.reports._render import tight_box as _tight_box
 
     png, _ = _png(charts.svar_hd_chart(_hd()))
     figure, renderer = _drawn(charts.svar_hd_chart(_hd()))
@@ -116,7 +116,7 @@ def test_a_chart_drawn_beyond_its_figure_is_saved_whole() -> None:
     import matplotlib.pyplot as plt
     from plotnine import labs
 
-    from forecast.reports.writer import _tight_box
+    from forecast.reports._render import tight_box as _tight_box
 
     def plot() -> object:
         return charts.svar_hd_chart(_hd()) + labs(subtitle="far wider than the figure " * 8)

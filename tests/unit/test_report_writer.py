@@ -282,3 +282,58 @@ def test_charts_added_to_a_running_job_come_last_in_the_results(mode: str) -> No
     assert [s.id for s in job.specs] == ["first", "later", "last"]
     assert rendered == [_png(s.make()) for s in [*first, *later]]
     assert mp.active_children() == []
+
+
+_LIGHT_WORKERS = r"""
+import json, pickle, sys
+
+from forecast.reports._workers import ChartWorkers
+
+HEAVY = (
+    "pandera", "duckdb", "scipy", "statsmodels", "openpyxl", "jinja2",
+    "forecast.schemas", "forecast.reports.writer", "forecast.engine",
+)
+
+
+def loaded(payload):
+    builders = pickle.loads(payload)  # what a worker does with each task's builder
+    return [m for m in HEAVY if m in sys.modules], len(builders)
+
+
+at_fork = [m for m in HEAVY if m in sys.modules]
+with ChartWorkers(2) as workers:
+    payload = sys.stdin.buffer.read()
+    import forecast.reports.writer  # the caller's own imports come after the fork
+    in_worker = workers.pool.apply_async(loaded, (payload,)).get()
+print(json.dumps({"at_fork": at_fork, "in_worker": in_worker}))
+"""
+
+
+def test_chart_workers_fork_before_the_report_imports_and_draw_without_them(
+    result: RunResult,
+) -> None:
+    """The workers inherit only numpy, pandas and the chart functions, and need no more.
+
+    Entered first (as `forecast report` does), the pool forks before the writer, pandera,
+    DuckDB and the models are imported, so its plotting imports overlap the caller's; the
+    report's chart builders (the result's view among their frames) unpickle in a worker
+    without importing any of them.
+    """
+    import json
+    import pickle
+    import subprocess
+    import sys
+
+    from forecast.reports.writer import _chart_specs
+
+    builders = [spec.make for spec in _chart_specs(result)]
+    out = subprocess.run(
+        [sys.executable, "-c", _LIGHT_WORKERS],
+        input=pickle.dumps(builders),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    seen = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    assert seen["at_fork"] == []
+    assert seen["in_worker"] == [[], len(builders)]
