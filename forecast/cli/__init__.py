@@ -20,8 +20,6 @@ group and adds theirs.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from forecast._version import __version__
@@ -31,8 +29,10 @@ from forecast.cli._common import (
     EXIT_OK,
     EXIT_USAGE,
     LockedError,
+    end_without_teardown,
     guard,
     store_option,
+    teardown_skipped,
 )
 from forecast.cli.backtest import backtest as _backtest
 from forecast.cli.data import data as _data
@@ -69,5 +69,14 @@ for _command in (_data, _run, _report, _scenarios, _refresh, _backtest, _grid):
 
 
 def main() -> None:
-    """Run the CLI (console-script entry point)."""
-    sys.exit(cli.main(prog_name="forecast", standalone_mode=True))
+    """Run the CLI (console-script entry point).
+
+    A command that succeeded with every file closed (``run``, ``report``:
+    :func:`~forecast.cli._common.skip_teardown`) ends the process without Python's teardown.
+    """
+    try:
+        cli.main(prog_name="forecast", standalone_mode=True)  # ends with SystemExit
+    except SystemExit as done:
+        if done.code in (None, EXIT_OK) and teardown_skipped():
+            end_without_teardown(EXIT_OK)
+        raise

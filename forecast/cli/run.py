@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from forecast.cli._common import check_month, check_out, check_seed, guard, store_option
+from forecast.cli._common import (
+    check_month,
+    check_out,
+    check_seed,
+    guard,
+    skip_teardown,
+    store_option,
+)
 from forecast.cli._progress import ProgressBar
 from forecast.models import registry
 from forecast.spec import DRAWS_RANGE, HORIZON_RANGE, RunSpec
@@ -241,6 +248,7 @@ def run_command(out_dir: str, **options: Any) -> None:
     written = result.write(out_dir)
     click.echo(result.summary_text())
     click.echo("wrote " + ", ".join(str(p) for p in written.values()))
+    skip_teardown()
 
 
 @click.command("report")
@@ -303,3 +311,4 @@ def report_command(out_dir: str, backtest_dir: str | None, verbose: bool, **opti
     click.echo(result.summary_text() if verbose else "\n".join(short_summary(result)))
     click.echo(f"report: {written['html']}")
     click.echo("tables: " + ", ".join(str(p) for k, p in written.items() if k != "html"))
+    skip_teardown()
