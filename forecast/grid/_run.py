@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from forecast.errors import SelectionError
 from forecast.executors import Executor, SerialExecutor
 from forecast.grid._project import GridShared, project_chunk
 from forecast.grid._result import GridResult
@@ -31,6 +32,7 @@ CSV_MAX_ROWS = 200_000
 CSV_FLOAT = "%.6g"
 """``grid.csv`` is written (and the frame kept in memory) up to this many rows."""
 _PREFIX = "forecast-grid-"
+UNKNOWN_GRID_MODEL = "grid: no fitted price model {names!r} in this run (it fitted: {run})"
 
 
 class Fitted(Protocol):
@@ -69,10 +71,17 @@ def _portable(model: PriceModel) -> PriceModel:
     return clone
 
 
-def _shared(fitted: Fitted, spec: GridSpec) -> GridShared:
+def _shared(fitted: Fitted, spec: GridSpec, names: Sequence[str] | None = None) -> GridShared:
     horizon = int(fitted.spec.horizon)
     zero = np.zeros(horizon)
-    models = {name: _portable(model) for name, model in fitted.price.items()}
+    if names is not None:
+        unknown = [name for name in names if name not in fitted.price]
+        if unknown or not names:
+            raise SelectionError(
+                UNKNOWN_GRID_MODEL.format(names=", ".join(unknown), run=", ".join(fitted.price))
+            )
+    chosen = [name for name in fitted.price if names is None or name in names]
+    models = {name: _portable(fitted.price[name]) for name in chosen}
     for model in models.values():  # batch models cache their mapping here, before pickling
         batch = getattr(model, "project_many", None)
         if callable(batch):
@@ -115,6 +124,7 @@ def run_grid(
     parquet: bool | None = None,
     progress: Callable[[str], None] | None = None,
     write: bool = True,
+    models: Sequence[str] | None = None,
 ) -> GridResult:
     """Project every grid point through the fitted price models (see :mod:`forecast.grid`).
 
@@ -142,12 +152,15 @@ def run_grid(
         Write the files (the default). ``False`` keeps the rows in memory only, whatever the
         grid's size (``GridResult.loaded``; no ``path``, no ``csv``, ``out`` unused): for a
         small grid read at once, as the report's.
+    models
+        The price models to project through (default every one the run fitted), kept in
+        the run's order (headline first); a name the run did not fit is an error.
     """
     runner: Executor = executor or SerialExecutor()
     design = _design(spec, one_at_a_time=one_at_a_time)
     points = list(design[spec.columns].itertuples(index=False, name=None))
     chunks = _chunks(points, chunk_points)
-    shared = _shared(fitted, spec)
+    shared = _shared(fitted, spec, models)
     keys = design.set_index("point")
     rows_per_point = sum(len(v) for v in _ids(shared.baseline).values())
     keep = not write or len(points) * rows_per_point <= CSV_MAX_ROWS

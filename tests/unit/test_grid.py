@@ -15,6 +15,7 @@ import forecast
 from forecast.backtest import write_backtest
 from forecast.charts.grid import grid_heatmap, grid_tornado
 from forecast.cli import cli
+from forecast.errors import SelectionError
 from forecast.executors import ChunkError, ProcessExecutor, SerialExecutor
 from forecast.grid import Axis, GridError, GridSpec, make_executor, parse_axis, run_grid
 from forecast.models.protocol import project_many
@@ -167,6 +168,26 @@ def test_grid_in_memory_equals_the_written_grid(fitted: FittedModels, tmp_path: 
     pd.testing.assert_frame_equal(in_memory.frame, written.frame, check_exact=True)
     pd.testing.assert_frame_equal(in_memory.lazy().df(), written.frame, check_exact=True)
     assert "kept in memory" in in_memory.summary()
+
+
+@pytest.mark.parametrize("chosen", [["elasticity"], ["svar"], ["elasticity", "svar"]])
+def test_grid_through_some_models_gives_their_rows_of_the_full_grid(
+    fitted: FittedModels, chosen: list[str]
+) -> None:
+    full = fitted.grid(list(AXES), write=False).frame
+    some = fitted.grid(list(AXES), write=False, models=chosen)
+    order = [name for name in fitted.price if name in chosen]  # the run's order, not the call's
+    assert some.models == tuple(order)
+    expected = full[full["model"].isin(chosen)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some.frame, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("chosen", [["svar_sign"], ["no_such_model"], []])
+def test_grid_through_a_model_the_run_did_not_fit_is_an_error(
+    fitted: FittedModels, chosen: list[str]
+) -> None:
+    with pytest.raises(SelectionError, match="grid: no fitted price model"):
+        fitted.grid(list(AXES), write=False, models=chosen)
 
 
 def test_samples_hold_no_view_of_the_effects_and_average_alike() -> None:
