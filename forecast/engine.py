@@ -608,14 +608,15 @@ class FittedModels:
         one_at_a_time: bool = True,
         write: bool = True,
         models: Sequence[str] | None = None,
+        variables: Sequence[str] | None = None,
     ) -> GridResult:
         """Project a sensitivity grid around ``scenario`` through these models and draws.
 
         ``axes`` are ``KEY=a,b,c`` or ``KEY=start:stop:n`` items (any scenario field);
         ``sample`` draws a Latin hypercube (seed ``grid_seed``, default the run's seed)
         instead of the full factorial; ``write=False`` keeps the rows in memory, without
-        files; ``models`` projects through some of the price models only (default all).
-        See :mod:`forecast.grid`.
+        files; ``models`` projects through some of the price models only and ``variables``
+        summarises some of their prices only (default all). See :mod:`forecast.grid`.
         """
         from forecast.grid import GridSpec, run_grid
 
@@ -624,7 +625,7 @@ class FittedModels:
         with one_blas_thread():  # in this process; worker processes start with one already
             return run_grid(
                 self, spec, executor=executor, out=out, one_at_a_time=one_at_a_time,
-                progress=self.step, write=write, models=models,
+                progress=self.step, write=write, models=models, variables=variables,
             )  # fmt: skip
 
     def _result(

@@ -46,8 +46,8 @@ class GridShared:
     models
         The price models, by name (fitted and drawn once).
     baseline
-        ``(draws, horizon)`` no-outage draws of every model and price id (each model's own
-        projection of a zero loss, as a run's ``baseline`` scenario).
+        ``(draws, horizon)`` no-outage draws of every model and price id the grid summarises
+        (each model's own projection of a zero loss, as a run's ``baseline`` scenario).
     as_of, horizon, default_volume_kbd
         What :func:`forecast.scenarios.outage_path` needs.
     """
@@ -141,6 +141,8 @@ def project_chunk(shared: GridShared, chunk: tuple[int, Sequence[tuple[Any, ...]
         batch = project_many(model, net)
         for sid in list(batch):
             values = batch.pop(sid)  # each price's draws freed once summarised
+            if (name, sid) not in shared.baseline:  # a price the grid was not asked for
+                continue
             peak, samples = _samples(_pct(values, shared.baseline[(name, sid)][None]), active)
             del values
             keys.append((name, sid))

@@ -33,6 +33,7 @@ CSV_FLOAT = "%.6g"
 """``grid.csv`` is written (and the frame kept in memory) up to this many rows."""
 _PREFIX = "forecast-grid-"
 UNKNOWN_GRID_MODEL = "grid: no fitted price model {names!r} in this run (it fitted: {run})"
+UNKNOWN_GRID_VARIABLE = "grid: no price {names!r} projected by the models {models}"
 
 
 class Fitted(Protocol):
@@ -71,7 +72,12 @@ def _portable(model: PriceModel) -> PriceModel:
     return clone
 
 
-def _shared(fitted: Fitted, spec: GridSpec, names: Sequence[str] | None = None) -> GridShared:
+def _shared(
+    fitted: Fitted,
+    spec: GridSpec,
+    names: Sequence[str] | None = None,
+    variables: Sequence[str] | None = None,
+) -> GridShared:
     horizon = int(fitted.spec.horizon)
     zero = np.zeros(horizon)
     if names is not None:
@@ -90,7 +96,15 @@ def _shared(fitted: Fitted, spec: GridSpec, names: Sequence[str] | None = None) 
         (name, sid): np.asarray(values)
         for name, model in models.items()
         for sid, values in model.project(zero).items()
+        if variables is None or sid in variables
     }
+    if variables is not None:
+        known = {sid for _name, sid in baseline}
+        missing = [sid for sid in variables if sid not in known]
+        if missing or not variables:
+            raise SelectionError(
+                UNKNOWN_GRID_VARIABLE.format(names=", ".join(missing), models=", ".join(models))
+            )
     return GridShared(
         spec=spec, models=models, baseline=baseline, as_of=fitted.inputs.as_of,
         horizon=horizon, default_volume_kbd=fitted.inputs.ve_exports_kbd,
@@ -125,6 +139,7 @@ def run_grid(
     progress: Callable[[str], None] | None = None,
     write: bool = True,
     models: Sequence[str] | None = None,
+    variables: Sequence[str] | None = None,
 ) -> GridResult:
     """Project every grid point through the fitted price models (see :mod:`forecast.grid`).
 
@@ -155,12 +170,15 @@ def run_grid(
     models
         The price models to project through (default every one the run fitted), kept in
         the run's order (headline first); a name the run did not fit is an error.
+    variables
+        The prices to summarise (e.g. ``["brent_usd"]``; default every one the models
+        project); a price no chosen model projects is an error.
     """
     runner: Executor = executor or SerialExecutor()
     design = _design(spec, one_at_a_time=one_at_a_time)
     points = list(design[spec.columns].itertuples(index=False, name=None))
     chunks = _chunks(points, chunk_points)
-    shared = _shared(fitted, spec, models)
+    shared = _shared(fitted, spec, models, variables)
     keys = design.set_index("point")
     rows_per_point = sum(len(v) for v in _ids(shared.baseline).values())
     keep = not write or len(points) * rows_per_point <= CSV_MAX_ROWS

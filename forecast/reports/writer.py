@@ -284,8 +284,9 @@ def sensitivity_grid(result: RunResult) -> Any:
 
     It needs the run's fitted models (``result.raw["fitted"]``, kept by :func:`forecast.run`),
     a price model and the full-halt scenario among those run (with the run's overrides). The
-    grid goes through the headline price model only, the one its charts show. It is small:
-    its frame is kept in memory (``GridResult.frame()``) and no file is written.
+    grid goes through the headline price model only and summarises Brent only, what its
+    charts show. It is small: its frame is kept in memory (``GridResult.frame()``) and no
+    file is written.
     """
     fitted = result.raw.get("fitted")
     scenario = next((s for s in result.scenarios if s.id == SENSITIVITY_SCENARIO), None)
@@ -293,7 +294,9 @@ def sensitivity_grid(result: RunResult) -> Any:
         return None
     headline = result.price_model if result.price_model in fitted.price else None
     models = [headline] if headline is not None else None
-    return fitted.grid(SENSITIVITY_AXES, scenario=scenario, write=False, models=models)
+    return fitted.grid(
+        SENSITIVITY_AXES, scenario=scenario, write=False, models=models, variables=["brent_usd"]
+    )
 
 
 def _sensitivity_specs(result: RunResult) -> list[_ChartSpec]:

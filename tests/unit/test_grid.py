@@ -190,6 +190,21 @@ def test_grid_through_a_model_the_run_did_not_fit_is_an_error(
         fitted.grid(list(AXES), write=False, models=chosen)
 
 
+def test_grid_of_some_prices_gives_their_rows_of_the_full_grid(fitted: FittedModels) -> None:
+    full = fitted.grid(list(AXES), write=False).frame
+    brent = fitted.grid(list(AXES), write=False, models=["svar"], variables=["brent_usd"])
+    expected = full[(full["model"] == "svar") & (full["variable"] == "brent_usd")]
+    pd.testing.assert_frame_equal(brent.frame, expected.reset_index(drop=True), check_exact=True)
+
+
+@pytest.mark.parametrize("variables", [["gold_usd"], []])
+def test_grid_of_a_price_no_model_projects_is_an_error(
+    fitted: FittedModels, variables: list[str]
+) -> None:
+    with pytest.raises(SelectionError, match="grid: no price"):
+        fitted.grid(list(AXES), write=False, variables=variables)
+
+
 def test_samples_hold_no_view_of_the_effects_and_average_alike() -> None:
     from forecast.grid._project import _samples
 
