@@ -61,22 +61,24 @@ def _dir(value: float, up: str = "above", down: str = "below") -> str:
     return up if value >= 0 else down
 
 
-def scenario_sentence(result: RunResult, scenario: str, model: str) -> str:
-    """Return the scenario, its supply loss and Brent's effect over the outage and after it ends."""
+def scenario_sentence(result: RunResult, scenario: str, model: str, *, named: bool = False) -> str:
+    """Return the scenario, its supply loss and Brent's effect over the outage and after it ends.
+
+    ``named``: the sentence before has named the scenario, so this one says "In that
+    scenario" instead of naming it again.
+    """
     title = {s.id: s.title for s in result.scenarios}[scenario]
+    where = "In that scenario" if named else f"In the scenario “{title}”"
     outage = _outage_mask(result, scenario)
     dates = months(result)
     if not outage.any():
-        return (
-            f"In the scenario “{title}” no supply leaves the world market, so Brent follows "
-            "the baseline."
-        )
+        return f"{where} no supply leaves the world market, so Brent follows the baseline."
     loss = result.raw["draws"][(scenario, "outage", "world_net_supply_loss_kbd")]
     kbd = float(loss.mean(axis=0)[outage].mean())
     during = window_effect(result, scenario, model, outage)
     span = f"{dates[outage][0]:%B %Y} to {dates[outage][-1]:%B %Y}"
     text = (
-        f"In the scenario “{title}”, the world market loses {kbd:,.0f} kb/d on average from "
+        f"{where}, the world market loses {kbd:,.0f} kb/d on average from "
         f"{span}; over those months Brent averages {_usd(during['usd_mean'])} "
         f"({abs(during['pct_mean']):.1f}%) {_dir(during['usd_mean'])} the baseline in the "
         f"{model} model (90% band {during['usd_q05']:+,.2f} to {during['usd_q95']:+,.2f} "
@@ -239,9 +241,10 @@ def summary_sentences(
         return []
     if headline is not None and (headline.empty or headline["scenario"].iloc[0] != scenario):
         headline = None  # not this scenario's table: the sentence computes its own
+    lead = ensemble_sentence(result, scenario, headline)
     sentences = [
-        ensemble_sentence(result, scenario, headline),
-        scenario_sentence(result, scenario, model),
+        lead,
+        scenario_sentence(result, scenario, model, named=bool(lead)),
         models_sentence(result, scenario),
         cuba_sentence(result, scenario),
         probability_sentence(result, scenario, model, probabilities),

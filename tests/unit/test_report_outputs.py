@@ -76,6 +76,9 @@ def test_summary_paragraph_comes_first_and_names_the_numbers(result: RunResult) 
     assert "US$" in sentences[0]
     assert "at 6 months" in sentences[0]  # the ensemble leads (issue 12)
     assert "90% band" in sentences[1]  # then the headline model's outage-period sentence
+    # which does not name the scenario the lead has just named
+    assert sentences[1].startswith("In that scenario, the world market loses")
+    assert sum("Venezuela's crude exports stop for a year" in s for s in sentences) == 1
     assert any(s.startswith("Caveat") for s in sentences)
     html = render_html(result, [])
     assert html.index('id="summary"') < html.index('id="headline"')
